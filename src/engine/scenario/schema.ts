@@ -1,0 +1,171 @@
+import { z } from 'zod';
+
+// The scenario file format (version 1). Names follow `ip` and sysctl spelling so that users
+// can paste what their machines print; see shared/design.md section 4.
+
+const text = z.object({ en: z.string(), zh: z.string() });
+
+export const interfaceSchema = z
+  .object({
+    name: z.string().min(1).max(15), // IFNAMSIZ - 1
+    kind: z.enum(['loopback', 'veth', 'bridge', 'ethernet']),
+    addresses: z.array(z.string()).default([]),
+    /** Fixed MAC; otherwise derived deterministically from host and interface name. */
+    mac: z.string().optional(),
+    /** The bridge this port is enslaved to (veth or ethernet). */
+    master: z.string().optional(),
+    /** Bridge port hairpin_mode. */
+    hairpin: z.boolean().optional(),
+    /** The other end of a veth pair or of a point-to-point ethernet link. */
+    peer: z.object({ host: z.string(), ifname: z.string() }).optional(),
+    up: z.boolean().default(true),
+    mtu: z.number().int().positive().optional(),
+  })
+  .strict();
+
+export const routeSchema = z
+  .object({
+    /** `default` or a CIDR. */
+    dst: z.string(),
+    via: z.string().optional(),
+    dev: z.string().optional(),
+    metric: z.number().int().nonnegative().optional(),
+    src: z.string().optional(),
+    type: z.enum(['unicast', 'blackhole', 'unreachable', 'prohibit']).optional(),
+  })
+  .strict();
+
+export const hostSchema = z
+  .object({
+    name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, 'lower-case letters, digits and dashes'),
+    /** What the host stands for in the story, e.g. "Kubernetes node", "web server". */
+    role: text.optional(),
+    interfaces: z.array(interfaceSchema),
+    routes: z.array(routeSchema).default([]),
+    sysctls: z.record(z.string(), z.string()).default({}),
+    /** The host's ruleset as `iptables-save` prints it. */
+    iptables_save: z.string().optional(),
+    /** Layout hint for the topology view, 0..1 across and down. */
+    position: z.object({ x: z.number(), y: z.number() }).optional(),
+  })
+  .strict();
+
+const endpoint = z.string(); // "ip:port" or "ip"
+
+export const trafficSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('tcp-listen'),
+      host: z.string(),
+      port: z.number().int().min(1).max(65535),
+      address: z.string().default('0.0.0.0'),
+      /** What the server writes after accept. */
+      reply: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('udp-listen'),
+      host: z.string(),
+      port: z.number().int().min(1).max(65535),
+      address: z.string().default('0.0.0.0'),
+      reply: z.string().optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('tcp-connect'),
+      host: z.string(),
+      to: endpoint,
+      /** Start time in milliseconds of virtual time. */
+      at: z.number().nonnegative().default(0),
+      /** Fixed source port; otherwise the host's ephemeral allocator picks one. */
+      sport: z.number().int().min(1).max(65535).optional(),
+      send: z.string().optional(),
+      /** The client gives up after this many milliseconds (a connect timeout, as `nc -w`). */
+      timeout: z.number().positive().default(4000),
+      label: text.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('udp-send'),
+      host: z.string(),
+      to: endpoint,
+      at: z.number().nonnegative().default(0),
+      sport: z.number().int().min(1).max(65535).optional(),
+      send: z.string().default('query'),
+      /** Wait this long for an answer. */
+      timeout: z.number().positive().default(2000),
+      label: text.optional(),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('ping'),
+      host: z.string(),
+      to: z.string(),
+      at: z.number().nonnegative().default(0),
+      count: z.number().int().min(1).max(100).default(1),
+      /** Echo id; otherwise derived from the host, deterministically. */
+      id: z.number().int().min(0).max(65535).optional(),
+      timeout: z.number().positive().default(2000),
+      label: text.optional(),
+    })
+    .strict(),
+  /** Many short flows at once, for table-size scenarios. */
+  z
+    .object({
+      kind: z.literal('udp-flood'),
+      host: z.string(),
+      to: endpoint,
+      at: z.number().nonnegative().default(0),
+      flows: z.number().int().min(1).max(300000),
+      /** Time between flows, ms. */
+      interval: z.number().nonnegative().default(1),
+      label: text.optional(),
+    })
+    .strict(),
+]);
+
+/** A setting the scenario offers in the UI and through `--set`: one sysctl or a named variant. */
+export const settingSchema = z
+  .object({
+    host: z.string(),
+    key: z.string(),
+    values: z.array(z.string()).min(1),
+    label: text.optional(),
+  })
+  .strict();
+
+export const scenarioSchema = z
+  .object({
+    version: z.literal(1),
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+    title: text.optional(),
+    summary: text.optional(),
+    /** Teaching text: the story, step by step, in English and Chinese. */
+    teaching: z.object({ en: z.array(z.string()), zh: z.array(z.string()) }).optional(),
+    /** Which figure of the course this reproduces, e.g. "Figure 3-11". */
+    figure: z.string().optional(),
+    hosts: z.array(hostSchema).min(1),
+    traffic: z.array(trafficSchema).default([]),
+    settings: z.array(settingSchema).default([]),
+    /** Variants of the ruleset selectable as a setting, e.g. MASQUERADE vs SNAT --to-source. */
+    variants: z
+      .record(z.string(), z.object({ label: text.optional(), iptables_save: z.record(z.string(), z.string()) }))
+      .optional(),
+    /** Random seed for everything the kernel picks at random (ports, statistic match). */
+    seed: z.number().int().default(1),
+    /** Where the model deliberately differs from the kernel for this scenario. */
+    limitations: z.array(text).default([]),
+  })
+  .strict();
+
+export type Scenario = z.infer<typeof scenarioSchema>;
+export type ScenarioInput = z.input<typeof scenarioSchema>;
+export type HostSpec = z.infer<typeof hostSchema>;
+export type InterfaceSpec = z.infer<typeof interfaceSchema>;
+export type RouteSpec = z.infer<typeof routeSchema>;
+export type TrafficSpec = z.infer<typeof trafficSchema>;
+export type SettingSpec = z.infer<typeof settingSchema>;
