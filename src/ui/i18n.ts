@@ -1,0 +1,274 @@
+// Every visible text in English and Chinese. A plain typed object per language: the type
+// checker proves both languages have every key, no framework needed.
+// The accessible names the design fixes as a contract (Play, Step back, Scenario, Outcome,
+// `conntrack <host>`, ...) are NOT here: they stay English in both languages (see a11y.ts).
+
+export type Lang = 'en' | 'zh';
+
+export interface Dict {
+  readonly tagline: string;
+  readonly scenario: string;
+  readonly play: string;
+  readonly pause: string;
+  readonly step: string;
+  readonly stepBack: string;
+  readonly restart: string;
+  readonly end: string;
+  readonly share: string;
+  readonly copied: string;
+  readonly speed: string;
+  readonly eventsPerSecond: string;
+  readonly theme: string;
+  readonly light: string;
+  readonly dark: string;
+  readonly language: string;
+  readonly timeline: string;
+  readonly eventOf: (i: number, n: number) => string;
+  readonly atStart: string;
+  readonly topology: string;
+  readonly path: string;
+  readonly pathEmpty: string;
+  readonly packet: string;
+  readonly followPlayhead: string;
+  readonly conntrack: string;
+  readonly conntrackOff: string;
+  readonly conntrackEmpty: string;
+  readonly filter: string;
+  readonly rules: string;
+  readonly hosts: string;
+  readonly settings: string;
+  readonly outcome: string;
+  readonly outcomePending: string;
+  readonly ok: string;
+  readonly failed: string;
+  readonly account: string;
+  readonly accountPacket: string;
+  readonly accountRun: string;
+  readonly teaching: string;
+  readonly limitations: string;
+  readonly loading: string;
+  readonly running: string;
+  readonly workerDied: (reason: string) => string;
+  readonly badLink: (reason: string) => string;
+  readonly runFailed: (reason: string) => string;
+  readonly openFile: string;
+  readonly dismiss: string;
+  readonly before: string;
+  readonly after: string;
+  readonly future: string;
+  readonly entries: (n: number) => string;
+  readonly narr: Narration;
+}
+
+/** Sentence templates for the plain-language account, one per timeline event kind. */
+export interface Narration {
+  readonly app: (host: string, text: string) => string;
+  readonly packet: (host: string, what: string, origin: string) => string;
+  readonly xmit: (host: string, dev: string, to: string) => string;
+  readonly rcv: (host: string, dev: string) => string;
+  readonly bridge: (bridge: string, inPort: string, decision: string, out: string) => string;
+  readonly hook: (host: string, hook: string, bridged: boolean) => string;
+  readonly chain: (table: string, chain: string) => string;
+  readonly rule: (table: string, chain: string, n: number, text: string, verdict: string) => string;
+  readonly policy: (table: string, chain: string, policy: string) => string;
+  readonly target: (text: string) => string;
+  readonly rewrite: (what: string, before: string, after: string) => string;
+  readonly conntrack: (host: string, op: string, state: string, note: string) => string;
+  readonly ctstate: (state: string, note: string) => string;
+  readonly route: (host: string, text: string) => string;
+  readonly neigh: (host: string, op: string, ip: string, mac: string) => string;
+  readonly deliver: (host: string, to: string) => string;
+  readonly drop: (host: string, text: string) => string;
+  readonly cloned: (n: number) => string;
+  readonly outcome: (line: string) => string;
+  readonly sysctl: (host: string, key: string, value: string) => string;
+  readonly runSummary: (ok: number, failed: number) => string;
+}
+
+const en: Dict = {
+  tagline: 'netfilter packet-flow lab',
+  scenario: 'Scenario',
+  play: 'Play',
+  pause: 'Pause',
+  step: 'Step',
+  stepBack: 'Step back',
+  restart: 'Restart',
+  end: 'End',
+  share: 'Share',
+  copied: 'Link copied',
+  speed: 'Speed',
+  eventsPerSecond: 'events/s',
+  theme: 'Theme',
+  light: 'Light',
+  dark: 'Dark',
+  language: 'Language',
+  timeline: 'Timeline',
+  eventOf: (i, n) => `event ${i} / ${n}`,
+  atStart: 'Before the first event',
+  topology: 'Topology',
+  path: 'Netfilter path',
+  pathEmpty: 'No packet selected yet: play or step, or pick a packet.',
+  packet: 'Packet',
+  followPlayhead: 'follow the playhead',
+  conntrack: 'conntrack -L',
+  conntrackOff: 'No rule here loads conntrack: this namespace tracks nothing.',
+  conntrackEmpty: 'conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.',
+  filter: 'Filter by address',
+  rules: 'Rules',
+  hosts: 'Hosts',
+  settings: 'Settings',
+  outcome: 'Outcome',
+  outcomePending: 'Not decided yet at this point of the timeline.',
+  ok: 'ok',
+  failed: 'failed',
+  account: 'What happened',
+  accountPacket: 'This packet',
+  accountRun: 'The whole run',
+  teaching: 'The story',
+  limitations: 'Where the model simplifies',
+  loading: 'Starting the engine…',
+  running: 'Running…',
+  workerDied: (r) => `The engine stopped (${r}). It was restarted; your scenario and settings are kept.`,
+  badLink: (r) => `This link could not be opened (${r}). Showing the default scenario instead.`,
+  runFailed: (r) => `The scenario could not run: ${r}`,
+  openFile: 'Open scenario JSON…',
+  dismiss: 'Dismiss',
+  before: 'before',
+  after: 'after',
+  future: 'not reached yet',
+  entries: (n) => `${n} ${n === 1 ? 'entry' : 'entries'}`,
+  narr: {
+    app: (h, t) => `On ${h}, the application: ${t}.`,
+    packet: (h, w, o) => `${h} creates a packet (${o}): ${w}.`,
+    xmit: (h, d, to) => `${h} sends it out of ${d}${to ? ` towards ${to}` : ''}.`,
+    rcv: (h, d) => `It arrives at ${h} on ${d}.`,
+    bridge: (b, i, d, o) => `Bridge ${b} receives it on port ${i} and decides: ${d}${o ? ` (${o})` : ''}.`,
+    hook: (h, k, br) =>
+      `On ${h} it enters the ${k} hook${br ? ' (a bridged frame, seen by br_netfilter)' : ''}.`,
+    chain: (t, c) => `The ${t} table's ${c} chain is walked.`,
+    rule: (t, c, n, x, v) => `Rule ${n} of ${t}/${c} matches: ${x} → ${v}.`,
+    policy: (t, c, p) => `No rule of ${t}/${c} ends the walk: the policy ${p} applies.`,
+    target: (x) => `Side effect: ${x}.`,
+    rewrite: (w, b, a) => `${w} rewrites the packet: ${b} becomes ${a}.`,
+    conntrack: (h, op, s, n) => `conntrack on ${h}: ${op}${s ? `, ctstate ${s}` : ''}${n ? ` (${n})` : ''}.`,
+    ctstate: (s, n) => `conntrack has no entry for it: ctstate ${s} (${n}).`,
+    route: (h, t) => `${h} looks up the route: ${t}.`,
+    neigh: (h, op, ip, mac) => `${h} neighbour table, ${ip}: ${op}${mac ? ` ${mac}` : ''}.`,
+    deliver: (h, to) => `Delivered on ${h} to ${to}.`,
+    drop: (h, t) => `Dropped on ${h}: ${t}.`,
+    cloned: (n) => `The bridge floods it as ${n} copies.`,
+    outcome: (l) => `Outcome: ${l}.`,
+    sysctl: (h, k, v) => `On ${h}, ${k} = ${v}.`,
+    runSummary: (ok, f) => `${ok} connection(s) succeeded, ${f} failed.`,
+  },
+};
+
+const zh: Dict = {
+  tagline: 'netfilter 数据包路径实验室',
+  scenario: '场景',
+  play: '播放',
+  pause: '暂停',
+  step: '前进一步',
+  stepBack: '后退一步',
+  restart: '从头开始',
+  end: '跳到结尾',
+  share: '分享',
+  copied: '链接已复制',
+  speed: '速度',
+  eventsPerSecond: '事件/秒',
+  theme: '主题',
+  light: '浅色',
+  dark: '深色',
+  language: '语言',
+  timeline: '时间线',
+  eventOf: (i, n) => `事件 ${i} / ${n}`,
+  atStart: '第一个事件之前',
+  topology: '拓扑',
+  path: 'Netfilter 路径',
+  pathEmpty: '尚未选中数据包：请播放或单步执行，或选择一个数据包。',
+  packet: '数据包',
+  followPlayhead: '跟随播放位置',
+  conntrack: 'conntrack -L',
+  conntrackOff: '此处没有规则加载 conntrack：该命名空间不跟踪任何连接。',
+  conntrackEmpty: 'conntrack v1.4.7 (conntrack-tools): 0 flow entries have been shown.',
+  filter: '按地址过滤',
+  rules: '规则',
+  hosts: '主机',
+  settings: '设置',
+  outcome: '结果',
+  outcomePending: '在时间线的这一点上尚未有结果。',
+  ok: '成功',
+  failed: '失败',
+  account: '发生了什么',
+  accountPacket: '当前数据包',
+  accountRun: '整个运行',
+  teaching: '讲解',
+  limitations: '模型的简化之处',
+  loading: '正在启动引擎…',
+  running: '正在运行…',
+  workerDied: (r) => `引擎已停止（${r}）。已重新启动，你的场景和设置均已保留。`,
+  badLink: (r) => `无法打开此链接（${r}）。改为显示默认场景。`,
+  runFailed: (r) => `场景无法运行：${r}`,
+  openFile: '打开场景 JSON…',
+  dismiss: '关闭',
+  before: '改写前',
+  after: '改写后',
+  future: '尚未到达',
+  entries: (n) => `${n} 条记录`,
+  narr: {
+    app: (h, t) => `${h} 上的应用程序：${t}。`,
+    packet: (h, w, o) => `${h} 产生一个数据包（${o}）：${w}。`,
+    xmit: (h, d, to) => `${h} 从 ${d} 发出${to ? `，发往 ${to}` : ''}。`,
+    rcv: (h, d) => `数据包在 ${h} 的 ${d} 上到达。`,
+    bridge: (b, i, d, o) => `网桥 ${b} 从端口 ${i} 收到它，决定：${d}${o ? `（${o}）` : ''}。`,
+    hook: (h, k, br) => `在 ${h} 上进入 ${k} 钩子${br ? '（桥接帧，由 br_netfilter 送入 iptables）' : ''}。`,
+    chain: (t, c) => `遍历 ${t} 表的 ${c} 链。`,
+    rule: (t, c, n, x, v) => `${t}/${c} 的第 ${n} 条规则匹配：${x} → ${v}。`,
+    policy: (t, c, p) => `${t}/${c} 中没有规则终结遍历：应用默认策略 ${p}。`,
+    target: (x) => `附加动作：${x}。`,
+    rewrite: (w, b, a) => `${w} 改写数据包：${b} 变为 ${a}。`,
+    conntrack: (h, op, s, n) =>
+      `${h} 上的 conntrack：${op}${s ? `，ctstate ${s}` : ''}${n ? `（${n}）` : ''}。`,
+    ctstate: (s, n) => `conntrack 中没有它的条目：ctstate ${s}（${n}）。`,
+    route: (h, t) => `${h} 查询路由：${t}。`,
+    neigh: (h, op, ip, mac) => `${h} 的邻居表，${ip}：${op}${mac ? ` ${mac}` : ''}。`,
+    deliver: (h, to) => `在 ${h} 上交付给 ${to}。`,
+    drop: (h, t) => `在 ${h} 上被丢弃：${t}。`,
+    cloned: (n) => `网桥将它泛洪为 ${n} 个副本。`,
+    outcome: (l) => `结果：${l}。`,
+    sysctl: (h, k, v) => `${h} 上 ${k} = ${v}。`,
+    runSummary: (ok, f) => `${ok} 个连接成功，${f} 个失败。`,
+  },
+};
+
+export const dictionaries: Readonly<Record<Lang, Dict>> = { en, zh };
+
+/** Words the engine's structured events carry, translated for the Chinese account. */
+const ZH_WORDS: Readonly<Record<string, string>> = {
+  forward: '转发',
+  flood: '泛洪',
+  local: '交给本机',
+  drop: '丢弃',
+  new: '创建未确认条目',
+  confirmed: '条目确认并插入表中',
+  update: '条目状态更新',
+  lookup: '匹配已有条目',
+  nat: '建立 NAT 绑定',
+  destroy: '条目删除',
+  'early-drop': '为腾出空间被提前丢弃',
+  freed: '未确认条目随数据包释放',
+  hit: '命中',
+  miss: '未命中',
+  learn: '学习',
+  resolved: '已解析',
+  failed: '解析失败',
+  socket: '套接字',
+  'tcp-stack': 'TCP 协议栈',
+  icmp: 'ICMP',
+  arp: 'ARP',
+  reject: 'REJECT',
+};
+
+export function word(lang: Lang, w: string): string {
+  return lang === 'zh' ? (ZH_WORDS[w] ?? w) : w;
+}

@@ -1,0 +1,84 @@
+import fc from 'fast-check';
+import { compressToEncodedURIComponent } from 'lz-string';
+import { describe, expect, it } from 'vitest';
+import { decodeShareHash, encodeShareHash, LINK_VERSION, MAX_LINK_CHARS, type ShareState } from './shareLink';
+
+const state: ShareState = {
+  scenario: { kind: 'builtin', id: 'same-bridge-hairpin' },
+  settings: { 'node:net.bridge.bridge-nf-call-iptables': '1' },
+  playhead: 42,
+  packet: 3,
+};
+
+describe('share links', () => {
+  it('round-trips a built-in scenario view', () => {
+    const hash = encodeShareHash(state);
+    expect(hash).toContain(`v=${LINK_VERSION}`);
+    expect(decodeShareHash(hash)).toEqual({ ok: true, state });
+  });
+
+  it('round-trips an edited scenario, compressed', () => {
+    const s: ShareState = {
+      ...state,
+      scenario: { kind: 'inline', json: { version: 1, id: 'mine', hosts: [] } },
+      packet: null,
+    };
+    expect(decodeShareHash(encodeShareHash(s))).toEqual({ ok: true, state: s });
+  });
+
+  it('ignores hashes that are not links', () => {
+    expect(decodeShareHash('')).toEqual({ ok: 'none' });
+    expect(decodeShareHash('#section-2')).toEqual({ ok: 'none' });
+  });
+
+  it.each([
+    ['#v=99&s=x', 'newer'],
+    ['#v=abc&s=x', 'version'],
+    ['#v=1', 'names no scenario'],
+    ['#v=1&s=<script>', 'malformed'],
+    ['#v=1&doc=%%%%', 'corrupt'],
+    [`#v=1&doc=${compressToEncodedURIComponent('{not json')}`, 'not JSON'],
+    ['#v=1&s=a&at=-1', 'at is not a number'],
+    ['#v=1&s=a&set=__proto__=1', 'bad setting'],
+    ['#v=1&s=a&set=node:x y=1', 'bad setting'],
+    [`#v=1&s=${'a'.repeat(MAX_LINK_CHARS)}`, 'longer'],
+  ])('refuses %s clearly', (hash, msg) => {
+    const r = decodeShareHash(hash);
+    expect(r.ok).toBe(false);
+    if (r.ok === false) expect(r.error).toContain(msg);
+  });
+
+  it('migrates older link versions step by step', () => {
+    // Pretend a later build (version 3) renamed `s` to `scenario` in 2 and `at` to `t` in 3:
+    // a version-1 link must still open there.
+    const steps = {
+      1: (p: URLSearchParams) => {
+        const q = new URLSearchParams(p);
+        q.set('scenario', p.get('s') ?? '');
+        q.delete('s');
+        return q;
+      },
+      2: (p: URLSearchParams) => {
+        const q = new URLSearchParams(p);
+        q.set('s', p.get('scenario') ?? '');
+        q.delete('scenario');
+        return q;
+      },
+    };
+    const r = decodeShareHash(encodeShareHash(state), { migrations: steps, current: 3 });
+    expect(r).toEqual({ ok: true, state });
+    const missing = decodeShareHash(encodeShareHash(state), { migrations: { 1: steps[1] }, current: 3 });
+    expect(missing).toEqual({ ok: false, error: 'no migration from link version 2' });
+    expect(decodeShareHash('#v=0&s=x').ok).toBe(false);
+  });
+
+  it('never throws on arbitrary input', () => {
+    fc.assert(
+      fc.property(fc.string({ maxLength: 300 }), (s) => {
+        const r = decodeShareHash(`#v=1&${s}`);
+        expect(['none', true, false]).toContain(r.ok);
+      }),
+      { numRuns: 500, seed: 7 },
+    );
+  });
+});

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { createDispatcher } from './dispatch';
+import { PROTOCOL_VERSION, type ResponseMessage } from './protocol';
+import { fakeEngine, fixtureScenario } from './testEngine';
+
+function ok(r: ResponseMessage) {
+  if (r.type !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(r)}`);
+  return r.data as never;
+}
+
+describe('dispatcher', () => {
+  it('greets with the protocol version', () => {
+    const d = createDispatcher(fakeEngine());
+    expect(d.ready()).toMatchObject({ type: 'ready', data: { version: PROTOCOL_VERSION } });
+  });
+
+  it('answers each request with its id', () => {
+    const d = createDispatcher(fakeEngine());
+    const r = d.handle({ messageId: 42, type: 'catalog', data: {} });
+    expect(r).toMatchObject({ type: 'ok', requestId: 42 });
+    expect((ok(r) as { scenarios: unknown[] }).scenarios).toHaveLength(1);
+  });
+
+  it('validates untrusted scenarios as data, not exceptions', () => {
+    const d = createDispatcher(fakeEngine());
+    expect(ok(d.handle({ messageId: 1, type: 'load', data: { json: { id: 'x' }, source: 'link' } }))).toEqual(
+      {
+        ok: false,
+        error: 'link: id: invalid',
+      },
+    );
+  });
+
+  it('runs, snapshots with a clamped index, and releases', () => {
+    const d = createDispatcher(fakeEngine());
+    const run = ok(
+      d.handle({ messageId: 1, type: 'run', data: { scenario: fixtureScenario, settings: {} } }),
+    ) as {
+      runId: number;
+    };
+    const snap = ok(d.handle({ messageId: 2, type: 'snapshot', data: { runId: run.runId, index: 99 } })) as {
+      index: number;
+      now: number;
+    };
+    expect(snap).toMatchObject({ index: 2, now: 5 });
+    expect(
+      ok(d.handle({ messageId: 3, type: 'snapshot', data: { runId: run.runId, index: -3 } })),
+    ).toMatchObject({
+      index: 0,
+    });
+    expect(ok(d.handle({ messageId: 4, type: 'release', data: { runId: run.runId } }))).toEqual({
+      released: true,
+    });
+    const gone = d.handle({ messageId: 5, type: 'snapshot', data: { runId: run.runId, index: 0 } });
+    expect(gone).toMatchObject({ type: 'error', requestId: 5 });
+  });
+
+  it('serialises engine errors with name, message and stack', () => {
+    const d = createDispatcher(fakeEngine());
+    const r = d.handle({
+      messageId: 7,
+      type: 'run',
+      data: { scenario: fixtureScenario, settings: { crash: '1' } },
+    });
+    expect(r.type).toBe('error');
+    if (r.type !== 'error') return;
+    expect(r.requestId).toBe(7);
+    expect(r.data.name).toBe('TypeError');
+    expect(r.data.message).toBe('engine exploded');
+    expect(r.data.stack).toContain('engine exploded');
+  });
+
+  it('evicts old runs but keeps the recent ones', () => {
+    const d = createDispatcher(fakeEngine());
+    const ids: number[] = [];
+    for (let i = 0; i < 6; i++)
+      ids.push(
+        (
+          ok(d.handle({ messageId: i, type: 'run', data: { scenario: fixtureScenario, settings: {} } })) as {
+            runId: number;
+          }
+        ).runId,
+      );
+    expect(d.handle({ messageId: 10, type: 'snapshot', data: { runId: ids[0]!, index: 0 } }).type).toBe(
+      'error',
+    );
+    expect(d.handle({ messageId: 11, type: 'snapshot', data: { runId: ids[5]!, index: 0 } }).type).toBe('ok');
+  });
+
+  it('rejects an unknown request type as an error response', () => {
+    const d = createDispatcher(fakeEngine());
+    const r = d.handle({ messageId: 3, type: 'bogus', data: {} } as never);
+    expect(r).toMatchObject({ type: 'error', requestId: 3, data: { message: 'unknown request type bogus' } });
+  });
+});

@@ -1,0 +1,83 @@
+// The worker's brain without the worker: a pure request -> response function over an injected
+// engine, so tests call it directly and the worker file only wires `onmessage` to it.
+import type { RunResult, Scenario, Settings } from '../engine/api';
+import {
+  type LoadResult,
+  PROTOCOL_VERSION,
+  type RequestMessage,
+  type ResponseMessage,
+  type ResultOf,
+  type RunId,
+  type Snapshot,
+  serializeError,
+} from './protocol';
+
+/** The engine as the worker uses it; the real one is bound in engineApi.ts. */
+export interface EngineApi {
+  readonly builtins: readonly Scenario[];
+  parseScenario(json: unknown, source: string): LoadResult;
+  runScenario(scenario: Scenario, settings: Settings): RunResult;
+  /** The views' text after the first `index` events (index already clamped to the timeline). */
+  snapshot(result: RunResult, index: number): Pick<Snapshot, 'now' | 'hosts'>;
+}
+
+/** Runs the UI still shows: the current one and the one it replaces while a re-run lands. */
+const KEEP_RUNS = 4;
+
+export interface Dispatcher {
+  /** The unsolicited greeting the worker sends first. */
+  ready(): ResponseMessage;
+  handle(msg: RequestMessage): ResponseMessage;
+}
+
+export function createDispatcher(engine: EngineApi): Dispatcher {
+  let nextMessageId = 1;
+  let nextRunId: RunId = 1;
+  // Insertion order doubles as age: the oldest run is evicted first.
+  const runs = new Map<RunId, RunResult>();
+
+  function answer(msg: RequestMessage): ResultOf[RequestMessage['type']] {
+    switch (msg.type) {
+      case 'catalog':
+        return { scenarios: engine.builtins };
+      case 'load':
+        return engine.parseScenario(msg.data.json, msg.data.source);
+      case 'run': {
+        const result = engine.runScenario(msg.data.scenario, msg.data.settings);
+        const runId = nextRunId++;
+        runs.set(runId, result);
+        for (const id of runs.keys()) if (runs.size > KEEP_RUNS) runs.delete(id);
+        return { runId, result };
+      }
+      case 'snapshot': {
+        const result = runs.get(msg.data.runId);
+        if (!result) throw new Error(`run ${msg.data.runId} is not (or no longer) held by the worker`);
+        const index = Math.max(0, Math.min(result.events.length, Math.trunc(msg.data.index) || 0));
+        return { runId: msg.data.runId, index, ...engine.snapshot(result, index) };
+      }
+      case 'release':
+        return { released: runs.delete(msg.data.runId) };
+      default: {
+        // Exhaustiveness: a new request type fails to compile here until it is handled.
+        const never: never = msg;
+        throw new Error(`unknown request type ${(never as { type: string }).type}`);
+      }
+    }
+  }
+
+  return {
+    ready: () => ({ messageId: nextMessageId++, type: 'ready', data: { version: PROTOCOL_VERSION } }),
+    handle(msg) {
+      try {
+        return { messageId: nextMessageId++, type: 'ok', requestId: msg.messageId, data: answer(msg) };
+      } catch (e) {
+        return {
+          messageId: nextMessageId++,
+          type: 'error',
+          requestId: msg.messageId,
+          data: serializeError(e),
+        };
+      }
+    },
+  };
+}

@@ -1,0 +1,110 @@
+// The one typed protocol between the UI thread and the engine worker (duckdb-wasm style):
+// every message is an envelope `{ messageId, type, data }`; a response names the request it
+// answers; errors travel as data, never as thrown objects, because `postMessage` cannot clone
+// an Error faithfully across every browser.
+import type { Outcome, RunResult, Scenario, Settings } from '../engine/api';
+import type { LoadResult } from '../engine/scenario/load';
+import type { TableName } from '../engine/timeline/events';
+
+export type { LoadResult, Outcome, RunResult, Scenario, Settings };
+
+/** Bumped on any incompatible change; the client refuses a worker that speaks another version. */
+export const PROTOCOL_VERSION = 1;
+
+export type RunId = number;
+
+/** What the UI asks. `type` doubles as the key of {@link ResultOf}. */
+export type Request =
+  /** The built-in scenarios, in menu order. */
+  | { readonly type: 'catalog'; readonly data: Record<string, never> }
+  /** Validate untrusted scenario JSON (a file, a share link) with the engine's schema. */
+  | { readonly type: 'load'; readonly data: { readonly json: unknown; readonly source: string } }
+  /** Run a scenario; the worker keeps the result under the returned id for `snapshot`. */
+  | { readonly type: 'run'; readonly data: { readonly scenario: Scenario; readonly settings: Settings } }
+  /** The views' text for the world after the first `index` events of a run. */
+  | { readonly type: 'snapshot'; readonly data: { readonly runId: RunId; readonly index: number } }
+  /** Forget a run the UI no longer shows. */
+  | { readonly type: 'release'; readonly data: { readonly runId: RunId } };
+
+export type RequestType = Request['type'];
+
+export interface ConntrackRow {
+  /** The entry's stable id within the run, for highlighting. */
+  readonly id: number;
+  /** Exactly as `conntrack -L` prints it at that moment. */
+  readonly line: string;
+}
+
+export interface HostSnapshot {
+  readonly conntrack: readonly ConntrackRow[];
+  /** `iptables-save -c` at that moment (empty when the host has no ruleset). */
+  readonly iptablesSave: string;
+  /** `iptables -t <table> -L -n -v` per table present in the ruleset, in table order. */
+  readonly iptablesList: readonly { readonly table: TableName; readonly text: string }[];
+}
+
+export interface Snapshot {
+  readonly runId: RunId;
+  readonly index: number;
+  /** Virtual time (µs) of that moment. */
+  readonly now: number;
+  readonly hosts: Readonly<Record<string, HostSnapshot>>;
+}
+
+/** Ties each request to the data of its successful response. */
+export interface ResultOf {
+  catalog: { readonly scenarios: readonly Scenario[] };
+  load: LoadResult;
+  run: { readonly runId: RunId; readonly result: RunResult };
+  snapshot: Snapshot;
+  release: { readonly released: boolean };
+}
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+  readonly stack?: string;
+}
+
+/** An envelope from the UI to the worker. */
+export type RequestMessage = { readonly messageId: number } & Request;
+
+/** What the worker sends: answers carry `requestId`; `ready` and `log` are unsolicited. */
+export type ResponseMessage =
+  | { readonly messageId: number; readonly type: 'ready'; readonly data: { readonly version: number } }
+  | {
+      readonly messageId: number;
+      readonly type: 'log';
+      readonly data: { readonly level: 'info' | 'warn'; readonly text: string };
+    }
+  | {
+      readonly messageId: number;
+      readonly type: 'ok';
+      readonly requestId: number;
+      readonly data: ResultOf[RequestType];
+    }
+  | {
+      readonly messageId: number;
+      readonly type: 'error';
+      readonly requestId: number;
+      readonly data: SerializedError;
+    };
+
+export function serializeError(e: unknown): SerializedError {
+  if (e instanceof Error) return { name: e.name, message: e.message, ...(e.stack ? { stack: e.stack } : {}) };
+  return { name: 'Error', message: String(e) };
+}
+
+/** An error that came back from the worker, with the worker-side name and stack kept. */
+export class WorkerError extends Error {
+  constructor(data: SerializedError) {
+    super(data.message);
+    this.name = data.name;
+    if (data.stack) this.stack = data.stack;
+  }
+}
+
+/** Every pending request fails with this when the worker dies or is terminated. */
+export class WorkerDiedError extends Error {
+  override name = 'WorkerDiedError';
+}

@@ -1,0 +1,44 @@
+// A hand-made engine for protocol tests: deterministic, tiny, and able to fail on demand.
+import type { RunResult, Scenario, Settings } from '../engine/api';
+import type { EngineApi } from './dispatch';
+
+export const fixtureScenario = {
+  version: 1,
+  id: 'fixture',
+  hosts: [{ name: 'a', interfaces: [], routes: [], sysctls: {} }],
+  traffic: [],
+  settings: [],
+  seed: 1,
+  limitations: [],
+} as unknown as Scenario;
+
+export function fakeEngine(): EngineApi & { runs: number } {
+  const api = {
+    runs: 0,
+    builtins: [fixtureScenario],
+    parseScenario: (json: unknown, source: string) =>
+      json && typeof json === 'object' && (json as { id?: unknown }).id === 'fixture'
+        ? ({ ok: true, scenario: fixtureScenario } as const)
+        : ({ ok: false, error: `${source}: id: invalid` } as const),
+    runScenario(scenario: Scenario, settings: Settings): RunResult {
+      if (settings.crash === '1') throw new TypeError('engine exploded');
+      api.runs++;
+      return {
+        scenario,
+        settings,
+        hosts: [],
+        events: [
+          { t: 0, host: 'a', type: 'app', text: 'one' },
+          { t: 5, host: 'a', type: 'app', text: 'two' },
+        ],
+        endTime: 5,
+        outcomes: [],
+      };
+    },
+    snapshot: (result: RunResult, index: number) => ({
+      now: index === 0 ? 0 : result.events[index - 1]!.t,
+      hosts: { a: { conntrack: [{ id: 1, line: `at ${index}` }], iptablesSave: '', iptablesList: [] } },
+    }),
+  };
+  return api;
+}
