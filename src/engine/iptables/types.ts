@@ -6,7 +6,16 @@ import type { Hook, TableName } from '../timeline/events';
 export type { Hook, TableName };
 
 /** Route types `-m addrtype` knows, as iptables prints them. */
-export type AddrType = 'UNSPEC' | 'UNICAST' | 'LOCAL' | 'BROADCAST' | 'ANYCAST' | 'MULTICAST' | 'BLACKHOLE' | 'UNREACHABLE' | 'PROHIBIT';
+export type AddrType =
+  | 'UNSPEC'
+  | 'UNICAST'
+  | 'LOCAL'
+  | 'BROADCAST'
+  | 'ANYCAST'
+  | 'MULTICAST'
+  | 'BLACKHOLE'
+  | 'UNREACHABLE'
+  | 'PROHIBIT';
 
 /** The conntrack entry as rules see it (read-only but for the connmark). */
 export interface CtView {
@@ -81,7 +90,12 @@ export type WalkStep =
       readonly verdict: string;
       readonly bytes: number;
     }
-  | { readonly kind: 'policy'; readonly chain: string; readonly policy: 'ACCEPT' | 'DROP'; readonly bytes: number }
+  | {
+      readonly kind: 'policy';
+      readonly chain: string;
+      readonly policy: 'ACCEPT' | 'DROP';
+      readonly bytes: number;
+    }
   | { readonly kind: 'target'; readonly target: string; readonly text: string };
 
 export interface TableVerdict {

@@ -1,0 +1,636 @@
+import {
+  ADDR_TYPES,
+  CT_STATUS_NAMES,
+  ICMP_TYPES,
+  LOG_FLAGS,
+  LOG_LEVELS,
+  parseProto,
+  REJECT_WITH,
+  TCP_FLAGS,
+} from './names';
+import type { AddrSpec, IfaceSpec, Match, PortSpec, Rule, Target } from './ruleset';
+import { CT_STATE_BITS } from './ruleset';
+import type { Counter, TableName } from './types';
+import {
+  parseAddrSpec,
+  parseMarkMask,
+  parseNatRange,
+  parsePortRange,
+  parseToPorts,
+  parseU32,
+} from './values';
+
+// The arguments of one `-A CHAIN ...` line, parsed as iptables does: options that belong to a
+// match go to the latest loaded match that knows them; `--dport` after `-p tcp` loads the tcp
+// match implicitly at that point (which is why iptables-save shows `-m tcp` where it does).
+
+export class RuleError extends Error {}
+
+function fail(message: string): never {
+  throw new RuleError(message);
+}
+
+type Builder = { kind: Match['kind']; opts: Record<string, unknown>; seen: Set<string> };
+
+const MATCH_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  tcp: ['--sport', '--dport', '--tcp-flags', '--syn'],
+  udp: ['--sport', '--dport'],
+  icmp: ['--icmp-type'],
+  conntrack: [
+    '--ctstate',
+    '--ctstatus',
+    '--ctorigsrc',
+    '--ctorigdst',
+    '--ctreplsrc',
+    '--ctrepldst',
+    '--ctorigsrcport',
+    '--ctorigdstport',
+    '--ctreplsrcport',
+    '--ctrepldstport',
+    '--ctdir',
+  ],
+  state: ['--state'],
+  mark: ['--mark'],
+  connmark: ['--mark'],
+  addrtype: ['--src-type', '--dst-type', '--limit-iface-in', '--limit-iface-out'],
+  comment: ['--comment'],
+  multiport: ['--sports', '--dports', '--ports'],
+  physdev: ['--physdev-in', '--physdev-out', '--physdev-is-in', '--physdev-is-out', '--physdev-is-bridged'],
+  statistic: ['--mode', '--probability', '--every', '--packet'],
+};
+
+const OPTION_ALIASES: Readonly<Record<string, string>> = {
+  '--source-port': '--sport',
+  '--destination-port': '--dport',
+  '--source-ports': '--sports',
+  '--destination-ports': '--dports',
+};
+
+/** Options that take no argument. */
+const FLAG_OPTIONS = new Set([
+  '--syn',
+  '--limit-iface-in',
+  '--limit-iface-out',
+  '--physdev-is-in',
+  '--physdev-is-out',
+  '--physdev-is-bridged',
+  '--random',
+  '--random-fully',
+  '--persistent',
+  '--notrack',
+  '--save-mark',
+  '--restore-mark',
+  ...LOG_FLAGS.map(([o]) => o),
+]);
+
+const TARGET_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+  REJECT: ['--reject-with'],
+  LOG: ['--log-prefix', '--log-level', ...LOG_FLAGS.map(([o]) => o)],
+  MARK: ['--set-xmark', '--set-mark', '--and-mark', '--or-mark', '--xor-mark'],
+  CONNMARK: [
+    '--set-xmark',
+    '--set-mark',
+    '--and-mark',
+    '--or-mark',
+    '--xor-mark',
+    '--save-mark',
+    '--restore-mark',
+    '--mask',
+    '--nfmask',
+    '--ctmask',
+  ],
+  DNAT: ['--to-destination', '--random', '--persistent'],
+  SNAT: ['--to-source', '--random', '--random-fully', '--persistent'],
+  MASQUERADE: ['--to-ports', '--random', '--random-fully'],
+  REDIRECT: ['--to-ports', '--random'],
+  CT: ['--notrack', '--zone'],
+  ACCEPT: [],
+  DROP: [],
+  RETURN: [],
+  TRACE: [],
+  NOTRACK: [],
+};
+
+/** Tables a target may be used in (absent: any). */
+const TARGET_TABLES: Readonly<Record<string, readonly TableName[]>> = {
+  DNAT: ['nat'],
+  SNAT: ['nat'],
+  MASQUERADE: ['nat'],
+  REDIRECT: ['nat'],
+  REJECT: ['filter'],
+  CT: ['raw'],
+  NOTRACK: ['raw'],
+};
+
+const PORT_PROTOS = new Set([6, 17, 33, 132, 136]);
+
+export interface RuleContext {
+  readonly table: TableName;
+  readonly chain: string;
+  readonly builtin: boolean;
+  readonly hasUserChain: (name: string) => boolean;
+  readonly isBuiltinChain: (name: string) => boolean;
+  readonly line: number;
+}
+
+export function parseRuleArgs(
+  args: readonly string[],
+  ctx: RuleContext,
+  counters: Counter | undefined,
+): Rule {
+  let src: AddrSpec | undefined;
+  let dst: AddrSpec | undefined;
+  let inIface: IfaceSpec | undefined;
+  let outIface: IfaceSpec | undefined;
+  let proto: { num: number; invert: boolean } | undefined;
+  let protoSeen = false;
+  let fragment: { invert: boolean } | undefined;
+  const builders: Builder[] = [];
+  let targetName: string | undefined;
+  let targetIsGoto = false;
+  const topts: Record<string, string | true> = {};
+  let i = 0;
+
+  const next = (opt: string): string => {
+    const v = args[i++];
+    if (v === undefined) fail(`option "${opt}" requires an argument`);
+    return v;
+  };
+
+  while (i < args.length) {
+    let invert = false;
+    let tok = args[i++]!;
+    if (tok === '!') {
+      invert = true;
+      tok = args[i++] ?? fail('"!" must be followed by an option');
+    }
+    tok = OPTION_ALIASES[tok] ?? tok;
+    switch (tok) {
+      case '-s':
+      case '--source':
+      case '--src': {
+        if (src) fail('multiple -s flags not allowed');
+        const v = next(tok);
+        src = parseAddrSpec(v, invert) ?? fail(`host/network \`${v}' not found`);
+        continue;
+      }
+      case '-d':
+      case '--destination':
+      case '--dst': {
+        if (dst) fail('multiple -d flags not allowed');
+        const v = next(tok);
+        dst = parseAddrSpec(v, invert) ?? fail(`host/network \`${v}' not found`);
+        continue;
+      }
+      case '-i':
+      case '--in-interface':
+      case '-o':
+      case '--out-interface': {
+        const isIn = tok === '-i' || tok === '--in-interface';
+        const v = next(tok);
+        if (v.length === 0 || v.length > 15 || /[\s/]/.test(v))
+          fail(`interface name \`${v}' must be shorter than IFNAMSIZ (15)`);
+        if (isIn) {
+          if (inIface) fail('multiple -i flags not allowed');
+          if (ctx.builtin && (ctx.chain === 'OUTPUT' || ctx.chain === 'POSTROUTING'))
+            fail(`Can't use -i with ${ctx.chain}`);
+          inIface = { name: v, invert };
+        } else {
+          if (outIface) fail('multiple -o flags not allowed');
+          if (ctx.builtin && (ctx.chain === 'PREROUTING' || ctx.chain === 'INPUT'))
+            fail(`Can't use -o with ${ctx.chain}`);
+          outIface = { name: v, invert };
+        }
+        continue;
+      }
+      case '-p':
+      case '--protocol': {
+        if (protoSeen) fail('multiple -p flags not allowed');
+        protoSeen = true;
+        const v = next(tok);
+        const num = parseProto(v);
+        if (num === undefined) fail(`unknown protocol "${v}" specified`);
+        if (num === 0 && invert) fail('rule would never match protocol');
+        if (num !== 0) proto = { num, invert };
+        continue;
+      }
+      case '-f':
+      case '--fragment':
+        if (fragment) fail('multiple -f flags not allowed');
+        fragment = { invert };
+        continue;
+      case '-m':
+      case '--match': {
+        if (invert) fail('unexpected "!" before -m');
+        const name = next(tok);
+        if (!(name in MATCH_OPTIONS)) fail(`Couldn't load match \`${name}':No such file or directory`);
+        builders.push({ kind: name as Match['kind'], opts: {}, seen: new Set() });
+        continue;
+      }
+      case '-j':
+      case '--jump':
+      case '-g':
+      case '--goto': {
+        if (invert) fail('cannot have ! before -j');
+        if (targetName !== undefined) fail('multiple -j flags not allowed');
+        targetName = next(tok);
+        targetIsGoto = tok === '-g' || tok === '--goto';
+        continue;
+      }
+      default:
+        break;
+    }
+    if (!tok.startsWith('--')) fail(`unknown option "${tok}"`);
+    // A target option?
+    if (targetName !== undefined && TARGET_OPTIONS[targetName]?.includes(tok)) {
+      if (invert) fail(`unexpected "!" before ${tok}`);
+      if (tok in topts) fail(`option "${tok}" given twice`);
+      topts[tok] = FLAG_OPTIONS.has(tok) ? true : next(tok);
+      continue;
+    }
+    // The latest match that knows it, else an implicit protocol match.
+    let b: Builder | undefined;
+    for (let k = builders.length - 1; k >= 0; k--) {
+      if (MATCH_OPTIONS[builders[k]!.kind]!.includes(tok)) {
+        b = builders[k];
+        break;
+      }
+    }
+    if (!b && proto && !proto.invert) {
+      const implicit =
+        proto.num === 6 ? 'tcp' : proto.num === 17 ? 'udp' : proto.num === 1 ? 'icmp' : undefined;
+      if (implicit && MATCH_OPTIONS[implicit]!.includes(tok)) {
+        b = { kind: implicit as Match['kind'], opts: {}, seen: new Set() };
+        builders.push(b);
+      }
+    }
+    if (!b) fail(`unknown option "${tok}"`);
+    if (b.seen.has(tok)) fail(`Only one \`${tok}' allowed`);
+    b.seen.add(tok);
+    if (tok === '--tcp-flags') {
+      const m = next(tok);
+      const c = next(tok);
+      b.opts[tok] = { value: [m, c], invert };
+    } else b.opts[tok] = { value: FLAG_OPTIONS.has(tok) ? '' : next(tok), invert };
+  }
+
+  const matches = builders.map((b) => buildMatch(b, proto));
+  const target =
+    targetName === undefined ? undefined : buildTarget(targetName, targetIsGoto, topts, ctx, proto);
+  const rule: {
+    -readonly [K in keyof Rule]: Rule[K];
+  } = { chain: ctx.chain, matches, line: ctx.line };
+  if (src && !(src.mask === 0 && !src.invert)) rule.src = src;
+  if (dst && !(dst.mask === 0 && !dst.invert)) rule.dst = dst;
+  if (inIface) rule.inIface = inIface;
+  if (outIface) rule.outIface = outIface;
+  if (proto) rule.proto = proto;
+  if (fragment) rule.fragment = fragment;
+  if (target) rule.target = target;
+  if (counters) rule.counters = counters;
+  return rule;
+}
+
+type Opt = { value: string; invert: boolean } | undefined;
+
+function portSpec(o: Opt, name: string): PortSpec | undefined {
+  if (!o) return undefined;
+  const r = parsePortRange(o.value) ?? fail(`invalid port/service \`${o.value}' specified for ${name}`);
+  return { lo: r.lo, hi: r.hi, invert: o.invert };
+}
+
+function noInvert(o: Opt, name: string): void {
+  if (o?.invert) fail(`unexpected "!" before ${name}`);
+}
+
+function bitsFromList(list: string, names: readonly string[], what: string): number {
+  let mask = 0;
+  for (const part of list.split(',')) {
+    const idx = names.indexOf(part.toUpperCase());
+    if (idx < 0) fail(`Bad ${what} "${part}"`);
+    mask |= 1 << idx;
+  }
+  return mask;
+}
+
+function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefined): Match {
+  const o = b.opts as Record<string, Opt>;
+  const needProto = (num: number, name: string) => {
+    if (!proto || proto.invert || proto.num !== num)
+      fail(`${name} match: only valid for protocol ${num} (use -p ${name})`);
+  };
+  switch (b.kind) {
+    case 'tcp': {
+      needProto(6, 'tcp');
+      const sport = portSpec(o['--sport'], '--sport');
+      const dport = portSpec(o['--dport'], '--dport');
+      let flags: { mask: number; cmp: number; invert: boolean } | undefined;
+      const tf = b.opts['--tcp-flags'] as { value: [string, string]; invert: boolean } | undefined;
+      const syn = o['--syn'];
+      if (tf && syn) fail("Only one of `--syn' or `--tcp-flags' allowed");
+      if (tf) flags = { mask: tcpFlags(tf.value[0]), cmp: tcpFlags(tf.value[1]), invert: tf.invert };
+      if (syn) flags = { mask: 0x17, cmp: 0x02, invert: syn.invert };
+      return { kind: 'tcp', ...(sport && { sport }), ...(dport && { dport }), ...(flags && { flags }) };
+    }
+    case 'udp': {
+      needProto(17, 'udp');
+      const sport = portSpec(o['--sport'], '--sport');
+      const dport = portSpec(o['--dport'], '--dport');
+      return { kind: 'udp', ...(sport && { sport }), ...(dport && { dport }) };
+    }
+    case 'icmp': {
+      needProto(1, 'icmp');
+      const t = o['--icmp-type'];
+      if (!t) return { kind: 'icmp', type: 0xff, codeMin: 0, codeMax: 0xff, invert: false };
+      const named = ICMP_TYPES.find(([n]) => n === t.value);
+      if (named)
+        return { kind: 'icmp', type: named[1], codeMin: named[2], codeMax: named[3], invert: t.invert };
+      const m = /^(\d{1,3})(?:\/(\d{1,3}))?$/.exec(t.value);
+      if (!m || Number(m[1]) > 255 || (m[2] !== undefined && Number(m[2]) > 255))
+        fail(`Invalid ICMP type \`${t.value}'`);
+      const type = Number(m[1]);
+      const code = m[2] === undefined ? undefined : Number(m[2]);
+      return {
+        kind: 'icmp',
+        type,
+        codeMin: code ?? 0,
+        codeMax: code ?? 0xff,
+        invert: t.invert,
+      };
+    }
+    case 'conntrack': {
+      if (b.seen.size === 0) fail('conntrack: At least one option is required');
+      const out: Record<string, unknown> = { kind: 'conntrack' };
+      const st = o['--ctstate'];
+      if (st) out.state = { mask: bitsFromList(st.value, CT_STATE_BITS, 'ctstate'), invert: st.invert };
+      const ss = o['--ctstatus'];
+      if (ss) {
+        let mask = 0;
+        for (const part of ss.value.split(',')) {
+          const e = CT_STATUS_NAMES.find(([n]) => n === part.toUpperCase()) ?? fail(`Bad ctstatus "${part}"`);
+          mask |= e[1];
+        }
+        out.status = { mask, invert: ss.invert };
+      }
+      for (const f of ['origsrc', 'origdst', 'replsrc', 'repldst']) {
+        const a = o[`--ct${f}`];
+        if (a) out[f] = parseAddrSpec(a.value, a.invert) ?? fail(`host/network \`${a.value}' not found`);
+      }
+      for (const f of ['origsrcport', 'origdstport', 'replsrcport', 'repldstport']) {
+        const p = portSpec(o[`--ct${f}`], `--ct${f}`);
+        if (p) out[f] = p;
+      }
+      const d = o['--ctdir'];
+      if (d) {
+        noInvert(d, '--ctdir');
+        const v = d.value.toUpperCase();
+        if (v !== 'ORIGINAL' && v !== 'REPLY') fail(`Unknown --ctdir "${d.value}"`);
+        out.dir = v;
+      }
+      return out as unknown as Match;
+    }
+    case 'state': {
+      const st = o['--state'] ?? fail('state match: option "--state" must be specified');
+      return {
+        kind: 'state',
+        state: { mask: bitsFromList(st.value, CT_STATE_BITS.slice(0, 5), 'state'), invert: st.invert },
+      };
+    }
+    case 'mark':
+    case 'connmark': {
+      const m = o['--mark'] ?? fail(`${b.kind} match: option "--mark" must be specified`);
+      const v = parseMarkMask(m.value) ?? fail(`Bad mark value "${m.value}"`);
+      return { kind: b.kind, value: v.value, mask: v.mask, invert: m.invert };
+    }
+    case 'addrtype': {
+      const s = o['--src-type'];
+      const d = o['--dst-type'];
+      const li = o['--limit-iface-in'];
+      const lo = o['--limit-iface-out'];
+      if (li && lo) fail("addrtype: you can't specify both --limit-iface-in and --limit-iface-out");
+      noInvert(li, '--limit-iface-in');
+      noInvert(lo, '--limit-iface-out');
+      if (!s && !d) fail('addrtype: you must specify --src-type or --dst-type');
+      return {
+        kind: 'addrtype',
+        ...(s && { src: { mask: bitsFromList(s.value, ADDR_TYPES, 'address type'), invert: s.invert } }),
+        ...(d && { dst: { mask: bitsFromList(d.value, ADDR_TYPES, 'address type'), invert: d.invert } }),
+        limitIn: li !== undefined,
+        limitOut: lo !== undefined,
+      };
+    }
+    case 'comment': {
+      const c = o['--comment'] ?? fail('comment: option "--comment" must be specified');
+      noInvert(c, '--comment');
+      if (c.value.length > 255) fail('comment may not exceed 255 characters');
+      return { kind: 'comment', text: c.value };
+    }
+    case 'multiport': {
+      if (!proto || proto.invert || !PORT_PROTOS.has(proto.num))
+        fail("multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'");
+      const keys = (['--sports', '--dports', '--ports'] as const).filter((k) => o[k]);
+      if (keys.length !== 1) fail('multiport: exactly one of --sports, --dports or --ports is required');
+      const opt = o[keys[0]!]!;
+      const ports = opt.value
+        .split(',')
+        .map((p) => parsePortRange(p) ?? fail(`invalid port/service \`${p}' specified`));
+      let count = 0;
+      for (const p of ports) count += p.lo === p.hi ? 1 : 2;
+      if (count > 15) fail('too many ports specified');
+      return {
+        kind: 'multiport',
+        which: keys[0]!.slice(2) as 'sports' | 'dports' | 'ports',
+        ports,
+        invert: opt.invert,
+      };
+    }
+    case 'physdev': {
+      if (b.seen.size === 0) fail('PHYSDEV: no physdev option specified');
+      const iface = (x: Opt) => (x ? { name: x.value, invert: x.invert } : undefined);
+      const flag = (x: Opt) => (x ? { invert: x.invert } : undefined);
+      const r: Record<string, unknown> = { kind: 'physdev' };
+      const pin = iface(o['--physdev-in']);
+      const pout = iface(o['--physdev-out']);
+      if (pin) r.in = pin;
+      if (pout) r.out = pout;
+      if (o['--physdev-is-in']) r.isIn = flag(o['--physdev-is-in']);
+      if (o['--physdev-is-out']) r.isOut = flag(o['--physdev-is-out']);
+      if (o['--physdev-is-bridged']) r.isBridged = flag(o['--physdev-is-bridged']);
+      return r as unknown as Match;
+    }
+    case 'statistic': {
+      const mode = o['--mode'] ?? fail('statistic: no mode specified');
+      noInvert(mode, '--mode');
+      const invert = Object.values(o).some((x) => x?.invert);
+      if (mode.value === 'random') {
+        const p = o['--probability'] ?? fail('statistic: --probability required for mode random');
+        if (o['--every'] || o['--packet']) fail('statistic: --every and --packet are for mode nth');
+        if (!/^(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(p.value)) fail(`Bad probability "${p.value}"`);
+        const v = Number(p.value);
+        if (!(v >= 0 && v <= 1)) fail('--probability must be between 0 and 1');
+        return { kind: 'statistic', mode: 'random', probability: Math.round(v * 0x80000000), invert };
+      }
+      if (mode.value === 'nth') {
+        const e = o['--every'] ?? fail('statistic: --every required for mode nth');
+        const pk = o['--packet'] ?? fail('statistic: option "--every" also requires "--packet".');
+        if (o['--probability']) fail('statistic: --probability is for mode random');
+        const every = parseU32(e.value);
+        const packet = parseU32(pk.value);
+        if (every === undefined || every === 0) fail(`Bad --every "${e.value}"`);
+        if (packet === undefined || packet > every - 1) fail('the --packet p must be 0 <= p <= n-1');
+        return { kind: 'statistic', mode: 'nth', every, packet, invert };
+      }
+      return fail(`Bad mode "${mode.value}"`);
+    }
+  }
+}
+
+function tcpFlags(list: string): number {
+  let v = 0;
+  for (const part of list.split(',')) {
+    const up = part.toUpperCase();
+    if (up === 'ALL') v |= 0x3f;
+    else if (up === 'NONE') continue;
+    else {
+      const f = TCP_FLAGS.find(([n]) => n === up) ?? fail(`Unknown TCP flag \`${part}'`);
+      v |= f[1];
+    }
+  }
+  return v;
+}
+
+function buildTarget(
+  name: string,
+  isGoto: boolean,
+  o: Record<string, string | true>,
+  ctx: RuleContext,
+  proto: { num: number; invert: boolean } | undefined,
+): Target {
+  const known = TARGET_OPTIONS[name] !== undefined;
+  if (isGoto || !known) {
+    if (ctx.hasUserChain(name)) return { kind: isGoto ? 'goto' : 'jump', chain: name };
+    if (ctx.isBuiltinChain(name)) fail(`Can't jump to built-in chain ${name}`);
+    return fail(`Chain '${name}' does not exist`);
+  }
+  const tables = TARGET_TABLES[name];
+  if (tables && !tables.includes(ctx.table))
+    fail(
+      `${name} is not valid in the ${ctx.table} table (only ${tables.join(', ')}): RULE_APPEND failed (Invalid argument)`,
+    );
+  const str = (k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
+  const hasPorts = () => proto !== undefined && !proto.invert && PORT_PROTOS.has(proto.num);
+  switch (name) {
+    case 'ACCEPT':
+    case 'DROP':
+    case 'RETURN':
+    case 'TRACE':
+    case 'NOTRACK':
+      return { kind: name };
+    case 'REJECT': {
+      const w = str('--reject-with') ?? 'icmp-port-unreachable';
+      const canon = REJECT_WITH.get(w) ?? fail(`unknown reject type "${w}"`);
+      if (canon === 'tcp-reset' && (!proto || proto.invert || proto.num !== 6))
+        fail(
+          'REJECT --reject-with tcp-reset is only valid with -p tcp: RULE_APPEND failed (Invalid argument)',
+        );
+      return { kind: 'REJECT', with: canon };
+    }
+    case 'LOG': {
+      const lv = str('--log-level');
+      let level = 4;
+      if (lv !== undefined) {
+        const byName = LOG_LEVELS.indexOf(lv.toLowerCase());
+        if (byName >= 0) level = byName;
+        else if (/^[0-7]$/.test(lv)) level = Number(lv);
+        else fail(`log-level \`${lv}' unknown`);
+      }
+      let flags = 0;
+      for (const [opt, bit] of LOG_FLAGS) if (o[opt]) flags |= bit;
+      const prefix = str('--log-prefix');
+      if (prefix !== undefined && prefix.length > 29) fail('Maximum prefix length 29 for --log-prefix');
+      return { kind: 'LOG', level, flags, ...(prefix !== undefined && { prefix }) };
+    }
+    case 'MARK':
+    case 'CONNMARK': {
+      const setOpts = ['--set-xmark', '--set-mark', '--and-mark', '--or-mark', '--xor-mark'].filter(
+        (k) => k in o,
+      );
+      const modeOpts = setOpts.length + (o['--save-mark'] ? 1 : 0) + (o['--restore-mark'] ? 1 : 0);
+      if (modeOpts !== 1) fail(`${name} target: exactly one of the mark options is required`);
+      if (setOpts.length === 1) {
+        const k = setOpts[0]!;
+        const v = str(k)!;
+        let value: number;
+        let mask: number;
+        if (k === '--set-xmark' || k === '--set-mark') {
+          const vm = parseMarkMask(v) ?? fail(`Bad MARK value "${v}"`);
+          value = vm.value;
+          mask = k === '--set-xmark' ? vm.mask : (vm.value | vm.mask) >>> 0;
+        } else {
+          const n = parseU32(v) ?? fail(`Bad MARK value "${v}"`);
+          if (k === '--and-mark') {
+            value = 0;
+            mask = ~n >>> 0;
+          } else if (k === '--or-mark') {
+            value = n;
+            mask = n;
+          } else {
+            value = n;
+            mask = 0;
+          }
+        }
+        if (name === 'MARK') {
+          if (o['--mask'] || o['--nfmask'] || o['--ctmask']) fail('unknown option "--mask"');
+          return { kind: 'MARK', value, mask };
+        }
+        return { kind: 'CONNMARK', mode: 'set', ctmark: value, ctmask: mask };
+      }
+      if (name === 'MARK') return fail('MARK target: a mark option is required');
+      const m = (k: string): number | undefined => {
+        const v = str(k);
+        return v === undefined ? undefined : (parseU32(v) ?? fail(`Bad mask "${v}"`));
+      };
+      const mask = m('--mask');
+      const nfmask = m('--nfmask') ?? mask ?? 0xffffffff;
+      const ctmask = m('--ctmask') ?? mask ?? 0xffffffff;
+      return { kind: 'CONNMARK', mode: o['--save-mark'] ? 'save' : 'restore', nfmask, ctmask };
+    }
+    case 'DNAT':
+    case 'SNAT': {
+      const opt = name === 'DNAT' ? '--to-destination' : '--to-source';
+      const v = str(opt) ?? fail(`${name}: option "${opt}" must be specified`);
+      const range = parseNatRange(v) ?? fail(`Bad IP address "${v}"`);
+      if (range.minPort !== undefined && !hasPorts())
+        fail('Need TCP, UDP, SCTP or DCCP with port specification');
+      return {
+        kind: name,
+        range,
+        random: o['--random'] === true,
+        randomFully: o['--random-fully'] === true,
+        persistent: o['--persistent'] === true,
+      };
+    }
+    case 'MASQUERADE':
+    case 'REDIRECT': {
+      const v = str('--to-ports');
+      const ports = v === undefined ? undefined : (parseToPorts(v) ?? fail(`Port "${v}" not valid`));
+      if (ports && !hasPorts()) fail('Need TCP, UDP, SCTP or DCCP with port specification');
+      return {
+        kind: name,
+        ...(ports && { minPort: ports.lo, maxPort: ports.hi }),
+        random: o['--random'] === true,
+        randomFully: o['--random-fully'] === true,
+      };
+    }
+    case 'CT': {
+      const z = str('--zone');
+      let zone: number | undefined;
+      if (z !== undefined) {
+        zone = parseU32(z);
+        if (zone === undefined || zone > 65535) fail(`Bad zone "${z}"`);
+      }
+      return { kind: 'CT', notrack: o['--notrack'] === true, ...(zone !== undefined && { zone }) };
+    }
+  }
+  return fail(`Couldn't load target \`${name}'`);
+}

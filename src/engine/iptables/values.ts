@@ -1,0 +1,140 @@
+import { parseIpv4 } from '../net/ipv4';
+import type { AddrSpec } from './ruleset';
+
+// Parsers for the value syntaxes iptables accepts. Each returns undefined on bad input;
+// callers turn that into a ParseError naming the option.
+
+/** strtoul(text, 0) restricted to 32 bits: `0x` hex, leading-0 octal, decimal. */
+export function parseU32(text: string): number | undefined {
+  let v: number;
+  if (/^0[xX][0-9a-fA-F]{1,8}$/.test(text)) v = Number.parseInt(text.slice(2), 16);
+  else if (/^0[0-7]*$/.test(text)) v = text.length === 1 ? 0 : Number.parseInt(text.slice(1), 8);
+  else if (/^[1-9]\d{0,9}$/.test(text)) v = Number(text);
+  else return undefined;
+  return v <= 0xffffffff ? v : undefined;
+}
+
+/** `value[/mask]` for --mark and MARK targets; mask defaults to 0xffffffff. */
+export function parseMarkMask(text: string): { value: number; mask: number } | undefined {
+  const slash = text.indexOf('/');
+  const value = parseU32(slash < 0 ? text : text.slice(0, slash));
+  if (value === undefined) return undefined;
+  if (slash < 0) return { value, mask: 0xffffffff };
+  const mask = parseU32(text.slice(slash + 1));
+  return mask === undefined ? undefined : { value, mask };
+}
+
+export function prefixMask(len: number): number {
+  return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
+}
+
+/** Length of a contiguous netmask, or -1 (iptables then prints the dotted mask). */
+export function maskLength(mask: number): number {
+  for (let len = 0; len <= 32; len++) if (prefixMask(len) === mask) return len;
+  return -1;
+}
+
+/** `a.b.c.d[/len | /a.b.c.d]`; host bits are cleared as the kernel stores them. */
+export function parseAddrSpec(text: string, invert: boolean): AddrSpec | undefined {
+  const slash = text.indexOf('/');
+  const addr = parseIpv4(slash < 0 ? text : text.slice(0, slash));
+  if (addr === undefined) return undefined;
+  let mask = 0xffffffff;
+  if (slash >= 0) {
+    const m = text.slice(slash + 1);
+    if (/^\d{1,2}$/.test(m)) {
+      const len = Number(m);
+      if (len > 32) return undefined;
+      mask = prefixMask(len);
+    } else {
+      const dotted = parseIpv4(m);
+      if (dotted === undefined) return undefined;
+      mask = dotted;
+    }
+  }
+  return { addr: (addr & mask) >>> 0, mask, invert };
+}
+
+const SERVICES: ReadonlyMap<string, number> = new Map([
+  ['ftp-data', 20],
+  ['ftp', 21],
+  ['ssh', 22],
+  ['telnet', 23],
+  ['smtp', 25],
+  ['domain', 53],
+  ['bootps', 67],
+  ['bootpc', 68],
+  ['tftp', 69],
+  ['http', 80],
+  ['www', 80],
+  ['pop3', 110],
+  ['ntp', 123],
+  ['imap', 143],
+  ['snmp', 161],
+  ['bgp', 179],
+  ['ldap', 389],
+  ['https', 443],
+  ['syslog', 514],
+  ['submission', 587],
+  ['imaps', 993],
+  ['pop3s', 995],
+  ['mysql', 3306],
+  ['postgresql', 5432],
+  ['http-alt', 8080],
+]);
+
+export function parsePort(text: string): number | undefined {
+  if (/^\d{1,5}$/.test(text)) {
+    const n = Number(text);
+    return n <= 65535 ? n : undefined;
+  }
+  return SERVICES.get(text);
+}
+
+/** `p`, `lo:hi`, `lo:` (to 65535), `:hi` (from 0). */
+export function parsePortRange(text: string): { lo: number; hi: number } | undefined {
+  const colon = text.indexOf(':');
+  if (colon < 0) {
+    const p = parsePort(text);
+    return p === undefined ? undefined : { lo: p, hi: p };
+  }
+  const a = text.slice(0, colon);
+  const b = text.slice(colon + 1);
+  const lo = a === '' ? 0 : parsePort(a);
+  const hi = b === '' ? 65535 : parsePort(b);
+  if (lo === undefined || hi === undefined || lo > hi) return undefined;
+  return { lo, hi };
+}
+
+/** A NAT range `ip[-ip][:port[-port]]`, as DNAT/SNAT take it. */
+export function parseNatRange(
+  text: string,
+): { minIp?: number; maxIp?: number; minPort?: number; maxPort?: number } | undefined {
+  const colon = text.indexOf(':');
+  const ipPart = colon < 0 ? text : text.slice(0, colon);
+  const out: { minIp?: number; maxIp?: number; minPort?: number; maxPort?: number } = {};
+  if (ipPart !== '') {
+    const dash = ipPart.indexOf('-');
+    const a = parseIpv4(dash < 0 ? ipPart : ipPart.slice(0, dash));
+    const b = dash < 0 ? a : parseIpv4(ipPart.slice(dash + 1));
+    if (a === undefined || b === undefined || a > b) return undefined;
+    out.minIp = a;
+    out.maxIp = b;
+  }
+  if (colon >= 0) {
+    const ports = parseToPorts(text.slice(colon + 1));
+    if (!ports) return undefined;
+    out.minPort = ports.lo;
+    out.maxPort = ports.hi;
+  } else if (ipPart === '') return undefined;
+  return out;
+}
+
+/** `p[-q]` as --to-ports takes it. */
+export function parseToPorts(text: string): { lo: number; hi: number } | undefined {
+  const dash = text.indexOf('-');
+  const lo = parsePort(dash < 0 ? text : text.slice(0, dash));
+  const hi = dash < 0 ? lo : parsePort(text.slice(dash + 1));
+  if (lo === undefined || hi === undefined || lo > hi) return undefined;
+  return { lo, hi };
+}
