@@ -1,0 +1,314 @@
+#!/usr/bin/env python3
+"""Traffic agent of the nflab kernel-parity harness (python3 stdlib only).
+
+Runs inside one network namespace (`ip netns exec NS python3 agent.py PLAN.json`) and plays
+that host's part of a scenario's traffic script: servers start at once, clients at their
+`at` offsets from the shared start time. Every wait is bounded; the process exits by the
+plan's deadline whatever happens. Output: one JSON object per line on stdout.
+
+Application behaviour (the engine models the same):
+- tcp-listen: accept; write `reply` (if any) at once; read until the client's FIN; close.
+- tcp-connect: connect (bounded by `timeout`); write `send` (if any); shut down the write
+  side (FIN); read until the server's FIN; close. ok = the connection was established.
+- udp-listen: answer each datagram with `reply` (no answer when `reply` is unset).
+- udp-send: a connected UDP socket sends `send` and waits `timeout` for one answer.
+- ping: raw ICMP echo requests, `count` of them one second apart, id = `id` or a fixed
+  per-item value; ok = at least one echo reply with that id.
+- udp-flood: `flows` datagrams, each from a fresh socket (a fresh source port).
+"""
+
+import errno
+import json
+import os
+import select
+import socket
+import struct
+import sys
+import threading
+import time
+
+OUT_LOCK = threading.Lock()
+
+
+def emit(obj):
+    with OUT_LOCK:
+        sys.stdout.write(json.dumps(obj) + "\n")
+        sys.stdout.flush()
+
+
+def split_endpoint(s):
+    host, _, port = s.rpartition(":")
+    return host, int(port)
+
+
+def remaining(deadline):
+    return max(0.0, deadline - time.time())
+
+
+def sleep_until(t, deadline):
+    wait = min(t, deadline) - time.time()
+    if wait > 0:
+        time.sleep(wait)
+
+
+def errname(e):
+    code = getattr(e, "errno", None)
+    return errno.errorcode.get(code, str(e)) if code else str(e)
+
+
+# ---------------------------------------------------------------- servers
+
+
+def tcp_server(item, deadline):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((item.get("address", "0.0.0.0"), item["port"]))
+    s.listen(64)
+    s.settimeout(0.2)
+    emit({"idx": item["idx"], "event": "listening"})
+
+    def serve(c, peer):
+        try:
+            c.settimeout(max(0.05, remaining(deadline)))
+            emit({"idx": item["idx"], "event": "accepted", "peer": "%s:%d" % peer})
+            if item.get("reply"):
+                c.sendall(item["reply"].encode())
+            got = b""
+            while remaining(deadline) > 0:
+                chunk = c.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+            emit({"idx": item["idx"], "event": "request", "peer": "%s:%d" % peer, "bytes": len(got)})
+        except OSError as e:
+            emit({"idx": item["idx"], "event": "server-error", "peer": "%s:%d" % peer, "error": errname(e)})
+        finally:
+            c.close()
+
+    def loop():
+        while remaining(deadline) > 0:
+            try:
+                c, peer = s.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            threading.Thread(target=serve, args=(c, peer), daemon=True).start()
+        s.close()
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+def udp_server(item, deadline):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind((item.get("address", "0.0.0.0"), item["port"]))
+    s.settimeout(0.2)
+    emit({"idx": item["idx"], "event": "listening"})
+
+    def loop():
+        while remaining(deadline) > 0:
+            try:
+                data, peer = s.recvfrom(65536)
+            except socket.timeout:
+                continue
+            except OSError:
+                break
+            emit({"idx": item["idx"], "event": "datagram", "peer": "%s:%d" % peer, "bytes": len(data)})
+            if item.get("reply"):
+                s.sendto(item["reply"].encode(), peer)
+        s.close()
+
+    threading.Thread(target=loop, daemon=True).start()
+
+
+# ---------------------------------------------------------------- clients
+
+
+def result(item, ok, reason, **extra):
+    out = {"idx": item["idx"], "event": "outcome", "ok": ok, "reason": reason, "t": time.time()}
+    out.update(extra)
+    emit(out)
+
+
+def tcp_client(item, deadline):
+    host, port = split_endpoint(item["to"])
+    end = min(deadline, time.time() + item["timeout"] / 1000.0)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sport = None
+    try:
+        if item.get("sport"):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("0.0.0.0", item["sport"]))
+        s.setblocking(False)
+        err = s.connect_ex((host, port))
+        sport = s.getsockname()[1]
+        emit({"idx": item["idx"], "event": "connecting", "sport": sport, "t": time.time()})
+        if err not in (0, errno.EINPROGRESS):
+            return result(item, False, errno.errorcode.get(err, str(err)), sport=sport)
+        _, w, _ = select.select([], [s], [], remaining(end))
+        if not w:
+            return result(item, False, "ETIMEDOUT", sport=sport)
+        err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            return result(item, False, errno.errorcode.get(err, str(err)), sport=sport)
+        peer = "%s:%d" % s.getpeername()
+        s.setblocking(True)
+        s.settimeout(max(0.05, remaining(end)))
+        try:
+            if item.get("send"):
+                s.sendall(item["send"].encode())
+            s.shutdown(socket.SHUT_WR)
+            got = b""
+            while remaining(end) > 0:
+                chunk = s.recv(65536)
+                if not chunk:
+                    break
+                got += chunk
+        except OSError as e:
+            return result(item, True, "connected to %s, then %s" % (peer, errname(e)), sport=sport)
+        if got:
+            return result(item, True, "reply from %s" % peer, sport=sport, reply=got.decode(errors="replace"))
+        return result(item, True, "connected to %s" % peer, sport=sport)
+    except OSError as e:
+        return result(item, False, errname(e), sport=sport)
+    finally:
+        s.close()
+
+
+def udp_client(item, deadline):
+    host, port = split_endpoint(item["to"])
+    end = min(deadline, time.time() + item["timeout"] / 1000.0)
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sport = None
+    try:
+        if item.get("sport"):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("0.0.0.0", item["sport"]))
+        s.connect((host, port))
+        sport = s.getsockname()[1]
+        s.send(item.get("send", "query").encode())
+        emit({"idx": item["idx"], "event": "sent", "sport": sport, "t": time.time()})
+        s.settimeout(max(0.05, remaining(end)))
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            return result(item, False, "no reply", sport=sport)
+        return result(item, True, "reply from %s:%d" % (host, port), sport=sport, reply=data.decode(errors="replace"))
+    except OSError as e:
+        return result(item, False, errname(e), sport=sport)
+    finally:
+        s.close()
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    total = (total >> 16) + (total & 0xFFFF)
+    total += total >> 16
+    return ~total & 0xFFFF
+
+
+def ping_client(item, deadline):
+    target = item["to"]
+    ident = item["echo_id"] & 0xFFFF
+    end = min(deadline, time.time() + (item["count"] - 1) + item["timeout"] / 1000.0)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ICMP)
+    replies = 0
+    error = None
+    try:
+        next_send = time.time()
+        seq = 0
+        while remaining(end) > 0:
+            if seq < item["count"] and time.time() >= next_send:
+                seq += 1
+                payload = b"nflab-parity"
+                hdr = struct.pack("!BBHHH", 8, 0, 0, ident, seq)
+                hdr = struct.pack("!BBHHH", 8, 0, checksum(hdr + payload), ident, seq)
+                s.sendto(hdr + payload, (target, 0))
+                next_send += 1.0
+            wait = min(remaining(end), max(0.0, next_send - time.time()) if seq < item["count"] else remaining(end))
+            r, _, _ = select.select([s], [], [], max(0.01, wait))
+            if not r:
+                continue
+            pkt, addr = s.recvfrom(65536)
+            ihl = (pkt[0] & 0x0F) * 4
+            icmp_type, code, _, rid, _ = struct.unpack("!BBHHH", pkt[ihl : ihl + 8])
+            if icmp_type == 0 and rid == ident:
+                replies += 1
+                if replies >= item["count"]:
+                    break
+            elif icmp_type in (3, 11) and len(pkt) >= ihl + 8 + 28:
+                inner = pkt[ihl + 8 :]
+                iihl = (inner[0] & 0x0F) * 4
+                if len(inner) >= iihl + 8 and struct.unpack("!H", inner[iihl + 4 : iihl + 6])[0] == ident:
+                    error = "icmp type %d code %d from %s" % (icmp_type, code, addr[0])
+        if replies:
+            return result(item, True, "reply from %s" % target, echo_id=ident, replies=replies)
+        return result(item, False, error or "no reply", echo_id=ident)
+    except OSError as e:
+        return result(item, False, errname(e), echo_id=ident)
+    finally:
+        s.close()
+
+
+def udp_flood(item, deadline):
+    host, port = split_endpoint(item["to"])
+    sent = 0
+    errors = 0
+    t0 = time.time()
+    for i in range(item["flows"]):
+        if remaining(deadline) <= 0:
+            break
+        sleep_until(t0 + i * item["interval"] / 1000.0, deadline)
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            s.sendto(b"flow", (host, port))
+            sent += 1
+        except OSError:
+            errors += 1
+        finally:
+            s.close()
+    return result(item, sent == item["flows"], "sent %d of %d flows" % (sent, item["flows"]), errors=errors)
+
+
+CLIENTS = {"tcp-connect": tcp_client, "udp-send": udp_client, "ping": ping_client, "udp-flood": udp_flood}
+SERVERS = {"tcp-listen": tcp_server, "udp-listen": udp_server}
+
+
+def main():
+    with open(sys.argv[1]) as f:
+        plan = json.load(f)
+    start, deadline = plan["start"], plan["deadline"]
+    for item in plan["items"]:
+        if item["kind"] in SERVERS:
+            try:
+                SERVERS[item["kind"]](item, deadline)
+            except OSError as e:
+                emit({"idx": item["idx"], "event": "server-error", "error": errname(e)})
+    emit({"event": "ready", "t": time.time()})
+    threads = []
+    for item in sorted((i for i in plan["items"] if i["kind"] in CLIENTS), key=lambda i: i["at"]):
+
+        def run(item=item):
+            sleep_until(start + item["at"] / 1000.0, deadline)
+            try:
+                CLIENTS[item["kind"]](item, deadline)
+            except Exception as e:  # a bug here must still yield an outcome line
+                result(item, False, "agent error: %r" % (e,))
+
+        t = threading.Thread(target=run, daemon=True)
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join(remaining(deadline))
+    # Servers keep serving until the deadline so late packets still find their socket.
+    sleep_until(plan.get("linger_until", deadline), deadline)
+    emit({"event": "done", "t": time.time()})
+    sys.stdout.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()

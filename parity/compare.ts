@@ -1,0 +1,138 @@
+import type { Scenario } from '../src/engine/scenario/schema';
+import { rowText } from './conntrackRow';
+import { FreeChoiceLabeller, fixedPorts, maskingLabeller } from './normalise';
+import { summarize } from './packetSummary';
+import type { Side } from './side';
+
+// Compares the kernel's side with the engine's in three columns and says, per column,
+// `equal` or the first difference. A difference is excused only by a limitation the scenario
+// documents with a machine-readable tag in its English text:
+//   `[parity:<column>]` (every setting) or `[parity:<column> <host:key=value>]` (one setting).
+
+export type Column = 'conntrack' | 'outcome' | 'path';
+export const COLUMNS: readonly Column[] = ['conntrack', 'outcome', 'path'];
+
+export interface Cell {
+  readonly column: Column;
+  readonly equal: boolean;
+  /** The first difference, `kernel: ... | engine: ...`. */
+  readonly diff?: string;
+  /** The limitation text that excuses the difference. */
+  readonly excusedBy?: string;
+}
+
+interface Labelled {
+  readonly kernel: FreeChoiceLabeller;
+  readonly engine: FreeChoiceLabeller;
+}
+
+export function compareSides(
+  scenario: Scenario,
+  settingLabel: string,
+  kernel: Side,
+  engine: Side,
+): readonly Cell[] {
+  const fixed = fixedPorts(scenario);
+  const l: Labelled = {
+    kernel: new FreeChoiceLabeller(fixed, kernel.clientPorts, kernel.clientIds),
+    engine: new FreeChoiceLabeller(fixed, engine.clientPorts, engine.clientIds),
+  };
+  const hosts = scenario.hosts.map((h) => h.name);
+  const cells: Cell[] = [
+    cell('conntrack', compareConntrack(hosts, kernel, engine, l)),
+    cell('outcome', compareOutcomes(scenario, kernel, engine)),
+    cell('path', comparePaths(hosts, kernel, engine, l)),
+  ];
+  return cells.map((c) => (c.equal ? c : { ...c, excusedBy: excuse(scenario, c.column, settingLabel) }));
+}
+
+function cell(column: Column, diff: string | undefined): Cell {
+  return diff === undefined ? { column, equal: true } : { column, equal: false, diff };
+}
+
+/** Sorted, normalised `conntrack -L` lines of one host. */
+export function conntrackLines(side: Side, host: string, lab: FreeChoiceLabeller): string[] {
+  const rows = side.conntrack[host] ?? [];
+  const mask = maskingLabeller(lab);
+  // Sort on a key that hides free choices, then label in that order, so labels do not
+  // depend on the kernel's hash order.
+  const keyed = rows.map((r) => ({ r, key: rowText(r, mask) })).sort((a, b) => cmp(a.key, b.key));
+  return keyed.map(({ r }) => rowText(r, lab)).sort(cmp);
+}
+
+function compareConntrack(hosts: readonly string[], k: Side, e: Side, l: Labelled): string | undefined {
+  for (const host of hosts) {
+    const kl = conntrackLines(k, host, l.kernel);
+    const el = conntrackLines(e, host, l.engine);
+    const d = firstMultisetDifference(kl, el);
+    if (d) return `${host}: ${d}`;
+  }
+  return undefined;
+}
+
+function firstMultisetDifference(kernel: readonly string[], engine: readonly string[]): string | undefined {
+  const left = [...engine];
+  for (const line of kernel) {
+    const i = left.indexOf(line);
+    if (i >= 0) left.splice(i, 1);
+    else
+      return `kernel has "${line}", engine ${engine.length ? `has ${engine.map((x) => `"${x}"`).join(', ')}` : 'has none'}`;
+  }
+  if (left.length) return `engine has "${left[0]}", kernel ${kernel.length ? 'does not' : 'has none'}`;
+  return undefined;
+}
+
+function compareOutcomes(s: Scenario, k: Side, e: Side): string | undefined {
+  for (const [idx, t] of s.traffic.entries()) {
+    if (t.kind === 'tcp-listen' || t.kind === 'udp-listen') continue;
+    const ko = k.outcomes.get(idx);
+    const eo = e.outcomes.get(idx);
+    const show = (o: { ok: boolean; reason: string } | undefined) =>
+      o ? `${o.ok ? 'ok' : 'failed'} (${o.reason})` : 'none';
+    if (ko?.ok !== eo?.ok)
+      return `traffic[${idx}] ${t.kind} ${t.host} -> ${t.to}: kernel ${show(ko)}, engine ${show(eo)}`;
+  }
+  return undefined;
+}
+
+function comparePaths(hosts: readonly string[], k: Side, e: Side, l: Labelled): string | undefined {
+  for (const host of hosts) {
+    const kp = (k.packets[host] ?? []).map((p) => ({
+      s: summarize(p.fields, l.kernel),
+      path: p.path.join(' '),
+    }));
+    const ep = (e.packets[host] ?? []).map((p) => ({
+      s: summarize(p.fields, l.engine),
+      path: p.path.join(' '),
+    }));
+    const used = new Set<number>();
+    // Matched by packet, not by position: independent packets (a FIN and a data segment in
+    // flight at once) may be ordered differently; the n-th copy of a summary matches the n-th.
+    for (const [ki, p] of kp.entries()) {
+      const j = ep.findIndex((q, i) => !used.has(i) && q.s === p.s);
+      if (j < 0) {
+        const nth = kp.slice(0, ki + 1).filter((q) => q.s === p.s).length;
+        return `${host}: kernel packet #${ki + 1} "${p.s}" (${nth}. of its kind) [${p.path || '-'}] has no match in the engine`;
+      }
+      used.add(j);
+      if (ep[j]!.path !== p.path)
+        return `${host}: "${p.s}" (kernel packet #${ki + 1}): kernel [${p.path || '-'}], engine [${ep[j]!.path || '-'}]`;
+    }
+    const extra = ep.findIndex((_, i) => !used.has(i));
+    if (extra >= 0)
+      return `${host}: engine packet #${extra + 1} "${ep[extra]!.s}" [${ep[extra]!.path || '-'}] is not in the kernel trace`;
+  }
+  return undefined;
+}
+
+const TAG = /\[parity:(conntrack|outcome|path)(?:\s+([^\]]+))?\]/g;
+
+/** The limitation (English text) that documents a difference in this column and setting. */
+export function excuse(s: Scenario, column: Column, settingLabel: string): string | undefined {
+  for (const lim of s.limitations)
+    for (const m of lim.en.matchAll(TAG))
+      if (m[1] === column && (m[2] === undefined || m[2].trim() === settingLabel)) return lim.en;
+  return undefined;
+}
+
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

@@ -1,0 +1,165 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Scenario, TrafficSpec } from '../src/engine/scenario/schema';
+import { buildWorld, destroyWorld, type World } from './build';
+import { type Bg, inNs, sh, sleep, spawnBg, stopBg } from './sh';
+import type { AgentLine, KernelCapture } from './side';
+
+// Replays a scenario (settings already applied) on the real kernel and captures, per
+// namespace: the agent's outcome lines, `nft monitor trace`, `conntrack -E` and, at the end,
+// `conntrack -L`. Every process is started here, bounded in time and ended by PID.
+
+const AGENT = join(dirname(fileURLToPath(import.meta.url)), 'agent.py');
+
+/** Kernel runs cannot fill the (global, read-only) conntrack table; floods are capped. */
+export const FLOOD_CAP = 3000;
+/** Time between the monitors' start and the first packet, so they are subscribed. */
+const MONITOR_SETTLE_MS = 400;
+/** Agents are started this long before the shared start time. */
+const AGENT_LEAD_MS = 800;
+/** After the last client is due to finish: servers linger for late FINs and retransmits. */
+const LINGER_MS = 1500;
+
+export interface KernelRunResult extends KernelCapture {
+  /** Soft failures: sysctls the kernel refused, capped floods. */
+  readonly notes: readonly string[];
+  /** tcpdump lines per host (only when asked for). */
+  readonly tcpdump: Readonly<Record<string, readonly string[]>>;
+  readonly durationMs: number;
+}
+
+/** Milliseconds from the start until the client item is surely over. */
+export function itemEndMs(t: TrafficSpec): number {
+  switch (t.kind) {
+    case 'tcp-listen':
+    case 'udp-listen':
+      return 0;
+    case 'tcp-connect':
+    case 'udp-send':
+      return t.at + t.timeout;
+    case 'ping':
+      return t.at + (t.count - 1) * 1000 + t.timeout;
+    case 'udp-flood':
+      return t.at + Math.min(t.flows, FLOOD_CAP) * t.interval + 1000;
+  }
+}
+
+/** The plan each host's agent gets: its items, with indices and derived defaults. */
+export function agentItems(s: Scenario, host: string, notes: string[]): Record<string, unknown>[] {
+  const items: Record<string, unknown>[] = [];
+  for (const [idx, t] of s.traffic.entries()) {
+    if (t.host !== host) continue;
+    const item: Record<string, unknown> = { ...t, idx };
+    if (t.kind === 'ping') item.echo_id = t.id ?? 0x4e00 + idx; // fixed per item; labelled anyway
+    if (t.kind === 'udp-flood' && t.flows > FLOOD_CAP) {
+      item.flows = FLOOD_CAP;
+      notes.push(`traffic[${idx}] udp-flood capped from ${t.flows} to ${FLOOD_CAP} flows on the kernel`);
+    }
+    items.push(item);
+  }
+  return items;
+}
+
+export async function runOnKernel(
+  scenario: Scenario,
+  runId: string,
+  opts: { tcpdump?: boolean; onWorld?: (w: World | undefined) => void } = {},
+): Promise<KernelRunResult> {
+  const began = Date.now();
+  const notes: string[] = [];
+  const world = buildWorld(scenario, runId);
+  opts.onWorld?.(world);
+  notes.push(...world.skipped.map((s) => `not applied: ${s}`));
+  const dir = mkdtempSync(join(tmpdir(), `nfp-${runId}-`));
+  const bgs: Bg[] = [];
+  try {
+    const runMs = Math.max(0, ...scenario.traffic.map(itemEndMs)) + LINGER_MS;
+    const hardMs = MONITOR_SETTLE_MS + AGENT_LEAD_MS + runMs + 10_000;
+    const monitors = new Map<string, { trace: Bg; events: Bg; tcpdump?: Bg }>();
+    for (const h of scenario.hosts) {
+      const ns = world.ns.get(h.name)!;
+      const trace = spawnBg(
+        `${h.name} trace`,
+        inNs(ns, ['stdbuf', '-oL', 'nft', 'monitor', 'trace']),
+        hardMs,
+      );
+      const events = spawnBg(
+        `${h.name} events`,
+        inNs(ns, ['stdbuf', '-oL', 'conntrack', '-E', '-f', 'ipv4', '-o', 'timestamp']),
+        hardMs,
+      );
+      bgs.push(trace, events);
+      let tcpdump: Bg | undefined;
+      if (opts.tcpdump) {
+        tcpdump = spawnBg(
+          `${h.name} tcpdump`,
+          inNs(ns, ['tcpdump', '-nn', '-l', '-tt', '-i', 'any', 'ip']),
+          hardMs,
+        );
+        bgs.push(tcpdump);
+      }
+      monitors.set(h.name, { trace, events, tcpdump });
+    }
+    await sleep(MONITOR_SETTLE_MS);
+    const start = Date.now() / 1000 + AGENT_LEAD_MS / 1000;
+    const deadline = start + runMs / 1000;
+    const agents = new Map<string, Bg>();
+    for (const h of scenario.hosts) {
+      const items = agentItems(scenario, h.name, notes);
+      if (!items.length) continue;
+      const plan = join(dir, `${h.name}.json`);
+      writeFileSync(plan, JSON.stringify({ start, deadline, items }));
+      const bg = spawnBg(`${h.name} agent`, inNs(world.ns.get(h.name)!, ['python3', AGENT, plan]), hardMs);
+      bgs.push(bg);
+      agents.set(h.name, bg);
+    }
+    await Promise.race([Promise.all([...agents.values()].map((a) => a.exited)), sleep(hardMs)]);
+    for (const [host, a] of agents) {
+      if (a.child.exitCode !== 0)
+        notes.push(`${host} agent exited ${a.child.exitCode}: ${a.stderr.join(' ').slice(0, 300)}`);
+      const ready = a.lines.map(parseAgentLine).find((l) => l?.event === 'ready');
+      if (ready && typeof ready.t === 'number' && ready.t > start) notes.push(`${host} agent was ready late`);
+    }
+    await sleep(300); // the last trace and event lines
+    const hosts: Record<string, KernelCapture['hosts'][string]> = {};
+    const tcpdump: Record<string, string[]> = {};
+    for (const h of scenario.hosts) {
+      const ns = world.ns.get(h.name)!;
+      const ct = sh(inNs(ns, ['conntrack', '-L', '-f', 'ipv4']), { timeoutMs: 5000 });
+      const m = monitors.get(h.name)!;
+      await stopBg(m.trace);
+      await stopBg(m.events);
+      if (m.tcpdump) {
+        await stopBg(m.tcpdump);
+        tcpdump[h.name] = m.tcpdump.lines;
+      }
+      hosts[h.name] = {
+        conntrack: ct.stdout.split('\n').filter((l) => l.trim()),
+        trace: m.trace.lines.filter((l) => l.startsWith('trace id')),
+        events: m.events.lines.filter((l) => l.includes('[')),
+        agent: (agents.get(h.name)?.lines ?? [])
+          .map(parseAgentLine)
+          .filter((l): l is AgentLine => l !== undefined),
+      };
+    }
+    return { hosts, notes, tcpdump, durationMs: Date.now() - began };
+  } finally {
+    for (const b of bgs) await stopBg(b, 500);
+    destroyWorld(world);
+    opts.onWorld?.(undefined);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function parseAgentLine(line: string): AgentLine | undefined {
+  try {
+    const v = JSON.parse(line) as unknown;
+    return v && typeof v === 'object' && typeof (v as AgentLine).event === 'string'
+      ? (v as AgentLine)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { RunOptions, RunResult } from '../src/engine/api';
+import { applySettings } from '../src/engine/scenario/load';
+import type { Scenario } from '../src/engine/scenario/schema';
+import { cleanupStale, destroyWorld, type World } from './build';
+import { type Cell, compareSides } from './compare';
+import { type KernelRunResult, runOnKernel } from './kernelRun';
+import { settingsMatrix } from './matrix';
+import { loadBuiltins, loadFile } from './scenarios';
+import { hasCommand, killAllStarted, sh } from './sh';
+import { engineSide, kernelSide } from './side';
+
+// npm run test:kernel [-- [scenario-id | file.json]... [--dump DIR] [--tcpdump] [--kernel-only]]
+//
+// Replays every built-in scenario, under each of its settings, on the real kernel and
+// compares conntrack, outcomes and hook paths with the engine. Exit 0 when every cell is
+// equal or its difference is a documented limitation; 1 otherwise; 0 with one `skipped`
+// line when this machine cannot run it (not root, no netns or tools).
+
+const here = dirname(fileURLToPath(import.meta.url));
+const TOOLS = ['ip', 'iptables-restore', 'conntrack', 'nft', 'python3', 'stdbuf', 'sysctl'];
+const TOTAL_BUDGET_MS = 9 * 60_000;
+
+type RunScenario = (s: Scenario, o: RunOptions) => RunResult;
+
+interface Args {
+  readonly select: string[];
+  readonly dump: string;
+  readonly tcpdump: boolean;
+  readonly kernelOnly: boolean;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const select: string[] = [];
+  let dump = join('/tmp', 'nfp-parity-last');
+  let tcpdump = false;
+  let kernelOnly = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === '--dump') dump = argv[++i] ?? dump;
+    else if (a === '--tcpdump') tcpdump = true;
+    else if (a === '--kernel-only') kernelOnly = true;
+    else select.push(a);
+  }
+  return { select, dump, tcpdump, kernelOnly };
+}
+
+function preflight(): string | undefined {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (process.getuid?.() !== 0) return 'needs root';
+  const missing = TOOLS.filter((t) => !hasCommand(t));
+  if (missing.length) return `missing ${missing.join(', ')}`;
+  if (sh(['ip', 'netns', 'list'], { timeoutMs: 5000 }).code !== 0) return '`ip netns` does not work here';
+  return undefined;
+}
+
+async function loadEngine(): Promise<RunScenario | string> {
+  const path = join(here, '..', 'src', 'engine', 'index.ts');
+  if (!existsSync(path)) return 'src/engine/index.ts does not exist yet';
+  try {
+    const mod = (await import(path)) as { runScenario?: RunScenario };
+    return typeof mod.runScenario === 'function'
+      ? mod.runScenario
+      : 'src/engine/index.ts exports no runScenario';
+  } catch (e) {
+    return `src/engine/index.ts failed to load: ${(e as Error).message.split('\n')[0]}`;
+  }
+}
+
+function cellsText(cells: readonly Cell[]): string {
+  return cells
+    .map(
+      (c) =>
+        `${c.column}: ${c.equal ? 'equal' : c.excusedBy ? 'differs (documented limitation)' : 'DIFFERS'}`,
+    )
+    .join(' / ');
+}
+
+async function main(): Promise<number> {
+  const why = preflight();
+  if (why) {
+    console.log(`kernel parity: skipped (${why}; needs root, ip netns, ${TOOLS.slice(1).join(', ')})`);
+    return 0;
+  }
+  const args = parseArgs(process.argv.slice(2));
+  const stale = cleanupStale();
+  if (stale.length) console.log(`removed stale namespaces: ${stale.join(' ')}`);
+
+  let scenarios: Scenario[];
+  const files = args.select.filter((s) => s.endsWith('.json'));
+  const ids = args.select.filter((s) => !s.endsWith('.json'));
+  const loaded = await loadBuiltins();
+  for (const e of loaded.errors) console.log(`scenario not loaded: ${e}`);
+  scenarios = [...loaded.scenarios.filter((s) => !ids.length || ids.includes(s.id)), ...files.map(loadFile)];
+  const unknown = ids.filter((id) => !loaded.scenarios.some((s) => s.id === id));
+  if (unknown.length) {
+    console.error(
+      `unknown scenario id: ${unknown.join(', ')} (known: ${loaded.scenarios.map((s) => s.id).join(', ')})`,
+    );
+    return 2;
+  }
+  console.log(`scenarios from ${loaded.source}: ${scenarios.map((s) => s.id).join(', ')}`);
+
+  const engine = args.kernelOnly ? 'not asked for (--kernel-only)' : await loadEngine();
+  if (typeof engine === 'string') console.log(`engine: ${engine}; kernel side only, nothing compared`);
+
+  mkdirSync(args.dump, { recursive: true });
+  const runId = randomBytes(2).toString('hex');
+  let live: World | undefined;
+  const onSignal = (sig: string) => {
+    killAllStarted();
+    if (live) destroyWorld(live);
+    console.log(`\ninterrupted (${sig}); namespaces removed`);
+    process.exit(130);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+
+  const began = Date.now();
+  let failures = 0;
+  let n = 0;
+  for (const base of scenarios) {
+    for (const row of settingsMatrix(base)) {
+      const tag = `${base.id} x ${row.label}`;
+      if (Date.now() - began > TOTAL_BUDGET_MS) {
+        console.log(`${tag} -> not run: time budget of ${TOTAL_BUDGET_MS / 60000} min used up`);
+        failures++;
+        continue;
+      }
+      const applied = applySettings(base, row.settings);
+      if (!applied.ok) {
+        console.log(`${tag} -> bad setting: ${applied.error}`);
+        failures++;
+        continue;
+      }
+      const scenario = applied.scenario;
+      let kernel: KernelRunResult;
+      try {
+        kernel = await runOnKernel(scenario, `${runId}${(n++).toString(16)}`, {
+          tcpdump: args.tcpdump,
+          onWorld: (w) => {
+            live = w;
+          },
+        });
+      } catch (e) {
+        console.log(`${tag} -> kernel run failed: ${(e as Error).message}`);
+        failures++;
+        continue;
+      }
+      const file = join(args.dump, `${base.id}__${row.label.replace(/[^a-zA-Z0-9_.=-]+/g, '_')}.json`);
+      writeFileSync(file, JSON.stringify({ scenario: scenario.id, setting: row.label, ...kernel }, null, 1));
+      const ks = kernelSide(kernel);
+      const outcomes = scenario.traffic
+        .map((_t, i) =>
+          ks.outcomes.has(i)
+            ? `[${i}] ${ks.outcomes.get(i)!.ok ? 'ok' : 'failed'}: ${ks.outcomes.get(i)!.reason}`
+            : '',
+        )
+        .filter(Boolean)
+        .join('; ');
+      const refused = kernel.notes.filter((x) => x.startsWith('not applied:'));
+      if (typeof engine === 'string') {
+        console.log(`${tag} -> kernel: ${outcomes} (${(kernel.durationMs / 1000).toFixed(1)} s)`);
+        for (const note of kernel.notes) console.log(`    note: ${note}`);
+        continue;
+      }
+      let cells: readonly Cell[];
+      try {
+        cells = compareSides(scenario, row.label, ks, engineSide(engine(base, { settings: row.settings })));
+      } catch (e) {
+        console.log(`${tag} -> engine failed: ${(e as Error).message.split('\n')[0]}`);
+        failures++;
+        continue;
+      }
+      if (refused.length) {
+        console.log(`${tag} -> n/a: the kernel refused ${refused.map((r) => r.slice(13)).join('; ')}`);
+        console.log(`    (for the record: ${cellsText(cells)}; kernel: ${outcomes})`);
+        continue;
+      }
+      console.log(`${tag} -> ${cellsText(cells)}`);
+      for (const c of cells) {
+        if (c.equal) continue;
+        console.log(`    ${c.column}: ${c.diff}`);
+        if (c.excusedBy) console.log(`      documented: ${c.excusedBy}`);
+        else failures++;
+      }
+      for (const note of kernel.notes) console.log(`    note: ${note}`);
+    }
+  }
+  const secs = ((Date.now() - began) / 1000).toFixed(1);
+  console.log(`raw captures: ${args.dump}`);
+  if (typeof engine === 'string') {
+    console.log(`kernel parity: NOT CHECKED (${engine}); ${failures} kernel run failure(s); ${secs} s`);
+    return 1;
+  }
+  console.log(
+    `kernel parity: ${failures ? `${failures} difference(s) not documented` : 'all equal or documented'}; ${secs} s`,
+  );
+  return failures ? 1 : 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    killAllStarted();
+    console.error(`kernel parity: crashed: ${(e as Error).stack ?? e}`);
+    process.exit(1);
+  },
+);

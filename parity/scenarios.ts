@@ -1,0 +1,64 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseScenario, parseScenarioText } from '../src/engine/scenario/load';
+import type { Scenario } from '../src/engine/scenario/schema';
+
+// Where the harness gets its scenarios: the built-in registry (`src/scenarios/index.ts`,
+// `builtinScenarios`) when it exists, the loose `src/scenarios/*.json` files otherwise, and the
+// fixtures beside this file for any built-in id still missing. Paths given on the command line
+// are loaded as scenario files.
+
+const here = dirname(fileURLToPath(import.meta.url));
+const SCENARIO_DIR = join(here, '..', 'src', 'scenarios');
+const FIXTURE_DIR = join(here, 'fixtures');
+
+export interface Loaded {
+  readonly scenarios: Scenario[];
+  readonly errors: string[];
+  readonly source: string;
+}
+
+export async function loadBuiltins(): Promise<Loaded> {
+  const errors: string[] = [];
+  const byId = new Map<string, Scenario>();
+  let source = 'parity/fixtures';
+  const add = (json: unknown, where: string) => {
+    const r = parseScenario(json, where);
+    if (r.ok) {
+      if (!byId.has(r.scenario.id)) byId.set(r.scenario.id, r.scenario);
+    } else errors.push(r.error);
+  };
+  const registry = join(SCENARIO_DIR, 'index.ts');
+  if (existsSync(registry)) {
+    try {
+      const mod = (await import(registry)) as { builtinScenarios?: unknown };
+      const list = mod.builtinScenarios;
+      const items = Array.isArray(list) ? list : list && typeof list === 'object' ? Object.values(list) : [];
+      for (const [i, item] of items.entries()) add(item, `src/scenarios/index.ts builtinScenarios[${i}]`);
+      source = 'src/scenarios/index.ts';
+    } catch (e) {
+      errors.push(`src/scenarios/index.ts: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  if (source !== 'src/scenarios/index.ts' && existsSync(SCENARIO_DIR)) {
+    const files = readdirSync(SCENARIO_DIR).filter((f) => f.endsWith('.json'));
+    for (const f of files) add(JSON.parse(readFileSync(join(SCENARIO_DIR, f), 'utf8')), `src/scenarios/${f}`);
+    if (files.length) source = 'src/scenarios/*.json';
+  }
+  for (const f of readdirSync(FIXTURE_DIR).filter((x) => x.endsWith('.json'))) {
+    const r = parseScenarioText(readFileSync(join(FIXTURE_DIR, f), 'utf8'), `parity/fixtures/${f}`);
+    if (!r.ok) errors.push(r.error);
+    else if (!byId.has(r.scenario.id)) {
+      byId.set(r.scenario.id, r.scenario);
+      source += ` + fixture ${r.scenario.id}`;
+    }
+  }
+  return { scenarios: [...byId.values()], errors, source };
+}
+
+export function loadFile(path: string): Scenario {
+  const r = parseScenarioText(readFileSync(path, 'utf8'), path);
+  if (!r.ok) throw new Error(r.error);
+  return r.scenario;
+}
