@@ -63,3 +63,13 @@ export interface CtEntryData {
   readonly mark: number;
   readonly zone: number;
 }
+
+/** ICMP type of an ICMP tuple (the high byte of `dport`). */
+export function icmpType(t: Tuple): number {
+  return t.dport >>> 8;
+}
+
+/** ICMP code of an ICMP tuple (the low byte of `dport`). */
+export function icmpCode(t: Tuple): number {
+  return t.dport & 0xff;
+}

@@ -1,0 +1,85 @@
+import type { CtDir, CtEntryData, TcpCtState, Tuple } from './types';
+
+/** Per-direction TCP bookkeeping (struct ip_ct_tcp_state, reduced to what the model uses). */
+export interface TcpDirState {
+  /** Highest sequence number sent + 1 (td_end); undefined until the direction is seen. */
+  end: number | undefined;
+  /** IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED: this direction sent data the peer has not acked. */
+  unacked: boolean;
+  /** IP_CT_TCP_FLAG_CLOSE_INIT: this direction sent a FIN. */
+  closeInit: boolean;
+}
+
+/** One node of the tuple hash: each confirmed entry has two (ORIGINAL and REPLY). */
+export interface HashNode {
+  readonly entry: CtEntry;
+  readonly dir: CtDir;
+  hash: number;
+  next: HashNode | undefined;
+}
+
+/**
+ * A live conntrack entry (struct nf_conn). Mutable and owned by its ConntrackTable; the
+ * outside sees it through `snapshot()` (plain CtEntryData) or reads its fields directly.
+ */
+export class CtEntry implements CtEntryData {
+  readonly id: number;
+  readonly orig: Tuple;
+  /** Only NAT setup changes it, and only while the entry is unconfirmed. */
+  reply: Tuple;
+  status = 0;
+  tcpState: TcpCtState | undefined;
+  expiresAt: number;
+  readonly createdAt: number;
+  mark = 0;
+  readonly zone: number;
+
+  /** The timeout (µs) last set by the L4 tracker: the timer starts from it at confirmation. */
+  timeout: number;
+  /** Gone from the table (expired, killed, early-dropped or freed). */
+  dead = false;
+
+  // TCP tracker memory (ip_ct_tcp): last packet class and direction, per-direction state.
+  tcpLastIndex = -1;
+  tcpLastDir: CtDir = 'ORIGINAL';
+  readonly tcpSeen: [TcpDirState, TcpDirState] = [
+    { end: undefined, unacked: false, closeInit: false },
+    { end: undefined, unacked: false, closeInit: false },
+  ];
+
+  /** Table internals: hash nodes and timer-heap generation. */
+  readonly nodes: [HashNode, HashNode];
+  heapGen = 0;
+  heapAt = Number.POSITIVE_INFINITY;
+
+  constructor(id: number, orig: Tuple, reply: Tuple, zone: number, now: number) {
+    this.id = id;
+    this.orig = orig;
+    this.reply = reply;
+    this.zone = zone;
+    this.createdAt = now;
+    this.expiresAt = now;
+    this.timeout = 0;
+    this.tcpState = undefined;
+    this.nodes = [
+      { entry: this, dir: 'ORIGINAL', hash: 0, next: undefined },
+      { entry: this, dir: 'REPLY', hash: 0, next: undefined },
+    ];
+  }
+}
+
+/** The plain, frozen data of an entry at this moment. */
+export function snapshotEntry(e: CtEntry): CtEntryData {
+  const data: CtEntryData = {
+    id: e.id,
+    orig: e.orig,
+    reply: e.reply,
+    status: e.status,
+    ...(e.tcpState === undefined ? {} : { tcpState: e.tcpState }),
+    expiresAt: e.expiresAt,
+    createdAt: e.createdAt,
+    mark: e.mark,
+    zone: e.zone,
+  };
+  return Object.freeze(data);
+}

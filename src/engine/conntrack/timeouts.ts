@@ -1,0 +1,59 @@
+import type { TcpCtState } from './types';
+
+// Per-namespace conntrack knobs, read from sysctls by their real names with the kernel's
+// defaults (Documentation/networking/nf_conntrack-sysctl.rst; values checked on 6.18).
+
+export const SECOND = 1_000_000; // the virtual clock counts microseconds
+
+export type Sysctls = (name: string) => string | undefined;
+
+export interface CtSettings {
+  readonly max: number;
+  readonly tcpLoose: boolean;
+  /** µs per TCP state. */
+  readonly tcp: Readonly<Record<TcpCtState, number>>;
+  /** `tcp_timeout_unacknowledged`: cap while data is in flight. */
+  readonly tcpUnack: number;
+  readonly udp: number;
+  readonly udpStream: number;
+  readonly icmp: number;
+  readonly generic: number;
+}
+
+const TCP_DEFAULTS: ReadonlyArray<readonly [TcpCtState, string, number]> = [
+  ['SYN_SENT', 'syn_sent', 120],
+  ['SYN_SENT2', 'syn_sent', 120],
+  ['SYN_RECV', 'syn_recv', 60],
+  ['ESTABLISHED', 'established', 432000],
+  ['FIN_WAIT', 'fin_wait', 120],
+  ['CLOSE_WAIT', 'close_wait', 60],
+  ['LAST_ACK', 'last_ack', 30],
+  ['TIME_WAIT', 'time_wait', 120],
+  ['CLOSE', 'close', 10],
+  ['NONE', 'close', 10],
+];
+
+function num(sysctls: Sysctls, name: string, dflt: number): number {
+  const v = sysctls(name);
+  if (v === undefined) return dflt;
+  const n = Number(v.trim());
+  return Number.isFinite(n) && n >= 0 ? Math.floor(n) : dflt;
+}
+
+/** Reads the knobs once; the table calls it again when told sysctls changed. */
+export function readCtSettings(sysctls: Sysctls): CtSettings {
+  const tcp = {} as Record<TcpCtState, number>;
+  for (const [state, name, dflt] of TCP_DEFAULTS) {
+    tcp[state] = num(sysctls, `net.netfilter.nf_conntrack_tcp_timeout_${name}`, dflt) * SECOND;
+  }
+  return {
+    max: num(sysctls, 'net.netfilter.nf_conntrack_max', 262144),
+    tcpLoose: num(sysctls, 'net.netfilter.nf_conntrack_tcp_loose', 1) !== 0,
+    tcp,
+    tcpUnack: num(sysctls, 'net.netfilter.nf_conntrack_tcp_timeout_unacknowledged', 300) * SECOND,
+    udp: num(sysctls, 'net.netfilter.nf_conntrack_udp_timeout', 30) * SECOND,
+    udpStream: num(sysctls, 'net.netfilter.nf_conntrack_udp_timeout_stream', 120) * SECOND,
+    icmp: num(sysctls, 'net.netfilter.nf_conntrack_icmp_timeout', 30) * SECOND,
+    generic: num(sysctls, 'net.netfilter.nf_conntrack_generic_timeout', 600) * SECOND,
+  };
+}
