@@ -153,7 +153,10 @@ export const scenarioSchema = z
     settings: z.array(settingSchema).default([]),
     /** Variants of the ruleset selectable as a setting, e.g. MASQUERADE vs SNAT --to-source. */
     variants: z
-      .record(z.string(), z.object({ label: text.optional(), iptables_save: z.record(z.string(), z.string()) }))
+      .record(
+        z.string(),
+        z.object({ label: text.optional(), iptables_save: z.record(z.string(), z.string()) }),
+      )
       .optional(),
     /** Random seed for everything the kernel picks at random (ports, statistic match). */
     seed: z.number().int().default(1),

@@ -155,7 +155,12 @@ export type TimelineEvent =
       readonly ctstate: CtState;
       readonly note: string;
     })
-  | (At & { readonly type: 'route'; readonly pkt: PacketId; readonly dst: Ipv4; readonly decision: RouteDecision })
+  | (At & {
+      readonly type: 'route';
+      readonly pkt: PacketId;
+      readonly dst: Ipv4;
+      readonly decision: RouteDecision;
+    })
   | (At & {
       readonly type: 'neigh';
       readonly pkt?: PacketId;

@@ -1,0 +1,114 @@
+// Argument parsing for `npm run -s sim`, kept apart from I/O so it can be unit-tested.
+
+export type Format = 'conntrack' | 'proc' | 'trace' | 'json' | 'outcome';
+export const FORMATS: readonly Format[] = ['conntrack', 'proc', 'trace', 'json', 'outcome'];
+
+export interface SimArgs {
+  readonly list: boolean;
+  readonly scenario?: string;
+  readonly format: Format;
+  readonly settings: Record<string, string>;
+}
+
+export function parseArgs(argv: readonly string[]): SimArgs | { error: string } {
+  let list = false;
+  let scenario: string | undefined;
+  let format: Format = 'outcome';
+  const settings: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const value = (): string | undefined => {
+      const eq = a.indexOf('=');
+      if (a.startsWith('--') && eq > 0) return a.slice(eq + 1);
+      return argv[++i];
+    };
+    const name = a.startsWith('--') && a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
+    if (name === '--list') list = true;
+    else if (name === '--format') {
+      const f = value();
+      if (!f || !FORMATS.includes(f as Format))
+        return { error: `--format: expected one of ${FORMATS.join(', ')}, got ${f ?? 'nothing'}` };
+      format = f as Format;
+    } else if (name === '--set') {
+      const s = value();
+      const eq = s?.indexOf('=') ?? -1;
+      if (!s || eq <= 0)
+        return { error: `--set: expected host:key=value or key=value, got ${s ?? 'nothing'}` };
+      settings[s.slice(0, eq)] = s.slice(eq + 1);
+    } else if (a.startsWith('-')) return { error: `unknown option ${a}` };
+    else if (scenario === undefined) scenario = a;
+    else return { error: `unexpected argument ${a}` };
+  }
+  if (!list && scenario === undefined)
+    return {
+      error:
+        'usage: sim <scenario id or file.json> [--set host:key=value] [--format conntrack|proc|trace|json|outcome] | --list',
+    };
+  return { list, format, settings, ...(scenario !== undefined ? { scenario } : {}) };
+}
+
+/** Line and column of a JSON.parse error position, for messages that name the line. */
+export function jsonErrorLine(text: string, message: string): string {
+  const m = /position (\d+)/.exec(message);
+  const pos = m ? Number(m[1]) : firstBadToken(text);
+  message = message.replace(/, ".*" is not valid JSON$/s, '');
+  if (pos === undefined) return message;
+  const before = text.slice(0, pos);
+  const line = before.split('\n').length;
+  const col = pos - before.lastIndexOf('\n');
+  return `line ${line}, column ${col}: ${message.replace(/ in JSON at position \d+.*$/, '')}`;
+}
+
+/** Where JSON.parse gave up when its message has no position: the first character no JSON value can hold there. */
+function firstBadToken(text: string): number | undefined {
+  let i = 0;
+  const ws = () => {
+    while (i < text.length && ' \t\r\n'.includes(text[i]!)) i++;
+  };
+  const value = (): boolean => {
+    ws();
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      const close = c === '{' ? '}' : ']';
+      i++;
+      ws();
+      if (text[i] === close) {
+        i++;
+        return true;
+      }
+      for (;;) {
+        if (c === '{') {
+          ws();
+          if (text[i] !== '"' || !str()) return false;
+          ws();
+          if (text[i] !== ':') return false;
+          i++;
+        }
+        if (!value()) return false;
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === close) {
+          i++;
+          return true;
+        }
+        return false;
+      }
+    }
+    if (c === '"') return str();
+    const m = /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null)/.exec(text.slice(i, i + 64));
+    if (!m) return false;
+    i += m[0].length;
+    return true;
+  };
+  const str = (): boolean => {
+    i++;
+    while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+    if (i >= text.length) return false;
+    i++;
+    return true;
+  };
+  return value() ? undefined : i;
+}

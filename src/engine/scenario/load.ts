@@ -1,0 +1,119 @@
+import type { Settings } from '../api';
+import { type Scenario, scenarioSchema } from './schema';
+
+export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
+
+/** Validates untrusted JSON (a file, a share link). The error names the source and the field. */
+export function parseScenario(json: unknown, source: string): LoadResult {
+  const r = scenarioSchema.safeParse(json);
+  if (r.success) return checkReferences(r.data, source);
+  const issue = r.error.issues[0]!;
+  const path = issue.path.length
+    ? issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('')
+    : '';
+  return { ok: false, error: `${source}: ${path.replace(/^\./, '') || '(root)'}: ${issue.message}` };
+}
+
+export function parseScenarioText(text: string, source: string): LoadResult {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, error: `${source}: not valid JSON: ${(e as Error).message}` };
+  }
+  return parseScenario(json, source);
+}
+
+/** Cross-references the schema cannot express: hosts, peers and bridges that must exist. */
+function checkReferences(s: Scenario, source: string): LoadResult {
+  const fail = (where: string, msg: string): LoadResult => ({
+    ok: false,
+    error: `${source}: ${where}: ${msg}`,
+  });
+  const hosts = new Map(s.hosts.map((h) => [h.name, h]));
+  if (hosts.size !== s.hosts.length) return fail('hosts', 'two hosts share a name');
+  for (const [hi, h] of s.hosts.entries()) {
+    const names = new Set<string>();
+    for (const [ii, i] of h.interfaces.entries()) {
+      const where = `hosts[${hi}].interfaces[${ii}]`;
+      if (names.has(i.name)) return fail(where, `${h.name} has two interfaces named ${i.name}`);
+      names.add(i.name);
+      if (i.kind === 'veth' && !i.peer) return fail(where, `veth ${i.name} on ${h.name} has no peer`);
+      if (i.peer) {
+        const ph = hosts.get(i.peer.host);
+        if (!ph) return fail(`${where}.peer.host`, `no host named ${i.peer.host}`);
+        const pi = ph.interfaces.find((x) => x.name === i.peer!.ifname);
+        if (!pi) return fail(`${where}.peer.ifname`, `${i.peer.host} has no interface ${i.peer.ifname}`);
+        if (!pi.peer || pi.peer.host !== h.name || pi.peer.ifname !== i.name)
+          return fail(
+            `${where}.peer`,
+            `${i.peer.host}/${i.peer.ifname} does not name ${h.name}/${i.name} as its peer`,
+          );
+      }
+      if (i.master) {
+        const m = h.interfaces.find((x) => x.name === i.master);
+        if (m?.kind !== 'bridge') return fail(`${where}.master`, `${h.name} has no bridge ${i.master}`);
+      }
+    }
+  }
+  for (const [ti, t] of s.traffic.entries()) {
+    if (!hosts.has(t.host)) return fail(`traffic[${ti}].host`, `no host named ${t.host}`);
+  }
+  for (const [si, st] of s.settings.entries()) {
+    if (st.host !== '*' && !hosts.has(st.host))
+      return fail(`settings[${si}].host`, `no host named ${st.host}`);
+  }
+  return { ok: true, scenario: s };
+}
+
+export type SettingsResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
+
+/**
+ * Applies `--set` style settings: `host:key=value` for one host, `key` alone for every host.
+ * Keys are sysctl names, `/sys/class/net/<if>/brport/hairpin_mode`, or `variant` (which swaps
+ * in the rulesets of `variants[value]`). The result is a new scenario; the input is untouched.
+ */
+export function applySettings(s: Scenario, settings: Settings): SettingsResult {
+  let hosts = s.hosts.map((h) => ({
+    ...h,
+    sysctls: { ...h.sysctls },
+    interfaces: h.interfaces.map((i) => ({ ...i })),
+  }));
+  for (const [spec, value] of Object.entries(settings)) {
+    const colon = spec.indexOf(':');
+    const hostName = colon > 0 && !spec.startsWith('/') ? spec.slice(0, colon) : undefined;
+    const key = hostName ? spec.slice(colon + 1) : spec;
+    const targets = hostName ? hosts.filter((h) => h.name === hostName) : hosts;
+    if (hostName && targets.length === 0)
+      return { ok: false, error: `--set ${spec}=${value}: no host named ${hostName}` };
+    if (key === 'variant') {
+      const v = s.variants?.[value];
+      if (!v) {
+        const known = Object.keys(s.variants ?? {}).join(', ') || 'none';
+        return { ok: false, error: `--set ${spec}=${value}: no variant ${value} (known: ${known})` };
+      }
+      hosts = hosts.map((h) =>
+        v.iptables_save[h.name] !== undefined ? { ...h, iptables_save: v.iptables_save[h.name] } : h,
+      );
+      continue;
+    }
+    const brport = /^\/sys\/class\/net\/([^/]+)\/brport\/hairpin_mode$/.exec(key);
+    if (brport) {
+      if (value !== '0' && value !== '1')
+        return { ok: false, error: `--set ${spec}=${value}: hairpin_mode is 0 or 1` };
+      let found = false;
+      for (const h of targets)
+        for (const i of h.interfaces)
+          if (i.name === brport[1] && i.master) {
+            i.hairpin = value === '1';
+            found = true;
+          }
+      if (!found) return { ok: false, error: `--set ${spec}=${value}: no bridge port ${brport[1]}` };
+      continue;
+    }
+    if (!/^[a-z0-9_.-]+$/i.test(key) || !key.includes('.'))
+      return { ok: false, error: `--set ${spec}=${value}: not a sysctl name` };
+    for (const h of targets) h.sysctls[key] = value;
+  }
+  return { ok: true, scenario: { ...s, hosts } };
+}

@@ -1,0 +1,326 @@
+import { ConntrackTable, formatConntrackL } from '../conntrack';
+import { type CtDir, IPS_CONFIRMED } from '../conntrack/types';
+import { createIptables, formatIptablesSave, parseIptablesSave } from '../iptables';
+import type { CtView, NatRequest, PacketCtx } from '../iptables/types';
+import { natDone, natIcmpReply, natPacket, setupNat } from '../nat';
+import type { Ipv4 } from '../net/ipv4';
+import type { World } from '../sim/world';
+import type { Hook } from '../timeline/events';
+import type { Host } from './host';
+import { type CtHooks, createNetfilter, makeCtx, type NetfilterState, walk } from './netfilter';
+import type { Skb } from './skb';
+import { withIp } from './skb';
+import { sendRejectFn } from './sockets';
+
+// Glue between the packet path and the conntrack table / NAT core: nf_conntrack_in,
+// nf_nat_inet_fn and nf_confirm as hook functions, each reporting to the timeline.
+
+export interface HostNetfilter extends NetfilterState {
+  readonly ctx: PacketCtx;
+  readonly table: ConntrackTable | undefined;
+  readonly saveText: string;
+  ctView(skb: Skb): CtView;
+  setCtMark(skb: Skb, mark: number): void;
+  expire(w: World, h: Host, t: number): void;
+}
+
+const manipOf = (hook: Hook): 'SRC' | 'DST' => (hook === 'PREROUTING' || hook === 'OUTPUT' ? 'DST' : 'SRC');
+
+/** Builds a host's netfilter: parses its ruleset (errors name source and line) and registers hooks. */
+export function createNetfilterFor(h: Host, source: string): HostNetfilter | string {
+  const text = h.spec.iptables_save;
+  let ipt: ReturnType<typeof createIptables> | undefined;
+  let saveText = '';
+  if (text !== undefined && text.trim() !== '') {
+    const parsed = parseIptablesSave(text, source);
+    if (!parsed.ok) return `${parsed.error.source}: line ${parsed.error.line}: ${parsed.error.message}`;
+    ipt = createIptables(parsed.ruleset);
+    saveText = formatIptablesSave(parsed.ruleset, { header: false });
+  }
+  const ctReason = ipt?.needsConntrack();
+  const table = ctReason
+    ? new ConntrackTable({ sysctls: (n: string) => h.sysctl.get(n), random: h.random })
+    : undefined;
+  const hooks = table ? ctHooks(table) : undefined;
+  const base = createNetfilter(ipt, hooks, ctReason);
+  const view: CtView = {
+    state: 'INVALID',
+    dir: 'ORIGINAL',
+    status: 0,
+    orig: undefined as never,
+    reply: undefined as never,
+    mark: 0,
+  };
+  return {
+    ...base,
+    ctx: makeCtx(h),
+    table,
+    saveText,
+    ctView(skb) {
+      const e = skb.ct;
+      (view as { state: string }).state = skb.ctstate;
+      (view as { dir: CtDir }).dir = skb.dir ?? 'ORIGINAL';
+      (view as { status: number }).status = e.status;
+      (view as { orig: unknown }).orig = e.orig;
+      (view as { reply: unknown }).reply = e.reply;
+      view.mark = e.mark;
+      return view;
+    },
+    setCtMark(skb, mark) {
+      if (skb.ct && skb.ct.mark !== mark) skb.ct.mark = mark;
+    },
+    expire(w, host, t) {
+      if (!table) return;
+      for (const e of table.expire(t)) {
+        if (w.tl)
+          w.emit({
+            t: e.expiresAt,
+            host: host.name,
+            type: 'conntrack',
+            op: 'destroy',
+            entry: e,
+            note: 'timer expired',
+          });
+      }
+    },
+  };
+}
+
+function ctHooks(table: ConntrackTable): CtHooks {
+  return {
+    in(w, h, skb) {
+      const r = table.in(skb.ip, w.now, skb.zone);
+      if (w.tl)
+        for (const rm of r.removed) {
+          const op = rm.why === 'early-drop' ? 'early-drop' : 'destroy';
+          const note =
+            rm.why === 'early-drop'
+              ? 'early drop: the table is full and this entry is not [ASSURED]'
+              : rm.why === 'expired'
+                ? 'timer expired'
+                : 'killed by the TCP tracker';
+          w.emit({ t: w.now, host: h.name, type: 'conntrack', pkt: skb.id, op, entry: rm.entry, note });
+        }
+      switch (r.kind) {
+        case 'tracked':
+        case 'related-error': {
+          skb.ct = r.entry;
+          skb.ctinfo = r.ctinfo;
+          skb.dir = r.dir;
+          skb.ctstate = r.ctstate;
+          if (w.tl)
+            w.emit({
+              t: w.now,
+              host: h.name,
+              type: 'conntrack',
+              pkt: skb.id,
+              op:
+                r.kind === 'tracked' && r.created
+                  ? 'new'
+                  : r.kind === 'tracked' && r.changed
+                    ? 'update'
+                    : 'lookup',
+              entry: table.snapshot(r.entry),
+              ctstate: r.ctstate,
+              dir: r.dir,
+            });
+          return true;
+        }
+        case 'invalid':
+          skb.ctstate = 'INVALID';
+          if (w.tl)
+            w.emit({
+              t: w.now,
+              host: h.name,
+              type: 'ctstate',
+              pkt: skb.id,
+              ctstate: 'INVALID',
+              note: r.reason,
+            });
+          return true;
+        case 'table-full':
+          if (w.tl) {
+            w.emit({
+              t: w.now,
+              host: h.name,
+              type: 'ctstate',
+              pkt: skb.id,
+              ctstate: 'INVALID',
+              note: 'nf_conntrack: table full, dropping packet',
+            });
+            w.emit({
+              t: w.now,
+              host: h.name,
+              type: 'drop',
+              pkt: skb.id,
+              reason: 'ct-table-full',
+              text: 'nf_conntrack: nf_conntrack: table full, dropping packet',
+            });
+          }
+          return false;
+      }
+    },
+    nat(w, h, skb, hook) {
+      const e = skb.ct;
+      if (!e) return true;
+      const manip = manipOf(hook);
+      const nf = h.nf as HostNetfilter;
+      const isNewish = skb.ctinfo === 'NEW' || skb.ctinfo === 'RELATED';
+      const icmpErr = skb.ctinfo === 'RELATED' || skb.ctinfo === 'RELATED_REPLY';
+      if (icmpErr && skb.ip.proto === 1) {
+        const before = skb.ip;
+        skb.ip = natIcmpReply(e, skb.dir!, manip, skb.ip);
+        rewriteEvent(
+          w,
+          h,
+          skb,
+          before,
+          hook,
+          skb.dir === 'REPLY' ? (manip === 'DST' ? 'un-SNAT' : 'un-DNAT') : manip === 'DST' ? 'DNAT' : 'SNAT',
+        );
+        return true;
+      }
+      if (isNewish && !natDone(e, manip)) {
+        const v = walk(w, h, nf, 'nat', hook, skb);
+        if (v.verdict === 'DROP') {
+          if (w.tl)
+            w.emit({
+              t: w.now,
+              host: h.name,
+              type: 'drop',
+              pkt: skb.id,
+              reason: 'rule',
+              text: `dropped by nat ${hook}`,
+            });
+          if (v.reject) sendRejectFn(w, h, skb, v.reject.with);
+          return false;
+        }
+        const req: NatRequest | null = v.nat ?? null;
+        const r = setupNat(table, e, manip, req, {
+          masqueradeAddress: req?.target === 'MASQUERADE' ? masqAddr(h, skb) : undefined,
+          redirectAddress: req?.target === 'REDIRECT' ? redirectAddr(h, skb, hook) : undefined,
+          random: h.random,
+        });
+        if (!r.ok) {
+          if (w.tl)
+            w.emit({
+              t: w.now,
+              host: h.name,
+              type: 'drop',
+              pkt: skb.id,
+              reason: 'rule',
+              text: `${req?.target ?? 'NAT'}: ${r.reason}`,
+            });
+          return false;
+        }
+        if (w.tl && req)
+          w.emit({
+            t: w.now,
+            host: h.name,
+            type: 'conntrack',
+            pkt: skb.id,
+            op: 'nat',
+            entry: table.snapshot(e),
+            note: `${req.target} binding: reply tuple is now ${formatReplyHint(e)}`,
+          });
+        labels.set(e, { ...labels.get(e), [manip]: req?.target });
+      }
+      const before = skb.ip;
+      skb.ip = natPacket(e, skb.dir!, manip, skb.ip);
+      if (skb.ip !== before) {
+        const lab = labels.get(e)?.[manip];
+        const what =
+          skb.dir === 'REPLY'
+            ? manip === 'DST'
+              ? 'un-SNAT'
+              : 'un-DNAT'
+            : ((lab as 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT' | undefined) ??
+              (manip === 'DST' ? 'DNAT' : 'SNAT'));
+        rewriteEvent(w, h, skb, before, hook, what);
+      }
+      return true;
+    },
+    confirm(w, h, skb) {
+      const e = skb.ct;
+      if (!e || e.status & IPS_CONFIRMED) return true;
+      if (!table.confirm(e, w.now)) {
+        if (w.tl)
+          w.emit({
+            t: w.now,
+            host: h.name,
+            type: 'drop',
+            pkt: skb.id,
+            reason: 'duplicate',
+            text: 'nf_conntrack insert_failed: another entry holds this tuple',
+          });
+        return false;
+      }
+      if (w.tl)
+        w.emit({
+          t: w.now,
+          host: h.name,
+          type: 'conntrack',
+          pkt: skb.id,
+          op: 'confirmed',
+          entry: table.snapshot(e),
+          ctstate: skb.ctstate,
+          dir: skb.dir,
+        });
+      return true;
+    },
+    free(w, h, skb) {
+      const e = skb.ct;
+      if (!e || e.status & IPS_CONFIRMED || e.dead) return;
+      const snap = table.snapshot(e);
+      table.free(e);
+      if (w.tl)
+        w.emit({
+          t: w.now,
+          host: h.name,
+          type: 'conntrack',
+          pkt: skb.id,
+          op: 'freed',
+          entry: snap,
+          note: 'packet dropped before confirmation: the entry is freed',
+        });
+    },
+  };
+}
+
+const labels = new WeakMap<object, { SRC?: string; DST?: string }>();
+
+function rewriteEvent(
+  w: World,
+  h: Host,
+  skb: Skb,
+  before: Skb['ip'],
+  hook: Hook,
+  what: 'DNAT' | 'SNAT' | 'MASQUERADE' | 'REDIRECT' | 'un-DNAT' | 'un-SNAT',
+): void {
+  if (!w.tl || skb.ip === before) return;
+  const b = withIp(skb.frame, before);
+  skb.frame = withIp(skb.frame, skb.ip);
+  w.emit({ t: w.now, host: h.name, type: 'rewrite', pkt: skb.id, what, hook, before: b, after: skb.frame });
+}
+
+function formatReplyHint(e: { reply: unknown }): string {
+  void formatConntrackL;
+  const r = e.reply as { src: number; dst: number; sport: number; dport: number };
+  const ip = (a: number) => `${a >>> 24}.${(a >>> 16) & 255}.${(a >>> 8) & 255}.${a & 255}`;
+  return `src=${ip(r.src)} dst=${ip(r.dst)} sport=${r.sport} dport=${r.dport}`;
+}
+
+/** MASQUERADE: the out device's address that suits the next hop (inet_select_addr). */
+function masqAddr(h: Host, skb: Skb): Ipv4 | undefined {
+  const dev = h.ifaces.get(skb.outDev);
+  if (!dev) return undefined;
+  const r = h.routes.lookupMain(skb.ip.dst);
+  return h.addrOf(dev, r?.via ?? skb.ip.dst);
+}
+
+/** REDIRECT: the incoming device's primary address; 127.0.0.1 for local output. */
+function redirectAddr(h: Host, skb: Skb, hook: Hook): Ipv4 | undefined {
+  if (hook === 'OUTPUT') return 0x7f000001 as Ipv4;
+  const dev = h.ifaces.get(skb.inDev);
+  return dev ? h.addrOf(dev) : undefined;
+}

@@ -1,0 +1,656 @@
+import { formatIpv4, type Ipv4 } from '../net/ipv4';
+import {
+  type IcmpHeader,
+  IP_HLEN,
+  type IpPacket,
+  TCP_ACK,
+  TCP_FIN,
+  TCP_HLEN,
+  TCP_HLEN_SYN,
+  TCP_PSH,
+  TCP_RST,
+  TCP_SYN,
+  type TcpHeader,
+  type UdpHeader,
+} from '../packet';
+import type { World } from '../sim/world';
+import type { ConnId } from '../timeline/events';
+import type { Host } from './host';
+import { drop, ipLocalOut, type L4, routeOutput, setL4 } from './ip';
+import type { Skb } from './skb';
+
+// End-host transport: just enough TCP, UDP and ICMP to behave as Linux does on the wire —
+// handshake, SYN retransmission on the kernel's backoff, RST for segments no socket expects,
+// FIN close, ICMP port unreachable for closed UDP ports, echo replies — and to tell each
+// traffic item's application what happened.
+
+export type TcpState =
+  | 'SYN_SENT'
+  | 'SYN_RECV'
+  | 'ESTABLISHED'
+  | 'FIN_WAIT1'
+  | 'FIN_WAIT2'
+  | 'CLOSE_WAIT'
+  | 'LAST_ACK'
+  | 'TIME_WAIT'
+  | 'CLOSED';
+
+export interface TcpSock {
+  state: TcpState;
+  readonly laddr: Ipv4;
+  readonly lport: number;
+  readonly raddr: Ipv4;
+  readonly rport: number;
+  readonly conn: ConnId | undefined;
+  sndNxt: number;
+  rcvNxt: number;
+  readonly role: 'client' | 'server';
+  /** Server: the text written after the request arrives. */
+  readonly reply?: string;
+  /** Client: the request text. */
+  readonly send?: string;
+  retries: number;
+}
+
+export interface Listener {
+  readonly addr: Ipv4;
+  readonly port: number;
+  readonly reply: string;
+  readonly conn: ConnId;
+}
+
+export interface UdpSock {
+  readonly laddr: Ipv4;
+  readonly lport: number;
+  /** Connected peer (clients); undefined for servers. */
+  readonly raddr?: Ipv4;
+  readonly rport?: number;
+  readonly conn: ConnId;
+  readonly reply?: string;
+}
+
+/** What the application of a traffic item hears from its socket. */
+export interface AppEvents {
+  tcpConnected(w: World, h: Host, s: TcpSock): void;
+  tcpData(w: World, h: Host, s: TcpSock, text: string, from: string): void;
+  tcpError(w: World, h: Host, s: TcpSock, errno: string, detail: string): void;
+  udpData(w: World, h: Host, s: UdpSock, text: string, from: string): void;
+  udpError(w: World, h: Host, s: UdpSock, errno: string, detail: string): void;
+  echoReply(w: World, h: Host, id: number, seq: number, from: Ipv4): void;
+  echoError(w: World, h: Host, id: number, seq: number, detail: string): void;
+  /** A segment arrived that no socket expected and the stack answered it with RST. */
+  strayRst(w: World, h: Host, seg: IpPacket): void;
+}
+
+export class Sockets {
+  readonly tcp = new Map<string, TcpSock>();
+  readonly listeners = new Map<number, Listener>();
+  readonly udp = new Map<number, UdpSock>();
+  /** Ping ids owned by traffic items. */
+  readonly pings = new Map<number, ConnId>();
+  constructor(readonly app: AppEvents) {}
+}
+
+const tkey = (la: number, lp: number, ra: number, rp: number): string => `${la}:${lp}:${ra}:${rp}`;
+
+function sk(h: Host): Sockets {
+  return h.sockets as Sockets;
+}
+
+function tcpPacket(
+  h: Host,
+  src: Ipv4,
+  dst: Ipv4,
+  sport: number,
+  dport: number,
+  flags: number,
+  seq: number,
+  ack: number,
+  payload?: string,
+): IpPacket {
+  const payloadLen = payload?.length ?? 0;
+  const hl = flags & TCP_SYN ? TCP_HLEN_SYN : flags & TCP_RST ? 20 : TCP_HLEN;
+  const l4: TcpHeader = {
+    proto: 6,
+    sport,
+    dport,
+    flags,
+    seq: seq >>> 0,
+    ack: ack >>> 0,
+    window: flags & TCP_RST ? 0 : 64240,
+    payloadLen,
+    ...(payload ? { payload } : {}),
+  };
+  return {
+    src,
+    dst,
+    ttl: 64,
+    id: flags & TCP_RST ? 0 : h.ipId(),
+    proto: 6,
+    len: IP_HLEN + hl + payloadLen,
+    l4,
+  };
+}
+
+function tcpOut(w: World, h: Host, s: TcpSock, flags: number, payload?: string, parent?: number): void {
+  const ip = tcpPacket(
+    h,
+    s.laddr,
+    s.raddr,
+    s.lport,
+    s.rport,
+    flags,
+    s.sndNxt,
+    flags & TCP_ACK ? s.rcvNxt : 0,
+    payload,
+  );
+  ipLocalOut(w, h, ip, s.conn, 'socket', parent);
+}
+
+function iss(h: Host): number {
+  return Math.floor(h.random() * 0xffffffff) >>> 0;
+}
+
+/** Retransmission delay before SYN number `n` (1-based): linear first, then exponential (tcp_syn_linear_timeouts). */
+export function synBackoff(h: Host, n: number): number {
+  const linear = h.sysctl.int('net.ipv4.tcp_syn_linear_timeouts', 4);
+  return n <= linear ? 1_000_000 : 1_000_000 * 2 ** (n - linear);
+}
+
+export function tcpListen(w: World, h: Host, addr: Ipv4, port: number, reply: string, conn: ConnId): void {
+  sk(h).listeners.set(port, { addr, port, reply, conn });
+  if (w.tl)
+    w.emit({
+      t: w.now,
+      host: h.name,
+      type: 'app',
+      conn,
+      text: `listen on ${formatIpv4(addr)}:${port} (tcp)`,
+    });
+}
+
+export function tcpConnect(
+  w: World,
+  h: Host,
+  dst: Ipv4,
+  dport: number,
+  sportWanted: number | undefined,
+  send: string,
+  conn: ConnId,
+): TcpSock | string {
+  const r = routeOutput(h, dst);
+  if (!r) return 'ENETUNREACH';
+  const s0 = sk(h);
+  const sport =
+    sportWanted ??
+    h.ephemeralPort((p) => s0.tcp.has(tkey(r.src, p, dst, dport)) || s0.listeners.has(p) || s0.udp.has(p));
+  const isn = iss(h);
+  const s: TcpSock = {
+    state: 'SYN_SENT',
+    laddr: r.src,
+    lport: sport,
+    raddr: dst,
+    rport: dport,
+    conn,
+    sndNxt: isn,
+    rcvNxt: 0,
+    role: 'client',
+    send,
+    retries: 0,
+  };
+  s0.tcp.set(tkey(s.laddr, s.lport, s.raddr, s.rport), s);
+  if (w.tl)
+    w.emit({
+      t: w.now,
+      host: h.name,
+      type: 'app',
+      conn,
+      text: `connect() from ${formatIpv4(s.laddr)}:${sport} to ${formatIpv4(dst)}:${dport}`,
+    });
+  tcpOut(w, h, s, TCP_SYN);
+  s.sndNxt = (isn + 1) >>> 0;
+  scheduleSynRetransmit(w, h, s);
+  return s;
+}
+
+function scheduleSynRetransmit(w: World, h: Host, s: TcpSock): void {
+  const max = h.sysctl.int('net.ipv4.tcp_syn_retries', 6);
+  if (s.retries >= max) return;
+  w.sched.after(synBackoff(h, s.retries + 1), () => {
+    if (s.state !== 'SYN_SENT') return;
+    s.retries++;
+    if (w.tl)
+      w.emit({ t: w.now, host: h.name, type: 'app', conn: s.conn, text: `SYN retransmission #${s.retries}` });
+    const ip = tcpPacket(h, s.laddr, s.raddr, s.lport, s.rport, TCP_SYN, (s.sndNxt - 1) >>> 0, 0);
+    ipLocalOut(w, h, ip, s.conn, 'socket');
+    scheduleSynRetransmit(w, h, s);
+  });
+}
+
+/** The application gives up on a socket (connect timeout): no packet, the socket is gone. */
+export function tcpAbort(h: Host, s: TcpSock): void {
+  s.state = 'CLOSED';
+  sk(h).tcp.delete(tkey(s.laddr, s.lport, s.raddr, s.rport));
+}
+
+export function tcpClose(w: World, h: Host, s: TcpSock): void {
+  if (s.state === 'ESTABLISHED') {
+    tcpOut(w, h, s, TCP_FIN | TCP_ACK);
+    s.sndNxt = (s.sndNxt + 1) >>> 0;
+    s.state = 'FIN_WAIT1';
+  } else if (s.state === 'CLOSE_WAIT') {
+    tcpOut(w, h, s, TCP_FIN | TCP_ACK);
+    s.sndNxt = (s.sndNxt + 1) >>> 0;
+    s.state = 'LAST_ACK';
+  }
+}
+
+function tcpRcv(w: World, h: Host, skb: Skb): void {
+  const ip = skb.ip;
+  const t = ip.l4 as TcpHeader;
+  const s0 = sk(h);
+  const s = s0.tcp.get(tkey(ip.dst, t.dport, ip.src, t.sport));
+  if (s) return tcpSegment(w, h, s, ip, t, skb);
+  const l = s0.listeners.get(t.dport);
+  if (l && (l.addr === 0 || l.addr === ip.dst) && t.flags === TCP_SYN) {
+    if (w.tl)
+      w.emit({ t: w.now, host: h.name, type: 'deliver', pkt: skb.id, to: `listening socket *:${t.dport}` });
+    const c: TcpSock = {
+      state: 'SYN_RECV',
+      laddr: ip.dst,
+      lport: t.dport,
+      raddr: ip.src,
+      rport: t.sport,
+      conn: l.conn,
+      sndNxt: iss(h),
+      rcvNxt: (t.seq + 1) >>> 0,
+      role: 'server',
+      reply: l.reply,
+      retries: 0,
+    };
+    s0.tcp.set(tkey(c.laddr, c.lport, c.raddr, c.rport), c);
+    tcpOut(w, h, c, TCP_SYN | TCP_ACK, undefined);
+    c.sndNxt = (c.sndNxt + 1) >>> 0;
+    return;
+  }
+  // No socket expects this segment: RFC 793 reset generation, as tcp_v4_send_reset does.
+  if (t.flags & TCP_RST) {
+    drop(w, h, skb, 'no-socket', 'RST for no socket: ignored');
+    return;
+  }
+  const why = l
+    ? `${formatIpv4(ip.dst)}:${t.dport} is listening but this is not a SYN`
+    : s0.listeners.size || s0.tcp.size
+      ? `no socket for ${formatIpv4(ip.src)}:${t.sport} -> ${formatIpv4(ip.dst)}:${t.dport}`
+      : `nothing listens on ${formatIpv4(ip.dst)}:${t.dport}`;
+  drop(
+    w,
+    h,
+    skb,
+    t.flags & TCP_SYN && !(t.flags & TCP_ACK) ? 'no-socket' : 'socket-mismatch',
+    `${why}; TCP answers with RST`,
+  );
+  sendRst(w, h, ip, t, skb.id);
+  s0.app.strayRst(w, h, ip);
+}
+
+function sendRst(w: World, h: Host, ip: IpPacket, t: TcpHeader, parent: number): void {
+  const segLen = t.payloadLen + (t.flags & TCP_SYN ? 1 : 0) + (t.flags & TCP_FIN ? 1 : 0);
+  const rst =
+    t.flags & TCP_ACK
+      ? tcpPacket(h, ip.dst, ip.src, t.dport, t.sport, TCP_RST, t.ack, 0)
+      : tcpPacket(h, ip.dst, ip.src, t.dport, t.sport, TCP_RST | TCP_ACK, 0, t.seq + segLen);
+  ipLocalOut(w, h, rst, undefined, 'tcp-stack', parent);
+}
+
+function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, skb: Skb): void {
+  const s0 = sk(h);
+  const app = s0.app;
+  const who = `${formatIpv4(ip.src)}:${t.sport}`;
+  if (w.tl)
+    w.emit({
+      t: w.now,
+      host: h.name,
+      type: 'deliver',
+      pkt: skb.id,
+      to: `socket ${formatIpv4(s.laddr)}:${s.lport} <-> ${formatIpv4(s.raddr)}:${s.rport} (${s.state})`,
+    });
+  if (t.flags & TCP_RST) {
+    const prev = s.state;
+    tcpAbort(h, s);
+    if (prev === 'SYN_SENT') app.tcpError(w, h, s, 'ECONNREFUSED', `RST from ${who}`);
+    else if (s.role === 'client' && prev !== 'TIME_WAIT')
+      app.tcpError(w, h, s, 'ECONNRESET', `RST from ${who}`);
+    return;
+  }
+  switch (s.state) {
+    case 'SYN_SENT':
+      if (t.flags & TCP_SYN && t.flags & TCP_ACK && t.ack === s.sndNxt) {
+        s.rcvNxt = (t.seq + 1) >>> 0;
+        s.state = 'ESTABLISHED';
+        tcpOut(w, h, s, TCP_ACK);
+        app.tcpConnected(w, h, s);
+        if (s.send) {
+          tcpOut(w, h, s, TCP_PSH | TCP_ACK, s.send);
+          s.sndNxt = (s.sndNxt + s.send.length) >>> 0;
+        }
+      }
+      return;
+    case 'SYN_RECV':
+      if (t.flags & TCP_ACK && t.ack === s.sndNxt) {
+        s.state = 'ESTABLISHED';
+        if (w.tl)
+          w.emit({
+            t: w.now,
+            host: h.name,
+            type: 'app',
+            conn: s.conn,
+            text: `accept() connection from ${who}`,
+          });
+      }
+      if (t.payloadLen > 0) serverData(w, h, s, t, who);
+      return;
+    case 'ESTABLISHED':
+      if (t.payloadLen > 0) {
+        s.rcvNxt = (s.rcvNxt + t.payloadLen) >>> 0;
+        if (s.role === 'server') return serverData(w, h, s, t, who, true);
+        app.tcpData(w, h, s, t.payload ?? '', who);
+        // The client read the answer and closes: its FIN carries the ACK of the data.
+        tcpClose(w, h, s);
+        return;
+      }
+      if (t.flags & TCP_FIN) {
+        s.rcvNxt = (s.rcvNxt + 1) >>> 0;
+        s.state = 'CLOSE_WAIT';
+        // The server reads EOF and closes at once: one FIN|ACK answers the client's FIN.
+        tcpClose(w, h, s);
+      }
+      return;
+    case 'FIN_WAIT1':
+    case 'FIN_WAIT2':
+      if (t.flags & TCP_FIN) {
+        s.rcvNxt = (s.rcvNxt + 1 + t.payloadLen) >>> 0;
+        s.state = 'TIME_WAIT';
+        tcpOut(w, h, s, TCP_ACK);
+      } else if (t.flags & TCP_ACK && t.ack === s.sndNxt) s.state = 'FIN_WAIT2';
+      return;
+    case 'LAST_ACK':
+      if (t.flags & TCP_ACK && t.ack === s.sndNxt) {
+        s.state = 'CLOSED';
+        s0.tcp.delete(tkey(s.laddr, s.lport, s.raddr, s.rport));
+        if (w.tl)
+          w.emit({
+            t: w.now,
+            host: h.name,
+            type: 'app',
+            conn: s.conn,
+            text: `connection from ${who} closed`,
+          });
+      }
+      return;
+    default:
+      return;
+  }
+}
+
+function serverData(w: World, h: Host, s: TcpSock, t: TcpHeader, who: string, counted = false): void {
+  if (!counted) s.rcvNxt = (s.rcvNxt + t.payloadLen) >>> 0;
+  if (w.tl)
+    w.emit({
+      t: w.now,
+      host: h.name,
+      type: 'app',
+      conn: s.conn,
+      text: `recv ${JSON.stringify(t.payload ?? '')} from ${who}`,
+    });
+  const reply = s.reply ?? '';
+  tcpOut(w, h, s, TCP_PSH | TCP_ACK, reply);
+  s.sndNxt = (s.sndNxt + reply.length) >>> 0;
+}
+
+// ---- UDP ----
+
+export function udpListen(w: World, h: Host, addr: Ipv4, port: number, reply: string, conn: ConnId): void {
+  sk(h).udp.set(port, { laddr: addr, lport: port, conn, reply });
+  if (w.tl)
+    w.emit({
+      t: w.now,
+      host: h.name,
+      type: 'app',
+      conn,
+      text: `listen on ${formatIpv4(addr)}:${port} (udp)`,
+    });
+}
+
+export function udpSend(
+  w: World,
+  h: Host,
+  dst: Ipv4,
+  dport: number,
+  sportWanted: number | undefined,
+  text: string,
+  conn: ConnId,
+  quiet = false,
+): UdpSock | string {
+  const r = routeOutput(h, dst);
+  if (!r) return 'ENETUNREACH';
+  const s0 = sk(h);
+  const sport = sportWanted ?? h.ephemeralPort((p) => s0.udp.has(p) || s0.listeners.has(p));
+  const s: UdpSock = { laddr: r.src, lport: sport, raddr: dst, rport: dport, conn };
+  s0.udp.set(sport, s);
+  if (w.tl && !quiet)
+    w.emit({
+      t: w.now,
+      host: h.name,
+      type: 'app',
+      conn,
+      text: `sendto ${formatIpv4(dst)}:${dport} from ${formatIpv4(r.src)}:${sport}: ${JSON.stringify(text)}`,
+    });
+  ipLocalOut(w, h, udpPacket(h, r.src, dst, sport, dport, text), conn, 'socket');
+  return s;
+}
+
+function udpPacket(h: Host, src: Ipv4, dst: Ipv4, sport: number, dport: number, text: string): IpPacket {
+  const l4: UdpHeader = { proto: 17, sport, dport, payloadLen: text.length, payload: text };
+  return { src, dst, ttl: 64, id: h.ipId(), proto: 17, len: IP_HLEN + 8 + text.length, l4 };
+}
+
+export function udpClose(h: Host, s: UdpSock): void {
+  if (sk(h).udp.get(s.lport) === s) sk(h).udp.delete(s.lport);
+}
+
+function udpRcv(w: World, h: Host, skb: Skb): void {
+  const ip = skb.ip;
+  const u = ip.l4 as UdpHeader;
+  const s = sk(h).udp.get(u.dport);
+  const matches =
+    s !== undefined &&
+    (s.laddr === 0 || s.laddr === ip.dst) &&
+    (s.raddr === undefined || (s.raddr === ip.src && s.rport === u.sport));
+  if (!s || !matches) {
+    drop(w, h, skb, 'no-socket', `no UDP socket for ${formatIpv4(ip.dst)}:${u.dport}; ICMP port unreachable`);
+    return icmpSend(w, h, skb, 3, 3);
+  }
+  const who = `${formatIpv4(ip.src)}:${u.sport}`;
+  if (w.tl) w.emit({ t: w.now, host: h.name, type: 'deliver', pkt: skb.id, to: `udp socket :${u.dport}` });
+  if (s.raddr === undefined) {
+    if (w.tl)
+      w.emit({
+        t: w.now,
+        host: h.name,
+        type: 'app',
+        conn: s.conn,
+        text: `recv ${JSON.stringify(u.payload ?? '')} from ${who}`,
+      });
+    const reply = s.reply ?? 'answer';
+    ipLocalOut(w, h, udpPacket(h, ip.dst, ip.src, u.dport, u.sport, reply), s.conn, 'socket');
+    return;
+  }
+  sk(h).app.udpData(w, h, s, u.payload ?? '', who);
+}
+
+// ---- ICMP ----
+
+export function ping(
+  w: World,
+  h: Host,
+  dst: Ipv4,
+  id: number,
+  seq: number,
+  conn: ConnId,
+): string | undefined {
+  const r = routeOutput(h, dst);
+  if (!r) return 'ENETUNREACH';
+  sk(h).pings.set(id, conn);
+  const l4: IcmpHeader = { proto: 1, type: 8, code: 0, id, seq };
+  ipLocalOut(w, h, { src: r.src, dst, ttl: 64, id: h.ipId(), proto: 1, len: 84, l4 }, conn, 'socket');
+  return undefined;
+}
+
+function icmpRcv(w: World, h: Host, skb: Skb): void {
+  const ip = skb.ip;
+  const c = ip.l4 as IcmpHeader;
+  const s0 = sk(h);
+  if (c.type === 8) {
+    if (w.tl) w.emit({ t: w.now, host: h.name, type: 'deliver', pkt: skb.id, to: 'icmp echo' });
+    const l4: IcmpHeader = { proto: 1, type: 0, code: 0, id: c.id, seq: c.seq };
+    ipLocalOut(
+      w,
+      h,
+      { src: ip.dst, dst: ip.src, ttl: 64, id: h.ipId(), proto: 1, len: ip.len, l4 },
+      skb.conn,
+      'icmp',
+    );
+    return;
+  }
+  if (c.type === 0) {
+    if (!s0.pings.has(c.id)) return drop(w, h, skb, 'no-socket', `echo reply id ${c.id}: no ping socket`);
+    if (w.tl) w.emit({ t: w.now, host: h.name, type: 'deliver', pkt: skb.id, to: `ping socket id ${c.id}` });
+    s0.app.echoReply(w, h, c.id, c.seq, ip.src);
+    return;
+  }
+  const inner = c.inner;
+  if (!inner) return drop(w, h, skb, 'no-socket', `ICMP type ${c.type} ignored`);
+  const what = icmpText(c.type, c.code);
+  if (w.tl)
+    w.emit({ t: w.now, host: h.name, type: 'deliver', pkt: skb.id, to: `icmp error handler (${what})` });
+  if (inner.proto === 17) {
+    const u = inner.l4 as UdpHeader;
+    const s = s0.udp.get(u.sport);
+    if (s && s.raddr !== undefined && c.type === 3)
+      s0.app.udpError(
+        w,
+        h,
+        s,
+        c.code === 3 ? 'ECONNREFUSED' : 'EHOSTUNREACH',
+        `${what} from ${formatIpv4(ip.src)}`,
+      );
+  } else if (inner.proto === 6) {
+    const t = inner.l4 as TcpHeader;
+    const s = s0.tcp.get(tkey(inner.src, t.sport, inner.dst, t.dport));
+    if (s && s.state === 'SYN_SENT' && c.type === 3 && (c.code === 2 || c.code === 3 || c.code === 13)) {
+      tcpAbort(h, s);
+      s0.app.tcpError(w, h, s, 'ECONNREFUSED', `${what} from ${formatIpv4(ip.src)}`);
+    }
+  } else if (inner.proto === 1) {
+    const e = inner.l4 as IcmpHeader;
+    if (e.type === 8 && s0.pings.has(e.id))
+      s0.app.echoError(w, h, e.id, e.seq, `${what} from ${formatIpv4(ip.src)}`);
+  }
+}
+
+export function icmpText(type: number, code: number): string {
+  if (type === 3)
+    return (
+      [
+        'net unreachable',
+        'host unreachable',
+        'protocol unreachable',
+        'port unreachable',
+        'fragmentation needed',
+        'source route failed',
+      ][code] ?? (code === 13 ? 'administratively prohibited' : `unreachable code ${code}`)
+    );
+  if (type === 11) return 'time exceeded';
+  if (type === 5) return 'redirect';
+  return `type ${type} code ${code}`;
+}
+
+/** icmp_send: an error about `offending`, back to its source, through OUTPUT as the kernel does. */
+export function icmpSend(
+  w: World,
+  h: Host,
+  offending: Skb,
+  type: number,
+  code: number,
+  gateway?: Ipv4,
+): void {
+  const o = offending.ip;
+  if (o.proto === 1 && ![0, 8, 13, 14, 15, 16, 17, 18].includes((o.l4 as IcmpHeader).type)) return; // never about an error
+  if (o.dst === 0xffffffff || h.routes.broadcast.has(o.dst)) return;
+  const src = h.routes.isLocal(o.dst) ? o.dst : (routeOutput(h, o.src)?.src ?? h.anyAddr());
+  if (src === undefined) return;
+  const l4: IcmpHeader = {
+    proto: 1,
+    type,
+    code,
+    id: 0,
+    seq: 0,
+    inner: o,
+    ...(gateway !== undefined ? { gateway } : {}),
+  };
+  const len = IP_HLEN + 8 + Math.min(o.len, 548);
+  ipLocalOut(
+    w,
+    h,
+    { src, dst: o.src, ttl: 64, id: h.ipId(), proto: 1, len, l4 },
+    offending.conn,
+    'icmp',
+    offending.id,
+  );
+}
+
+/** REJECT: `--reject-with tcp-reset` answers with a RST, anything else with that ICMP error. */
+function sendReject(w: World, h: Host, skb: Skb, how: string): void {
+  const ip = skb.ip;
+  if (how === 'tcp-reset' && ip.proto === 6) return sendRst(w, h, ip, ip.l4 as TcpHeader, skb.id);
+  const codes: Record<string, number> = {
+    'icmp-net-unreachable': 0,
+    'icmp-host-unreachable': 1,
+    'icmp-proto-unreachable': 2,
+    'icmp-port-unreachable': 3,
+    'icmp-net-prohibited': 9,
+    'icmp-host-prohibited': 10,
+    'icmp-admin-prohibited': 13,
+  };
+  icmpSend(w, h, skb, 3, codes[how] ?? 3);
+}
+
+const l4: L4 = {
+  rcv(w, h, skb) {
+    const p = skb.ip.proto;
+    if (p === 6) return tcpRcv(w, h, skb);
+    if (p === 17) return udpRcv(w, h, skb);
+    if (p === 1) return icmpRcv(w, h, skb);
+    drop(w, h, skb, 'no-socket', `protocol ${p} unsupported`);
+  },
+  error(w, h, skb, errno) {
+    const ip = skb.ip;
+    const s0 = sk(h);
+    if (ip.proto === 6) {
+      const t = ip.l4 as TcpHeader;
+      const s = s0.tcp.get(tkey(ip.src, t.sport, ip.dst, t.dport));
+      if (s && s.state === 'SYN_SENT' && s.retries === 0) s0.app.tcpError(w, h, s, errno, 'at the first SYN');
+    } else if (ip.proto === 17) {
+      const s = s0.udp.get((ip.l4 as UdpHeader).sport);
+      if (s && s.raddr !== undefined) s0.app.udpError(w, h, s, errno, 'sending');
+    } else if (ip.proto === 1) {
+      const c = ip.l4 as IcmpHeader;
+      if (c.type === 8) s0.app.echoError(w, h, c.id, c.seq, errno);
+    }
+  },
+  icmpSend,
+};
+setL4(l4);
+
+export const sendRejectFn = sendReject;
