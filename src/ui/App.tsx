@@ -1,0 +1,161 @@
+// The page: header controls, the seek bar, and three columns of views all driven by the
+// same playhead.
+import { useEffect } from 'react';
+import { Controls } from './Controls';
+import { dictionaries } from './i18n';
+import { AccountPanel, OutcomePanel, TeachingPanel } from './Panels';
+import { installKeyboard, startPlaybackLoop } from './playback';
+import { useApp, useAppStore } from './react';
+import { TimelineBar } from './TimelineBar';
+import { currentEvent, currentPacket, touchedEntry } from './timeline';
+import { HostPanel } from './views/HostPanel';
+import { PacketPath } from './views/PacketPath';
+import { Topology } from './views/Topology';
+
+function NoticeBar() {
+  const lang = useApp((s) => s.lang);
+  const notice = useApp((s) => s.notice);
+  const dismiss = useApp((s) => s.dismissNotice);
+  if (!notice) return null;
+  const t = dictionaries[lang];
+  const text =
+    notice.key === 'workerDied'
+      ? t.workerDied(notice.detail)
+      : notice.key === 'badLink'
+        ? t.badLink(notice.detail)
+        : t.runFailed(notice.detail);
+  return (
+    <div role="alert" className="notice">
+      <span>{text}</span>
+      <button type="button" onClick={dismiss}>
+        {t.dismiss}
+      </button>
+    </div>
+  );
+}
+
+function PacketPicker({ pkt }: { pkt: number | undefined }) {
+  const lang = useApp((s) => s.lang);
+  const t = dictionaries[lang];
+  const index = useApp((s) => s.index);
+  const selected = useApp((s) => s.selectedPacket);
+  const select = useApp((s) => s.selectPacket);
+  const packets = index?.packets ?? [];
+  return (
+    <select
+      aria-label="Packet"
+      className="packet-select mono"
+      value={selected === null ? '' : String(selected)}
+      onChange={(e) => select(e.target.value === '' ? null : Number(e.target.value))}
+    >
+      <option value="">
+        {t.followPlayhead}
+        {selected === null && pkt !== undefined ? ` (#${pkt})` : ''}
+      </option>
+      {packets.slice(0, 2000).map((p) => (
+        <option key={p.pkt} value={p.pkt}>
+          #{p.pkt} {p.host}: {p.label}
+        </option>
+      ))}
+    </select>
+  );
+}
+
+function Main() {
+  const lang = useApp((s) => s.lang);
+  const t = dictionaries[lang];
+  const result = useApp((s) => s.result);
+  const index = useApp((s) => s.index);
+  const playhead = useApp((s) => s.playhead);
+  const selected = useApp((s) => s.selectedPacket);
+  const settings = useApp((s) => s.settings);
+  const snapshot = useApp((s) => s.snapshot);
+  const phase = useApp((s) => s.phase);
+  const setSetting = useApp((s) => s.setSetting);
+  if (!result || !index)
+    return (
+      <main className="main loading">
+        <p className="dim">{phase === 'starting' ? t.loading : t.running}</p>
+      </main>
+    );
+  const pkt = selected ?? currentPacket(result.events, playhead);
+  const touched = touchedEntry(index, result.events, pkt, playhead);
+  const curHost = currentEvent(result.events, playhead)?.host;
+  return (
+    <main className="main">
+      <div className="col col-a">
+        <section className="panel topo" aria-label={t.topology}>
+          <h2>{t.topology}</h2>
+          <Topology label={`${t.topology}: ${result.hosts.map((h) => h.name).join(', ')}`} />
+        </section>
+        <section className="panel hosts" aria-label={t.hosts}>
+          <h2>
+            {t.hosts} <span className="dim">· {t.settings} · conntrack · iptables</span>
+          </h2>
+          <div className="body">
+            {result.hosts.map((h) => (
+              <HostPanel
+                key={h.name}
+                host={h}
+                scenario={result.scenario}
+                settings={settings}
+                snap={snapshot?.hosts[h.name]}
+                highlight={touched?.host === h.name ? touched.id : undefined}
+                current={curHost === h.name}
+                t={t}
+                lang={lang}
+                onSetting={(k, v) => void setSetting(k, v)}
+              />
+            ))}
+          </div>
+        </section>
+      </div>
+      <div className="col col-b">
+        <OutcomePanel />
+        <section className="panel path-panel" aria-label={t.path}>
+          <h2>
+            {t.path} <PacketPicker pkt={pkt} />
+          </h2>
+          <div className="body">
+            <PacketPath result={result} index={index} pkt={pkt} playhead={playhead} t={t} />
+          </div>
+        </section>
+      </div>
+      <div className="col col-c">
+        <AccountPanel pkt={pkt} />
+        <TeachingPanel />
+      </div>
+    </main>
+  );
+}
+
+export function App() {
+  const store = useAppStore();
+  const theme = useApp((s) => s.theme);
+  const lang = useApp((s) => s.lang);
+  useEffect(() => {
+    const stopLoop = startPlaybackLoop(store);
+    const stopKeys = installKeyboard(store);
+    return () => {
+      stopLoop();
+      stopKeys();
+    };
+  }, [store]);
+  useEffect(() => {
+    document.documentElement.dataset.theme = theme;
+    document.documentElement.lang = lang === 'zh' ? 'zh-Hans' : 'en';
+    try {
+      localStorage.setItem('nflab.prefs', JSON.stringify({ theme, lang }));
+    } catch {
+      // Storage may be disabled: preferences just do not persist.
+    }
+  }, [theme, lang]);
+  return (
+    <div className="app">
+      <Controls />
+      <NoticeBar />
+      <TimelineBar />
+      <Main />
+    </div>
+  );
+}

@@ -1,0 +1,109 @@
+// The right-hand panels: outcomes, the plain-language account, the teaching text.
+import { dictionaries } from './i18n';
+import { packetAccount, runAccount } from './narrate';
+import { useApp } from './react';
+
+export function OutcomePanel() {
+  const lang = useApp((s) => s.lang);
+  const t = dictionaries[lang];
+  const result = useApp((s) => s.result);
+  const index = useApp((s) => s.index);
+  const playhead = useApp((s) => s.playhead);
+  if (!result || !index) return <section aria-label="Outcome" className="panel outcome" />;
+  const n = result.events.length;
+  return (
+    <section aria-label="Outcome" className="panel outcome">
+      <h2>{t.outcome}</h2>
+      <ul className="body mono">
+        {result.outcomes.map((o) => {
+          const at = index.outcomeAt.get(o.conn);
+          const decided = playhead >= n || (at !== undefined && at < playhead);
+          return (
+            <li key={o.conn} className={decided ? (o.ok ? 'ok' : 'bad') : 'pending'}>
+              {decided ? o.line : `${o.from} -> ${o.to} ${o.proto} …`}
+            </li>
+          );
+        })}
+        {result.outcomes.length === 0 ? <li className="dim">—</li> : null}
+      </ul>
+      {result.outcomes.some((o) => {
+        const at = index.outcomeAt.get(o.conn);
+        return !(playhead >= n || (at !== undefined && at < playhead));
+      }) ? (
+        <p className="dim small">{t.outcomePending}</p>
+      ) : null}
+    </section>
+  );
+}
+
+export function AccountPanel({ pkt }: { pkt: number | undefined }) {
+  const lang = useApp((s) => s.lang);
+  const t = dictionaries[lang];
+  const result = useApp((s) => s.result);
+  const index = useApp((s) => s.index);
+  const playhead = useApp((s) => s.playhead);
+  if (!result || !index) return null;
+  const mine = pkt !== undefined ? packetAccount(result, index, pkt, playhead, lang) : [];
+  const run = runAccount(result, playhead, lang);
+  return (
+    <section aria-label="Account" className="panel account">
+      <h2>{t.account}</h2>
+      <div className="body">
+        <h3>
+          {t.accountPacket}
+          {pkt !== undefined ? ` #${pkt}` : ''}
+        </h3>
+        <ol className="story">
+          {mine.map((line, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
+            <li key={i} className="line">
+              {line}
+            </li>
+          ))}
+        </ol>
+        <h3>{t.accountRun}</h3>
+        <ul className="story">
+          {run.map((line, i) => (
+            // biome-ignore lint/suspicious/noArrayIndexKey: lines are positional
+            <li key={i} className="line">
+              {line}
+            </li>
+          ))}
+        </ul>
+      </div>
+    </section>
+  );
+}
+
+export function TeachingPanel() {
+  const lang = useApp((s) => s.lang);
+  const t = dictionaries[lang];
+  const scenario = useApp((s) => s.scenario);
+  if (!scenario) return null;
+  return (
+    <section aria-label="Teaching" className="panel teaching">
+      <h2>
+        {t.teaching}
+        {scenario.figure ? <span className="dim"> · {scenario.figure}</span> : null}
+      </h2>
+      <div className="body">
+        {scenario.summary ? <p className="summary">{scenario.summary[lang]}</p> : null}
+        {(scenario.teaching?.[lang] ?? []).map((p, i) => (
+          // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs are positional
+          <p key={i}>{p}</p>
+        ))}
+        {scenario.limitations.length ? (
+          <>
+            <h3>{t.limitations}</h3>
+            <ul>
+              {scenario.limitations.map((l, i) => (
+                // biome-ignore lint/suspicious/noArrayIndexKey: positional
+                <li key={i}>{l[lang]}</li>
+              ))}
+            </ul>
+          </>
+        ) : null}
+      </div>
+    </section>
+  );
+}

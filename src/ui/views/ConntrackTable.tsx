@@ -1,0 +1,84 @@
+// One host's conntrack table, as `conntrack -L` prints it at the playhead. Virtualised so a
+// table of a quarter million entries scrolls and filters without stalling the page.
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useDeferredValue, useMemo, useRef, useState } from 'react';
+import type { ConntrackRow } from '../../worker/protocol';
+import type { Dict } from '../i18n';
+
+const ROW_H = 17;
+
+export function ConntrackTable(props: {
+  host: string;
+  rows: readonly ConntrackRow[];
+  highlight?: number;
+  tracking: boolean;
+  t: Dict;
+}) {
+  const { host, rows, highlight, t } = props;
+  const [filter, setFilter] = useState('');
+  const deferred = useDeferredValue(filter);
+  const shown = useMemo(() => {
+    const f = deferred.trim();
+    if (!f) return rows;
+    // Match whole address fields, so `10.0.0.1` does not also match `10.0.0.12`.
+    const needle = new RegExp(`=${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?= |$)`);
+    return rows.filter((r) => needle.test(r.line));
+  }, [rows, deferred]);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const v = useVirtualizer({
+    count: shown.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => ROW_H,
+    overscan: 12,
+    initialRect: { width: 600, height: 160 },
+  });
+  const items = v.getVirtualItems();
+  return (
+    <section className="conntrack" aria-label={`conntrack ${host}`}>
+      <div className="ct-head">
+        <span className="mono dim">{t.conntrack}</span>
+        <span className="dim">{t.entries(rows.length)}</span>
+        <input
+          type="search"
+          className="ct-filter"
+          placeholder={t.filter}
+          aria-label={`Filter conntrack ${host}`}
+          value={filter}
+          onChange={(e) => setFilter(e.target.value)}
+        />
+      </div>
+      <div className="ct-scroll" ref={scrollRef} data-testid={`ct-scroll-${host}`}>
+        {rows.length === 0 ? (
+          <p className="ct-empty mono dim">{props.tracking ? t.conntrackEmpty : t.conntrackOff}</p>
+        ) : (
+          // biome-ignore lint/a11y/useSemanticElements: a virtualised list of absolutely placed rows cannot be a <table>
+          <div
+            role="table"
+            aria-label={`conntrack -L on ${host}`}
+            aria-rowcount={shown.length}
+            className="ct-table mono"
+            style={{ height: v.getTotalSize() }}
+          >
+            {items.map((it) => {
+              const r = shown[it.index]!;
+              return (
+                // biome-ignore lint/a11y/useSemanticElements: see the table above
+                // biome-ignore lint/a11y/useFocusableInteractive: rows of a static table, not a grid
+                <div
+                  key={r.id}
+                  role="row"
+                  aria-rowindex={it.index + 1}
+                  className={r.id === highlight ? 'ct-row touched' : 'ct-row'}
+                  style={{ transform: `translateY(${it.start}px)` }}
+                >
+                  {/* biome-ignore lint/a11y/useSemanticElements: see the table above */}
+                  <span role="cell">{r.line}</span>
+                </div>
+              );
+            })}
+          </div>
+        )}
+      </div>
+    </section>
+  );
+}

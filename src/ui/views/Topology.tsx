@@ -1,0 +1,47 @@
+// Thin React wrapper of the d3 topology controller. It subscribes to the store itself and
+// feeds the controller on every animation frame without re-rendering React.
+import { useEffect, useRef } from 'react';
+import { useAppStore } from '../react';
+import type { AppState } from '../store';
+import { currentEvent, currentPacket, flightsAt } from '../timeline';
+import { type Layout, layoutTopology } from './topologyLayout';
+import { createTopologyView } from './topologyView';
+
+export function Topology({ label }: { label: string }) {
+  const store = useAppStore();
+  const ref = useRef<SVGSVGElement>(null);
+  useEffect(() => {
+    const svg = ref.current;
+    if (!svg) return;
+    const view = createTopologyView(svg, (pkt) => store.getState().selectPacket(pkt));
+    let layout: { result: AppState['result']; layout: Layout } | undefined;
+    const render = (s: AppState) => {
+      if (!s.result || !s.index) return;
+      if (layout?.result !== s.result)
+        layout = { result: s.result, layout: layoutTopology(s.result.hosts, s.result.scenario) };
+      const ev = currentEvent(s.result.events, s.playhead);
+      const dev = ev && 'dev' in ev ? ev.dev : undefined;
+      view.update({
+        layout: layout.layout,
+        flights: flightsAt(s.index, s.cursor),
+        ...(ev ? { current: { host: ev.host, ...(typeof dev === 'string' ? { dev } : {}) } } : {}),
+        ...(() => {
+          const p = s.selectedPacket ?? currentPacket(s.result.events, s.playhead);
+          return p !== undefined ? { selectedPacket: p } : {};
+        })(),
+      });
+    };
+    render(store.getState());
+    const unsub = store.subscribe((s, prev) => {
+      if (s.cursor !== prev.cursor || s.result !== prev.result || s.selectedPacket !== prev.selectedPacket)
+        render(s);
+    });
+    return () => {
+      unsub();
+      view.destroy();
+    };
+  }, [store]);
+  return (
+    <svg ref={ref} className="topology" role="img" aria-label={label} preserveAspectRatio="xMidYMid meet" />
+  );
+}
