@@ -299,6 +299,12 @@ function portSpec(o: Opt, name: string): PortSpec | undefined {
   return { lo: r.lo, hi: r.hi, invert: o.invert };
 }
 
+/** tcp/udp store 0:65535 for "any", and iptables-save then omits the option. */
+function l4Port(o: Opt, name: string): PortSpec | undefined {
+  const p = portSpec(o, name);
+  return p && p.lo === 0 && p.hi === 65535 && !p.invert ? undefined : p;
+}
+
 function noInvert(o: Opt, name: string): void {
   if (o?.invert) fail(`unexpected "!" before ${name}`);
 }
@@ -322,8 +328,8 @@ function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefi
   switch (b.kind) {
     case 'tcp': {
       needProto(6, 'tcp');
-      const sport = portSpec(o['--sport'], '--sport');
-      const dport = portSpec(o['--dport'], '--dport');
+      const sport = l4Port(o['--sport'], '--sport');
+      const dport = l4Port(o['--dport'], '--dport');
       let flags: { mask: number; cmp: number; invert: boolean } | undefined;
       const tf = b.opts['--tcp-flags'] as { value: [string, string]; invert: boolean } | undefined;
       const syn = o['--syn'];
@@ -334,8 +340,8 @@ function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefi
     }
     case 'udp': {
       needProto(17, 'udp');
-      const sport = portSpec(o['--sport'], '--sport');
-      const dport = portSpec(o['--dport'], '--dport');
+      const sport = l4Port(o['--sport'], '--sport');
+      const dport = l4Port(o['--dport'], '--dport');
       return { kind: 'udp', ...(sport && { sport }), ...(dport && { dport }) };
     }
     case 'icmp': {
