@@ -47,6 +47,8 @@ export class CtEntry implements CtEntryData {
     { end: undefined, unacked: false, closeInit: false },
   ];
 
+  /** Table internals: the shared steady-state in() result per direction (see table.ts). */
+  readonly steadyResult: [object | undefined, object | undefined] = [undefined, undefined];
   /** Table internals: hash nodes and timer-heap generation. */
   readonly nodes: [HashNode, HashNode];
   heapGen = 0;

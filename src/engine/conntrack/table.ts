@@ -228,6 +228,24 @@ export class ConntrackTable {
         ctstate = 'NEW';
       }
       const changed = !created && !killed && (entry.tcpState !== oldState || entry.status !== oldStatus);
+      // The steady state of an established flow: results are immutable, so one per direction
+      // is kept on the entry and handed out again instead of allocating per packet.
+      if (!created && !changed && removed === NONE && ctstate === 'ESTABLISHED') {
+        const cached = entry.steadyResult[dir];
+        if (cached !== undefined) return cached as CtInResult;
+        const r: CtInResult = Object.freeze({
+          kind: 'tracked',
+          entry,
+          dir: dir === 0 ? 'ORIGINAL' : 'REPLY',
+          ctinfo,
+          ctstate,
+          created: false,
+          changed: false,
+          removed: NONE,
+        });
+        entry.steadyResult[dir] = r;
+        return r;
+      }
       return {
         kind: 'tracked',
         entry,

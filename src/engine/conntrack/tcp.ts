@@ -64,7 +64,18 @@ export const TCP_STATE_NAMES: readonly TcpCtState[] = [
   'SYN_SENT2',
 ];
 
-const STATE_INDEX: ReadonlyMap<TcpCtState, number> = new Map(TCP_STATE_NAMES.map((n, i) => [n, i]));
+const STATE_INDEX: Readonly<Record<TcpCtState, number>> = {
+  NONE: sNO,
+  SYN_SENT: sSS,
+  SYN_RECV: sSR,
+  ESTABLISHED: sES,
+  FIN_WAIT: sFW,
+  CLOSE_WAIT: sCW,
+  LAST_ACK: sLA,
+  TIME_WAIT: sTW,
+  CLOSE: sCL,
+  SYN_SENT2: sS2,
+};
 
 /** tcp_conntracks[dir][index][state], copied from nf_conntrack_proto_tcp.c. */
 // biome-ignore format: the table reads as the kernel's
@@ -131,7 +142,7 @@ function trackWindow(e: CtEntry, dir: 0 | 1, th: TcpHeader): void {
  */
 export function tcpPacket(e: CtEntry, dir: 0 | 1, th: TcpHeader, s: CtSettings): TcpVerdict {
   if (!tcpFlagsValid(th.flags)) return TCP_INVALID;
-  const oldState = e.tcpState === undefined ? sNO : STATE_INDEX.get(e.tcpState)!;
+  const oldState = e.tcpState === undefined ? sNO : STATE_INDEX[e.tcpState];
   const index = tcpIndex(th.flags);
   let newState = TRANSITIONS[dir]![index]![oldState]!;
   const dirName = dir === 0 ? 'ORIGINAL' : 'REPLY';
