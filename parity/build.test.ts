@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applySettings, parseScenarioText } from '../src/engine/scenario/load';
-import { nsName, planBuild } from './build';
+import { nsName, planBuild, sameValue } from './build';
 
 const fixture = () => {
   const r = parseScenarioText(
@@ -41,7 +41,7 @@ describe('planBuild', () => {
   });
 
   it('sets the sysctls (soft) before addresses, then routes, then the ruleset and the trace table', () => {
-    const bnf = cmds.indexOf('ip netns exec nfp-ab12-node sysctl -qw net.bridge.bridge-nf-call-iptables=1');
+    const bnf = cmds.indexOf('ip netns exec nfp-ab12-node sysctl -w net.bridge.bridge-nf-call-iptables=1');
     expect(bnf).toBeGreaterThan(0);
     expect(steps[bnf]!.soft).toBe('node: net.bridge.bridge-nf-call-iptables=1');
     const addr = cmds.indexOf('ip -n nfp-ab12-node addr add 10.244.1.1/24 dev cni0');
@@ -73,5 +73,12 @@ describe('planBuild', () => {
       '/sys/class/net/cni0/bridge/ageing_time',
     ]);
     expect(step?.input).toBe('30000\n');
+  });
+});
+
+describe('sameValue', () => {
+  it('compares sysctl values field by field', () => {
+    expect(sameValue('4096\t87380  6291456', '4096 87380 6291456')).toBe(true);
+    expect(sameValue('262144', '16')).toBe(false);
   });
 });

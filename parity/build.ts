@@ -17,6 +17,11 @@ export interface Step {
   readonly argv: readonly string[];
   readonly input?: string;
   readonly soft?: string;
+  /**
+   * Read back after the write: procps `sysctl -w` exits 0 even when the kernel refused the
+   * value (e.g. `net.netfilter.nf_conntrack_max` in a child namespace: "Invalid argument").
+   */
+  readonly verify?: { readonly argv: readonly string[]; readonly expect: string };
 }
 
 /**
@@ -140,7 +145,12 @@ function sysctlSteps(h: HostSpec, ns: string): Step[] {
       // A sysfs path (e.g. a bridge port's hairpin_mode): `ip netns exec` mounts the
       // namespace's own /sys, so the write lands on this host's device.
       steps.push({ argv: inNs(ns, ['tee', key]), input: `${value}\n`, soft });
-    else steps.push({ argv: inNs(ns, ['sysctl', '-qw', `${key}=${value}`]), soft });
+    else
+      steps.push({
+        argv: inNs(ns, ['sysctl', '-w', `${key}=${value}`]),
+        soft,
+        verify: { argv: inNs(ns, ['sysctl', '-n', key]), expect: value },
+      });
   }
   return steps;
 }
@@ -162,8 +172,12 @@ export function buildWorld(scenario: Scenario, runId: string): World {
   try {
     for (const step of planBuild(scenario, (h) => ns.get(h)!)) {
       const r = sh(step.argv, { input: step.input, timeoutMs: 15_000 });
-      if (r.code === 0) continue;
-      const why = (r.stderr.trim().split('\n')[0] ?? '').trim();
+      let why = (r.stderr.trim().split('\n')[0] ?? '').trim();
+      if (r.code === 0 && step.verify) {
+        const now = sh(step.verify.argv, { timeoutMs: 5000 }).stdout.trim();
+        if (sameValue(now, step.verify.expect)) continue;
+        why = `${why || 'refused'}; it reads ${now || '(nothing)'}`;
+      } else if (r.code === 0) continue;
       if (step.soft) world.skipped.push(`${step.soft} (${why})`);
       else throw new Error(`build ${scenario.id}: ${r.cmd}: exit ${r.code}: ${why}`);
     }
@@ -172,6 +186,11 @@ export function buildWorld(scenario: Scenario, runId: string): World {
     throw e;
   }
   return world;
+}
+
+/** Sysctl values compare field by field: `4096\t87380` equals `4096 87380`. */
+export function sameValue(a: string, b: string): boolean {
+  return a.trim().split(/\s+/).join(' ') === b.trim().split(/\s+/).join(' ');
 }
 
 /** Deletes every namespace of the world (and with them their interfaces). Never throws. */

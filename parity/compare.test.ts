@@ -5,7 +5,7 @@ import { type Ipv4, ipv4 } from '../src/engine/net/ipv4';
 import type { Frame } from '../src/engine/packet';
 import { scenarioSchema } from '../src/engine/scenario/schema';
 import type { TimelineEvent } from '../src/engine/timeline/events';
-import { compareSides, excuse } from './compare';
+import { compareSides, excuse, isStreamSegment } from './compare';
 import { engineSide, type KernelCapture, kernelSide } from './side';
 
 // A pod (10.244.1.2) reaches Service 10.96.0.10:80, DNATed on the node to 10.244.1.3:8080.
@@ -194,7 +194,7 @@ describe('compareSides', () => {
       'traffic[1] tcp-connect pod-a -> 10.96.0.10:80: kernel ok (reply from 10.96.0.10:80), engine failed (x)',
     );
     expect(path!.diff).toBe(
-      'node: "tcp 10.244.1.2:P1 > 10.96.0.10:80 S" (kernel packet #1): kernel [nat:PREROUTING nat:POSTROUTING], engine [nat:PREROUTING]',
+      'node: "tcp 10.244.1.2:P1 > 10.96.0.10:80 S": kernel [nat:PREROUTING nat:POSTROUTING], engine [nat:PREROUTING]',
     );
     expect(cells.every((c) => c.excusedBy === undefined)).toBe(true);
   });
@@ -247,7 +247,7 @@ describe('compareSides', () => {
     );
     const other = compareSides(scenario, 'node:net.bridge.bridge-nf-call-iptables=1', k, e)[2]!;
     expect(other.diff).toBe(
-      'node: kernel packet #2 "icmp 10.244.1.1 > 10.244.1.2 type 5 code 1" (1. of its kind) [-] has no match in the engine',
+      'node: kernel "icmp 10.244.1.1 > 10.244.1.2 type 5 code 1" (1st of its kind) [-] has no match in the engine',
     );
     expect(other.excusedBy).toBeUndefined();
     const tagged = compareSides(scenario, 'node:net.bridge.bridge-nf-call-iptables=0', k, e)[2]!;
@@ -263,5 +263,15 @@ describe('excuse', () => {
     expect(
       excuse({ ...s, limitations: [{ en: 'mentions conntrack but has no tag', zh: '' }] }, 'conntrack', 'x'),
     ).toBeUndefined();
+  });
+});
+
+describe('isStreamSegment', () => {
+  it('is true for pure ACKs and data, false for SYN, FIN, RST and non-TCP', () => {
+    expect(isStreamSegment('tcp 1.1.1.1:P1 > 2.2.2.2:80 .')).toBe(true);
+    expect(isStreamSegment('tcp 1.1.1.1:P1 > 2.2.2.2:80 P.')).toBe(true);
+    for (const f of ['S', 'S.', 'F.', 'R', 'R.', 'FP.'])
+      expect(isStreamSegment(`tcp 1.1.1.1:P1 > 2.2.2.2:80 ${f}`)).toBe(false);
+    expect(isStreamSegment('udp 1.1.1.1:P1 > 2.2.2.2:53')).toBe(false);
   });
 });

@@ -95,16 +95,24 @@ function compareOutcomes(s: Scenario, k: Side, e: Side): string | undefined {
   return undefined;
 }
 
+/**
+ * Mid-stream TCP segments (only ACK/PSH set) are compared as a set of distinct paths per
+ * direction: how many pure ACKs a transfer takes and whether a reply rides on an ACK depends
+ * on when the applications were scheduled, which the kernel does not fix either (delayed and
+ * quick ACKs). Every other packet (SYN, FIN, RST, UDP, ICMP) is matched one by one.
+ */
+export function isStreamSegment(summary: string): boolean {
+  return /^tcp .* (\.|P\.)$/.test(summary);
+}
+
 function comparePaths(hosts: readonly string[], k: Side, e: Side, l: Labelled): string | undefined {
   for (const host of hosts) {
-    const kp = (k.packets[host] ?? []).map((p) => ({
-      s: summarize(p.fields, l.kernel),
-      path: p.path.join(' '),
-    }));
-    const ep = (e.packets[host] ?? []).map((p) => ({
-      s: summarize(p.fields, l.engine),
-      path: p.path.join(' '),
-    }));
+    const all = (side: Side, lab: FreeChoiceLabeller) =>
+      (side.packets[host] ?? []).map((p) => ({ s: summarize(p.fields, lab), path: p.path.join(' ') }));
+    const ka = all(k, l.kernel);
+    const ea = all(e, l.engine);
+    const kp = ka.filter((p) => !isStreamSegment(p.s));
+    const ep = ea.filter((p) => !isStreamSegment(p.s));
     const used = new Set<number>();
     // Matched by packet, not by position: independent packets (a FIN and a data segment in
     // flight at once) may be ordered differently; the n-th copy of a summary matches the n-th.
@@ -112,18 +120,33 @@ function comparePaths(hosts: readonly string[], k: Side, e: Side, l: Labelled): 
       const j = ep.findIndex((q, i) => !used.has(i) && q.s === p.s);
       if (j < 0) {
         const nth = kp.slice(0, ki + 1).filter((q) => q.s === p.s).length;
-        return `${host}: kernel packet #${ki + 1} "${p.s}" (${nth}. of its kind) [${p.path || '-'}] has no match in the engine`;
+        return `${host}: kernel "${p.s}" (${ordinal(nth)} of its kind) [${p.path || '-'}] has no match in the engine`;
       }
       used.add(j);
       if (ep[j]!.path !== p.path)
-        return `${host}: "${p.s}" (kernel packet #${ki + 1}): kernel [${p.path || '-'}], engine [${ep[j]!.path || '-'}]`;
+        return `${host}: "${p.s}": kernel [${p.path || '-'}], engine [${ep[j]!.path || '-'}]`;
     }
     const extra = ep.findIndex((_, i) => !used.has(i));
-    if (extra >= 0)
-      return `${host}: engine packet #${extra + 1} "${ep[extra]!.s}" [${ep[extra]!.path || '-'}] is not in the kernel trace`;
+    if (extra >= 0) {
+      const x = ep[extra]!;
+      const nth = ep.slice(0, extra + 1).filter((q) => q.s === x.s).length;
+      return `${host}: engine "${x.s}" (${ordinal(nth)} of its kind) [${x.path || '-'}] is not in the kernel trace`;
+    }
+    const streamKey = (p: { s: string; path: string }) =>
+      `${p.s.replace(/ (\.|P\.)$/, ' ACK/PSH')} [${p.path || '-'}]`;
+    const ks = [...new Set(ka.filter((p) => isStreamSegment(p.s)).map(streamKey))];
+    const es = new Set(ea.filter((p) => isStreamSegment(p.s)).map(streamKey));
+    const missing = ks.find((x) => !es.has(x));
+    if (missing) return `${host}: kernel has mid-stream segments ${missing}, the engine none with that path`;
+    const ksSet = new Set(ks);
+    const more = [...es].find((x) => !ksSet.has(x));
+    if (more) return `${host}: engine has mid-stream segments ${more}, the kernel none with that path`;
   }
   return undefined;
 }
+
+const ordinal = (n: number) =>
+  `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
 
 const TAG = /\[parity:(conntrack|outcome|path)(?:\s+([^\]]+))?\]/g;
 
@@ -136,3 +159,9 @@ export function excuse(s: Scenario, column: Column, settingLabel: string): strin
 }
 
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** One line per packet of one host, `summary | path`, with free choices labelled: for --verbose. */
+export function packetListing(scenario: Scenario, side: Side, host: string): string[] {
+  const lab = new FreeChoiceLabeller(fixedPorts(scenario), side.clientPorts, side.clientIds);
+  return (side.packets[host] ?? []).map((p) => `${summarize(p.fields, lab)} | ${p.path.join(' ') || '-'}`);
+}

@@ -5,15 +5,15 @@ import { fileURLToPath } from 'node:url';
 import type { RunOptions, RunResult } from '../src/engine/api';
 import { applySettings } from '../src/engine/scenario/load';
 import type { Scenario } from '../src/engine/scenario/schema';
+import { settingRuns } from '../src/engine/scenario/variants';
 import { cleanupStale, destroyWorld, type World } from './build';
-import { type Cell, compareSides } from './compare';
+import { type Cell, compareSides, packetListing } from './compare';
 import { type KernelRunResult, runOnKernel } from './kernelRun';
-import { settingsMatrix } from './matrix';
 import { loadBuiltins, loadFile } from './scenarios';
 import { hasCommand, killAllStarted, sh } from './sh';
 import { engineSide, kernelSide } from './side';
 
-// npm run test:kernel [-- [scenario-id | file.json]... [--dump DIR] [--tcpdump] [--kernel-only]]
+// npm run test:kernel [-- [scenario-id | file.json]... [--dump DIR] [--tcpdump] [--kernel-only] [--verbose]]
 //
 // Replays every built-in scenario, under each of its settings, on the real kernel and
 // compares conntrack, outcomes and hook paths with the engine. Exit 0 when every cell is
@@ -31,6 +31,7 @@ interface Args {
   readonly dump: string;
   readonly tcpdump: boolean;
   readonly kernelOnly: boolean;
+  readonly verbose: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -38,14 +39,16 @@ function parseArgs(argv: readonly string[]): Args {
   let dump = join('/tmp', 'nfp-parity-last');
   let tcpdump = false;
   let kernelOnly = false;
+  let verbose = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--dump') dump = argv[++i] ?? dump;
     else if (a === '--tcpdump') tcpdump = true;
     else if (a === '--kernel-only') kernelOnly = true;
+    else if (a === '--verbose') verbose = true;
     else select.push(a);
   }
-  return { select, dump, tcpdump, kernelOnly };
+  return { select, dump, tcpdump, kernelOnly, verbose };
 }
 
 function preflight(): string | undefined {
@@ -123,7 +126,7 @@ async function main(): Promise<number> {
   let failures = 0;
   let n = 0;
   for (const base of scenarios) {
-    for (const row of settingsMatrix(base)) {
+    for (const row of settingRuns(base)) {
       const tag = `${base.id} x ${row.label}`;
       if (Date.now() - began > TOTAL_BUDGET_MS) {
         console.log(`${tag} -> not run: time budget of ${TOTAL_BUDGET_MS / 60000} min used up`);
@@ -168,10 +171,13 @@ async function main(): Promise<number> {
         continue;
       }
       let cells: readonly Cell[];
+      let es: ReturnType<typeof engineSide>;
       try {
-        cells = compareSides(scenario, row.label, ks, engineSide(engine(base, { settings: row.settings })));
+        es = engineSide(engine(base, { settings: row.settings }));
+        cells = compareSides(scenario, row.label, ks, es);
       } catch (e) {
         console.log(`${tag} -> engine failed: ${(e as Error).message.split('\n')[0]}`);
+        if (process.env.NFP_DEBUG) console.log((e as Error).stack);
         failures++;
         continue;
       }
@@ -184,6 +190,13 @@ async function main(): Promise<number> {
       for (const c of cells) {
         if (c.equal) continue;
         console.log(`    ${c.column}: ${c.diff}`);
+        const host = c.diff?.split(':')[0] ?? '';
+        if (args.verbose && c.column === 'path' && ks.packets[host]) {
+          console.log(`      kernel packets at ${host}:`);
+          for (const x of packetListing(scenario, ks, host)) console.log(`        ${x}`);
+          console.log(`      engine packets at ${host}:`);
+          for (const x of packetListing(scenario, es, host)) console.log(`        ${x}`);
+        }
         if (c.excusedBy) console.log(`      documented: ${c.excusedBy}`);
         else failures++;
       }
