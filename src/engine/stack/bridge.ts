@@ -172,11 +172,18 @@ function flood(
   if (localCopy) deps.netifDeliver(w, h, br, localCopy);
 }
 
-function cloneSkb(w: World, s: Skb): Skb {
-  const c = newSkb(w.packetId(), s.conn, s.frame);
-  Object.assign(c, { ...s, id: c.id });
+function cloneSkb(w: World, h: Host, s: Skb): Skb {
+  const c: Skb = { ...s, id: w.packetId() };
   if (w.tl)
-    w.emit({ t: w.now, host: '', type: 'packet', pkt: c.id, parent: s.id, origin: 'flood', frame: s.frame });
+    w.emit({
+      t: w.now,
+      host: h.name,
+      type: 'packet',
+      pkt: c.id,
+      parent: s.id,
+      origin: 'flood',
+      frame: s.frame,
+    });
   return c;
 }
 

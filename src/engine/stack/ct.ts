@@ -169,7 +169,20 @@ function ctHooks(table: ConntrackTable): CtHooks {
       const icmpErr = skb.ctinfo === 'RELATED' || skb.ctinfo === 'RELATED_REPLY';
       if (icmpErr && skb.ip.proto === 1) {
         const before = skb.ip;
-        skb.ip = natIcmpReply(e, skb.dir!, manip, skb.ip);
+        const translated = natIcmpReply(e, skb.dir!, manip, skb.ip);
+        if (translated === undefined) {
+          if (w.tl)
+            w.emit({
+              t: w.now,
+              host: h.name,
+              type: 'drop',
+              pkt: skb.id,
+              reason: 'nat-icmp-redirect',
+              text: 'ICMP redirect about a NATed connection: dropped by the NAT core (nf_nat_icmp_reply_translation)',
+            });
+          return false;
+        }
+        skb.ip = translated;
         rewriteEvent(
           w,
           h,
@@ -242,7 +255,8 @@ function ctHooks(table: ConntrackTable): CtHooks {
     },
     confirm(w, h, skb) {
       const e = skb.ct;
-      if (!e || e.status & IPS_CONFIRMED) return true;
+      // Only the original direction confirms (__nf_conntrack_confirm); an attached error does not.
+      if (!e || e.status & IPS_CONFIRMED || skb.dir !== 'ORIGINAL') return true;
       if (!table.confirm(e, w.now)) {
         if (w.tl)
           w.emit({
@@ -270,7 +284,8 @@ function ctHooks(table: ConntrackTable): CtHooks {
     },
     free(w, h, skb) {
       const e = skb.ct;
-      if (!e || e.status & IPS_CONFIRMED || e.dead) return;
+      // Only the packet that created the entry holds it; an attached error dying leaves it be.
+      if (!e || e.status & IPS_CONFIRMED || e.dead || skb.ctinfo !== 'NEW') return;
       const snap = table.snapshot(e);
       table.free(e);
       if (w.tl)

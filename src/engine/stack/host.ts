@@ -31,6 +31,8 @@ export class Host {
   readonly neigh = new Map<string, Mac>();
   readonly pending = new Map<string, PendingNeigh>();
   readonly random: Random;
+  /** (src>dst) pairs an ICMP redirect was sent for. */
+  readonly redirectsSent = new Set<string>();
   private ipIdNext: number;
   private nextEphemeral: number;
   // biome-ignore lint/suspicious/noExplicitAny: owned by stack/netfilter.ts

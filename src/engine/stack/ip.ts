@@ -156,17 +156,10 @@ function onLink(h: Host, dev: Iface, a: Ipv4): boolean {
 }
 
 function maybeRedirect(w: World, h: Host, skb: Skb, gw: Ipv4): void {
-  const ct = skb.ct as { status: number } | undefined;
-  if (ct && (ct.status & (0x10 | 0x20)) !== 0) {
-    if (w.tl)
-      w.emit({
-        t: w.now,
-        host: h.name,
-        type: 'app',
-        text: `ICMP redirect to ${formatIpv4(skb.ip.src)} (use ${formatIpv4(gw)}) dropped: the connection is NATed`,
-      });
-    return;
-  }
+  // The kernel rate-limits redirects per peer; one per source and destination is enough here.
+  const key = `${skb.ip.src}>${skb.ip.dst}`;
+  if (h.redirectsSent.has(key)) return;
+  h.redirectsSent.add(key);
   l4.icmpSend(w, h, skb, 5, 1, gw);
 }
 
@@ -211,6 +204,8 @@ export function ipLocalOut(
   conn: ConnId | undefined,
   origin: 'socket' | 'tcp-stack' | 'icmp' | 'reject',
   parent?: number,
+  /** For ICMP errors and REJECT: the packet they answer, whose conntrack entry they join (nf_ct_attach). */
+  about?: Skb,
 ): void {
   const r = routeOutput(h, ip.dst);
   const frame = { src: '00:00:00:00:00:00', dst: '00:00:00:00:00:00', type: 0x0800 as const, ip };
@@ -236,6 +231,7 @@ export function ipLocalOut(
     dev: r.dev.name,
     src: r.src,
   });
+  if (about?.ct) attachCt(w, h, skb, about);
   skb.outDev = r.dev.name;
   const dst0 = ip.dst;
   if (!nfHook(w, h, 'OUTPUT', skb)) return;
@@ -255,6 +251,30 @@ export function ipLocalOut(
   }
   skb.frame = withIp(skb.frame, skb.ip);
   postRouting(w, h, out.dev, out.nexthop, skb);
+}
+
+/**
+ * nf_ct_attach: a locally made error joins the entry of the packet it answers, in the other
+ * direction, as RELATED, so NAT translates it (or drops it, for redirects) and conntrack does
+ * not track it as a flow of its own.
+ */
+function attachCt(w: World, h: Host, skb: Skb, about: Skb): void {
+  skb.ct = about.ct;
+  skb.dir = about.dir === 'REPLY' ? 'ORIGINAL' : 'REPLY';
+  skb.ctinfo = about.dir === 'REPLY' ? 'RELATED' : 'RELATED_REPLY';
+  skb.ctstate = 'RELATED';
+  if (w.tl)
+    w.emit({
+      t: w.now,
+      host: h.name,
+      type: 'conntrack',
+      pkt: skb.id,
+      op: 'lookup',
+      entry: (h.nf as { table: { snapshot(e: unknown): never } }).table.snapshot(about.ct),
+      ctstate: 'RELATED',
+      dir: skb.dir,
+      note: `attached to the entry of #${about.id} (nf_ct_attach)`,
+    });
 }
 
 /** Puts a frame on a device: a bridge switches it, loopback turns it around, a wire carries it. */

@@ -294,13 +294,13 @@ function tcpRcv(w: World, h: Host, skb: Skb): void {
   s0.app.strayRst(w, h, ip);
 }
 
-function sendRst(w: World, h: Host, ip: IpPacket, t: TcpHeader, parent: number): void {
+function sendRst(w: World, h: Host, ip: IpPacket, t: TcpHeader, parent: number, about?: Skb): void {
   const segLen = t.payloadLen + (t.flags & TCP_SYN ? 1 : 0) + (t.flags & TCP_FIN ? 1 : 0);
   const rst =
     t.flags & TCP_ACK
       ? tcpPacket(h, ip.dst, ip.src, t.dport, t.sport, TCP_RST, t.ack, 0)
       : tcpPacket(h, ip.dst, ip.src, t.dport, t.sport, TCP_RST | TCP_ACK, 0, t.seq + segLen);
-  ipLocalOut(w, h, rst, undefined, 'tcp-stack', parent);
+  ipLocalOut(w, h, rst, undefined, about ? 'reject' : 'tcp-stack', parent, about);
 }
 
 function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, skb: Skb): void {
@@ -607,13 +607,14 @@ export function icmpSend(
     offending.conn,
     'icmp',
     offending.id,
+    offending,
   );
 }
 
 /** REJECT: `--reject-with tcp-reset` answers with a RST, anything else with that ICMP error. */
 function sendReject(w: World, h: Host, skb: Skb, how: string): void {
   const ip = skb.ip;
-  if (how === 'tcp-reset' && ip.proto === 6) return sendRst(w, h, ip, ip.l4 as TcpHeader, skb.id);
+  if (how === 'tcp-reset' && ip.proto === 6) return sendRst(w, h, ip, ip.l4 as TcpHeader, skb.id, skb);
   const codes: Record<string, number> = {
     'icmp-net-unreachable': 0,
     'icmp-host-unreachable': 1,
