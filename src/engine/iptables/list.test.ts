@@ -55,7 +55,7 @@ describe('formatIptablesList', () => {
     const out = formatIptablesList(rs, 'nat', {
       verbose: true,
       numeric: true,
-      counters: (t, chain, n) => (chain === 'PREROUTING' ? { pkts: n + 1, bytes: 60 * (n + 1) } : undefined),
+      counters: (_t, chain, n) => (chain === 'PREROUTING' ? { pkts: n + 1, bytes: 60 * (n + 1) } : undefined),
     });
     expect(out).toContain('Chain PREROUTING (policy ACCEPT 1 packets, 60 bytes)');
     expect(out).toContain(
