@@ -1,9 +1,21 @@
 import type { Micros } from '../timeline/events';
 
-interface Task {
-  readonly t: Micros;
-  readonly seq: number;
-  readonly fn: () => void;
+/** A heap entry. The packet path schedules objects that carry their own `run` to spare a closure per hop. */
+export interface Task {
+  t: Micros;
+  seq: number;
+  run(): void;
+}
+
+class FnTask implements Task {
+  constructor(
+    public t: Micros,
+    public seq: number,
+    private readonly fn: () => void,
+  ) {}
+  run(): void {
+    this.fn();
+  }
 }
 
 /**
@@ -16,7 +28,13 @@ export class Scheduler {
   private seq = 0;
 
   at(t: Micros, fn: () => void): void {
-    const task: Task = { t: Math.max(t, this.now), seq: this.seq++, fn };
+    this.push(new FnTask(Math.max(t, this.now), 0, fn));
+  }
+
+  /** Schedules a task object at `task.t` (clamped to now); its seq is assigned here. */
+  push(task: Task): void {
+    if (task.t < this.now) task.t = this.now;
+    task.seq = this.seq++;
     const h = this.heap;
     h.push(task);
     let i = h.length - 1;
@@ -62,7 +80,7 @@ export class Scheduler {
       h[i] = last;
     }
     this.now = top.t;
-    top.fn();
+    top.run();
     return true;
   }
 }

@@ -79,7 +79,7 @@ function bridgedDnat(
 }
 
 function resolveThenSwitch(w: World, h: Host, br: Iface, port: Iface, nexthop: Ipv4, skb: Skb): void {
-  const mac = h.neigh.get(`${br.name}|${nexthop}`);
+  const mac = br.neigh.get(nexthop);
   if (mac !== undefined) {
     if (w.tl)
       w.emit({

@@ -27,10 +27,10 @@ export class Host {
   readonly ifaces = new Map<string, Iface>();
   readonly routes = new RoutingTable();
   readonly sysctl: Sysctls;
-  /** Neighbour table: `dev|ip` -> MAC. */
-  readonly neigh = new Map<string, Mac>();
   readonly pending = new Map<string, PendingNeigh>();
   readonly random: Random;
+  /** ip_route_output results by destination (see routeOutput). */
+  readonly outRoutes = new Map<number, { dev: Iface; nexthop: Ipv4; src: Ipv4 } | null>();
   /** (src>dst) pairs an ICMP redirect was sent for. */
   readonly redirectsSent = new Set<string>();
   private ipIdNext: number;
@@ -127,6 +127,7 @@ export function buildHost(spec: HostSpec, seed: number, hi: number): Host | Buil
       hairpin: s.hairpin ?? false,
       ports: [],
       fdb: new Map(),
+      neigh: new Map(),
     });
   }
   for (const i of h.ifaces.values()) {

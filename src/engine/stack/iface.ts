@@ -19,4 +19,6 @@ export interface Iface {
   readonly ports: Iface[];
   /** Bridge only: MAC -> port, learned from source addresses. */
   readonly fdb: Map<Mac, Iface>;
+  /** Neighbour table of this device: IPv4 -> MAC (`ip neigh`). */
+  readonly neigh: Map<number, Mac>;
 }

@@ -1,5 +1,6 @@
 import { formatIpv4, type Ipv4 } from '../net/ipv4';
 import type { IpPacket } from '../packet';
+import type { Task } from '../sim/scheduler';
 import { LINK_DELAY, type World } from '../sim/world';
 import type { ConnId, DropReason, Hook, RouteDecision } from '../timeline/events';
 import { brDevXmit, brHandleFrame, setBridgeDeps } from './bridge';
@@ -132,7 +133,15 @@ function ipForward(w: World, h: Host, inDev: Iface, r: Route, skb: Skb): void {
     l4.icmpSend(w, h, skb, 11, 0);
     return drop(w, h, skb, 'ttl-exceeded', 'TTL exceeded in transit');
   }
-  const after: IpPacket = { ...ip, ttl: ip.ttl - 1 };
+  const after: IpPacket = {
+    src: ip.src,
+    dst: ip.dst,
+    ttl: ip.ttl - 1,
+    id: ip.id,
+    proto: ip.proto,
+    len: ip.len,
+    l4: ip.l4,
+  };
   if (w.tl) {
     const before = skb.frame;
     skb.frame = withIp(skb.frame, after);
@@ -174,7 +183,7 @@ export function postRouting(w: World, h: Host, dev: Iface, nexthop: Ipv4, skb: S
   neighOutput(w, h, dev, nexthop, skb);
 }
 
-interface OutRoute {
+export interface OutRoute {
   dev: Iface;
   nexthop: Ipv4;
   src: Ipv4;
@@ -182,6 +191,15 @@ interface OutRoute {
 
 /** ip_route_output: local destinations leave through lo; the source is chosen here. */
 export function routeOutput(h: Host, dst: Ipv4): OutRoute | undefined {
+  // Routes do not change during a run: the answer per destination is cached (the kernel's dst cache).
+  const hit = h.outRoutes.get(dst);
+  if (hit !== undefined) return hit ?? undefined;
+  const r = computeRouteOutput(h, dst);
+  h.outRoutes.set(dst, r ?? null);
+  return r;
+}
+
+function computeRouteOutput(h: Host, dst: Ipv4): OutRoute | undefined {
   const rt = h.routes;
   if (rt.isLocal(dst)) {
     const lo = [...h.ifaces.values()].find((i) => i.kind === 'loopback');
@@ -308,8 +326,21 @@ export function wireXmit(w: World, h: Host, dev: Iface, skb: Skb): void {
       ...(peer ? { to: { host: peer.host.name, dev: peer.name } } : {}),
     });
   if (!peer || !dev.up) return drop(w, h, skb, 'link-down', `${dev.name} has no carrier`);
-  const next = wireSkb(skb, skb.frame);
-  w.sched.after(LINK_DELAY, () => netifRx(w, peer.host, peer, next));
+  w.sched.push(new Arrival(w.now + LINK_DELAY, w, peer, wireSkb(skb, skb.frame)));
+}
+
+/** A frame reaching the far end of a link: a scheduler task without a closure. */
+class Arrival implements Task {
+  seq = 0;
+  constructor(
+    public t: number,
+    private readonly w: World,
+    private readonly dev: Iface,
+    private readonly skb: Skb,
+  ) {}
+  run(): void {
+    netifRx(this.w, this.dev.host, this.dev, this.skb);
+  }
 }
 
 /** Hook names for the IPv4 hooks a bridged frame passes with br_netfilter. */

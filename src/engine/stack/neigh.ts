@@ -25,9 +25,8 @@ const key = (dev: Iface, ip: Ipv4): string => `${dev.name}|${ip}`;
 /** Sends `skb` to `nexthop` on `dev`, resolving its MAC with ARP first when unknown. */
 export function neighOutput(w: World, h: Host, dev: Iface, nexthop: Ipv4, skb: Skb): void {
   const mac =
-    nexthop === 0xffffffff || h.routes.broadcast.has(nexthop)
-      ? BROADCAST_MAC
-      : h.neigh.get(key(dev, nexthop));
+    dev.neigh.get(nexthop) ??
+    (nexthop === 0xffffffff || h.routes.broadcast.has(nexthop) ? BROADCAST_MAC : undefined);
   if (mac !== undefined) {
     if (w.tl && mac !== BROADCAST_MAC)
       w.emit({
@@ -106,8 +105,8 @@ export function arpRcv(w: World, h: Host, dev: Iface, skb: Skb): void {
 
 function learn(w: World, h: Host, dev: Iface, ip: Ipv4, mac: Mac, skb: Skb): void {
   const k = key(dev, ip);
-  const had = h.neigh.get(k);
-  h.neigh.set(k, mac);
+  const had = dev.neigh.get(ip);
+  dev.neigh.set(ip, mac);
   if (had !== mac && w.tl)
     w.emit({ t: w.now, host: h.name, type: 'neigh', pkt: skb.id, op: 'learn', ip, mac, dev: dev.name });
   const p = h.pending.get(k);

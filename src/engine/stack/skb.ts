@@ -55,11 +55,33 @@ export function newSkb(id: PacketId, conn: ConnId | undefined, frame: Frame): Sk
   };
 }
 
-/** A fresh skb for the same frame arriving at another host: metadata does not cross the wire. */
+/**
+ * The same frame arriving at another host: metadata does not cross the wire. The sender is
+ * done with its skb once it is on the wire, so the object is reset and reused (no allocation
+ * per hop on the hot path).
+ */
 export function wireSkb(s: Skb, frame: Frame): Skb {
-  return newSkb(s.id, s.conn, frame);
+  s.frame = frame;
+  s.ip = frame.type === 0x0800 ? frame.ip : (undefined as unknown as IpPacket);
+  s.mark = 0;
+  s.ct = undefined;
+  s.ctinfo = undefined;
+  s.dir = undefined;
+  s.ctstate = 'INVALID';
+  s.notrack = false;
+  s.zone = 0;
+  s.trace = false;
+  s.inDev = '';
+  s.outDev = '';
+  s.physIn = '';
+  s.physOut = '';
+  s.bridged = false;
+  s.sabotage = false;
+  return s;
 }
 
 export function withIp(frame: Frame, ip: IpPacket): Frame {
-  return frame.type === 0x0800 ? { src: frame.src, dst: frame.dst, type: 0x0800, ip } : frame;
+  return frame.type === 0x0800 && frame.ip !== ip
+    ? { src: frame.src, dst: frame.dst, type: 0x0800, ip }
+    : frame;
 }

@@ -83,7 +83,7 @@ export interface AppEvents {
 }
 
 export class Sockets {
-  readonly tcp = new Map<string, TcpSock>();
+  readonly tcp = new TcpTable();
   readonly listeners = new Map<number, Listener>();
   readonly udp = new Map<number, UdpSock>();
   /** Ping ids owned by traffic items. */
@@ -91,7 +91,36 @@ export class Sockets {
   constructor(readonly app: AppEvents) {}
 }
 
-const tkey = (la: number, lp: number, ra: number, rp: number): string => `${la}:${lp}:${ra}:${rp}`;
+/** TCP sockets by 4-tuple, bucketed by the port pair so the per-segment lookup builds no string. */
+export class TcpTable {
+  private readonly buckets = new Map<number, TcpSock[]>();
+  size = 0;
+  get(la: number, lp: number, ra: number, rp: number): TcpSock | undefined {
+    const b = this.buckets.get(lp * 65536 + rp);
+    if (!b) return undefined;
+    for (const s of b) if (s.laddr === la && s.raddr === ra) return s;
+    return undefined;
+  }
+  has(la: number, lp: number, ra: number, rp: number): boolean {
+    return this.get(la, lp, ra, rp) !== undefined;
+  }
+  set(s: TcpSock): void {
+    const k = s.lport * 65536 + s.rport;
+    const b = this.buckets.get(k);
+    if (b) b.push(s);
+    else this.buckets.set(k, [s]);
+    this.size++;
+  }
+  delete(s: TcpSock): void {
+    const k = s.lport * 65536 + s.rport;
+    const b = this.buckets.get(k);
+    const i = b ? b.indexOf(s) : -1;
+    if (i < 0) return;
+    b!.splice(i, 1);
+    if (b!.length === 0) this.buckets.delete(k);
+    this.size--;
+  }
+}
 
 function sk(h: Host): Sockets {
   return h.sockets as Sockets;
@@ -183,7 +212,7 @@ export function tcpConnect(
   const s0 = sk(h);
   const sport =
     sportWanted ??
-    h.ephemeralPort((p) => s0.tcp.has(tkey(r.src, p, dst, dport)) || s0.listeners.has(p) || s0.udp.has(p));
+    h.ephemeralPort((p) => s0.tcp.has(r.src, p, dst, dport) || s0.listeners.has(p) || s0.udp.has(p));
   const isn = iss(h);
   const s: TcpSock = {
     state: 'SYN_SENT',
@@ -198,7 +227,7 @@ export function tcpConnect(
     send,
     retries: 0,
   };
-  s0.tcp.set(tkey(s.laddr, s.lport, s.raddr, s.rport), s);
+  s0.tcp.set(s);
   if (w.tl)
     w.emit({
       t: w.now,
@@ -230,7 +259,7 @@ function scheduleSynRetransmit(w: World, h: Host, s: TcpSock): void {
 /** The application gives up on a socket (connect timeout): no packet, the socket is gone. */
 export function tcpAbort(h: Host, s: TcpSock): void {
   s.state = 'CLOSED';
-  sk(h).tcp.delete(tkey(s.laddr, s.lport, s.raddr, s.rport));
+  sk(h).tcp.delete(s);
 }
 
 export function tcpClose(w: World, h: Host, s: TcpSock): void {
@@ -249,7 +278,7 @@ function tcpRcv(w: World, h: Host, skb: Skb): void {
   const ip = skb.ip;
   const t = ip.l4 as TcpHeader;
   const s0 = sk(h);
-  const s = s0.tcp.get(tkey(ip.dst, t.dport, ip.src, t.sport));
+  const s = s0.tcp.get(ip.dst, t.dport, ip.src, t.sport);
   if (s) return tcpSegment(w, h, s, ip, t, skb);
   const l = s0.listeners.get(t.dport);
   if (l && (l.addr === 0 || l.addr === ip.dst) && t.flags === TCP_SYN) {
@@ -268,7 +297,7 @@ function tcpRcv(w: World, h: Host, skb: Skb): void {
       reply: l.reply,
       retries: 0,
     };
-    s0.tcp.set(tkey(c.laddr, c.lport, c.raddr, c.rport), c);
+    s0.tcp.set(c);
     tcpOut(w, h, c, TCP_SYN | TCP_ACK, undefined);
     c.sndNxt = (c.sndNxt + 1) >>> 0;
     return;
@@ -377,7 +406,7 @@ function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, s
     case 'LAST_ACK':
       if (t.flags & TCP_ACK && t.ack === s.sndNxt) {
         s.state = 'CLOSED';
-        s0.tcp.delete(tkey(s.laddr, s.lport, s.raddr, s.rport));
+        s0.tcp.delete(s);
         if (w.tl)
           w.emit({
             t: w.now,
@@ -534,29 +563,52 @@ function icmpRcv(w: World, h: Host, skb: Skb): void {
   const what = icmpText(c.type, c.code);
   if (w.tl)
     w.emit({ t: w.now, host: h.name, type: 'deliver', pkt: skb.id, to: `icmp error handler (${what})` });
+  const err = icmpErrno(c.type, c.code);
   if (inner.proto === 17) {
+    // A connected UDP socket hears only the fatal errors (port, protocol unreachable) without IP_RECVERR.
     const u = inner.l4 as UdpHeader;
     const s = s0.udp.get(u.sport);
-    if (s && s.raddr !== undefined && c.type === 3)
-      s0.app.udpError(
-        w,
-        h,
-        s,
-        c.code === 3 ? 'ECONNREFUSED' : 'EHOSTUNREACH',
-        `${what} from ${formatIpv4(ip.src)}`,
-      );
+    if (s && s.raddr !== undefined && err?.fatal)
+      s0.app.udpError(w, h, s, err.errno, `${what} from ${formatIpv4(ip.src)}`);
   } else if (inner.proto === 6) {
+    // tcp_v4_err: in SYN_SENT any destination-unreachable or time-exceeded ends the connect().
     const t = inner.l4 as TcpHeader;
-    const s = s0.tcp.get(tkey(inner.src, t.sport, inner.dst, t.dport));
-    if (s && s.state === 'SYN_SENT' && c.type === 3 && (c.code === 2 || c.code === 3 || c.code === 13)) {
+    const s = s0.tcp.get(inner.src, t.sport, inner.dst, t.dport);
+    if (s && s.state === 'SYN_SENT' && err && c.type !== 5) {
       tcpAbort(h, s);
-      s0.app.tcpError(w, h, s, 'ECONNREFUSED', `${what} from ${formatIpv4(ip.src)}`);
+      s0.app.tcpError(w, h, s, err.errno, `${what} from ${formatIpv4(ip.src)}`);
     }
   } else if (inner.proto === 1) {
     const e = inner.l4 as IcmpHeader;
     if (e.type === 8 && s0.pings.has(e.id))
       s0.app.echoError(w, h, e.id, e.seq, `${what} from ${formatIpv4(ip.src)}`);
   }
+}
+
+/** icmp_err_convert: the errno an ICMP error becomes, and whether it is fatal for a socket. */
+export function icmpErrno(type: number, code: number): { errno: string; fatal: boolean } | undefined {
+  if (type === 11) return { errno: 'EHOSTUNREACH', fatal: false };
+  if (type !== 3) return undefined;
+  const table: [string, boolean][] = [
+    ['ENETUNREACH', false],
+    ['EHOSTUNREACH', false],
+    ['ENOPROTOOPT', true],
+    ['ECONNREFUSED', true],
+    ['EMSGSIZE', false],
+    ['EOPNOTSUPP', false],
+    ['ENETUNREACH', true],
+    ['EHOSTDOWN', true],
+    ['ENONET', true],
+    ['ENETUNREACH', true],
+    ['ENETUNREACH', true],
+    ['ENETUNREACH', true],
+    ['EHOSTUNREACH', true],
+    ['EHOSTUNREACH', true],
+    ['EHOSTUNREACH', true],
+    ['EHOSTUNREACH', true],
+  ];
+  const e = table[code];
+  return e ? { errno: e[0], fatal: e[1] } : undefined;
 }
 
 export function icmpText(type: number, code: number): string {
@@ -640,7 +692,7 @@ const l4: L4 = {
     const s0 = sk(h);
     if (ip.proto === 6) {
       const t = ip.l4 as TcpHeader;
-      const s = s0.tcp.get(tkey(ip.src, t.sport, ip.dst, t.dport));
+      const s = s0.tcp.get(ip.src, t.sport, ip.dst, t.dport);
       if (s && s.state === 'SYN_SENT' && s.retries === 0) s0.app.tcpError(w, h, s, errno, 'at the first SYN');
     } else if (ip.proto === 17) {
       const s = s0.udp.get((ip.l4 as UdpHeader).sport);

@@ -47,13 +47,27 @@ export class Sysctls {
   get(name: string): string | undefined {
     return this.values.get(name);
   }
+  /** Sysctls do not change during a run, so parsed numbers are memoised (the packet path asks often). */
+  private readonly ints = new Map<string, number>();
   int(name: string, fallback = 0): number {
+    const hit = this.ints.get(name);
+    if (hit !== undefined) return hit;
     const v = this.values.get(name);
-    const n = v === undefined ? Number.NaN : Number.parseInt(v, 10);
-    return Number.isNaN(n) ? fallback : n;
+    const parsed = v === undefined ? Number.NaN : Number.parseInt(v, 10);
+    const n = Number.isNaN(parsed) ? fallback : parsed;
+    this.ints.set(name, n);
+    return n;
   }
+  private readonly rp = new Map<string, number>();
   /** rp_filter in effect on a device: max(conf.all, conf.<dev>) (ip-sysctl.rst). */
   rpFilter(dev: string): number {
+    const hit = this.rp.get(dev);
+    if (hit !== undefined) return hit;
+    const v = this.computeRpFilter(dev);
+    this.rp.set(dev, v);
+    return v;
+  }
+  private computeRpFilter(dev: string): number {
     const all = this.int('net.ipv4.conf.all.rp_filter');
     const d = this.values.has(`net.ipv4.conf.${dev}.rp_filter`)
       ? this.int(`net.ipv4.conf.${dev}.rp_filter`)
