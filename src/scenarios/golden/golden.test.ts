@@ -2,6 +2,7 @@ import { existsSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatTraceLine, runScenario, settingRuns } from '../../engine';
+import { checkFates } from '../../engine/timeline/fates';
 import { builtinScenarios } from '..';
 
 // Golden timelines (Observable Plot style): each built-in scenario in each of its settings is
@@ -20,6 +21,7 @@ describe('golden timelines', () => {
     for (const run of settingRuns(s)) {
       it(`${s.id} ${run.label}`, () => {
         const r = runScenario(s, { settings: run.settings });
+        expect(checkFates(r.events)).toBeUndefined();
         const text = `${r.events.map(formatTraceLine).join('\n')}\n# outcomes\n${r.outcomes.map((o) => o.line).join('\n')}\n`;
         const file = join(dir, goldenName(s.id, run.label));
         const changed = file.replace(/\.txt$/, '-changed.txt');
