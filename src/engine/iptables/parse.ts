@@ -34,6 +34,14 @@ class LineError extends Error {
  * (inside it `\x` is a literal x), a closing quote ends the word.
  */
 export function splitArgs(text: string): string[] | undefined {
+  if (text.indexOf('"') < 0) {
+    // Fast path (most lines): no quoting to honour.
+    const parts = text.indexOf('\t') < 0 ? text.split(' ') : text.split(/[ \t]/);
+    let k = 0;
+    for (let j = 0; j < parts.length; j++) if (parts[j] !== '') parts[k++] = parts[j]!;
+    parts.length = k;
+    return parts;
+  }
   const out: string[] = [];
   let cur = '';
   let has = false;
@@ -80,6 +88,10 @@ function parseCounters(text: string): Counter | undefined {
   return m ? { pkts: Number(m[1]), bytes: Number(m[2]) } : undefined;
 }
 
+function lineError(line: number, message: string): never {
+  throw new LineError(line, message);
+}
+
 function isTableName(s: string): s is TableName {
   return s === 'raw' || s === 'mangle' || s === 'nat' || s === 'filter' || s === 'security';
 }
@@ -106,15 +118,16 @@ function parseOrThrow(text: string): Ruleset {
     if (line.endsWith('\r')) line = line.slice(0, -1);
     const first = line.trimStart();
     if (first === '' || first[0] === '#') continue;
-    const err = (msg: string): never => {
-      throw new LineError(lineNo, msg);
-    };
     if (first[0] === '*') {
-      if (cur) err(`COMMIT expected before a new table (table ${cur.name} opened at line ${cur.line})`);
+      if (cur)
+        lineError(
+          lineNo,
+          `COMMIT expected before a new table (table ${cur.name} opened at line ${cur.line})`,
+        );
       const name = first.slice(1).trim();
-      if (!isTableName(name)) err(`table name '${name}' invalid`);
+      if (!isTableName(name)) lineError(lineNo, `table name '${name}' invalid`);
       const tname = name as TableName;
-      if (tables.has(tname)) err(`table '${tname}' appears twice`);
+      if (tables.has(tname)) lineError(lineNo, `table '${tname}' appears twice`);
       cur = { name: tname, chains: new Map(), line: lineNo };
       for (const c of BUILTIN_CHAINS[tname])
         cur.chains.set(c, {
@@ -126,7 +139,7 @@ function parseOrThrow(text: string): Ruleset {
         });
       continue;
     }
-    if (!cur) err('rule or chain outside of a table (expected *table)');
+    if (!cur) lineError(lineNo, 'rule or chain outside of a table (expected *table)');
     const t = cur as TableBuilder;
     if (first.trimEnd() === 'COMMIT') {
       tables.set(t.name, finishTable(t));
@@ -140,21 +153,25 @@ function parseOrThrow(text: string): Ruleset {
         .split(/[ \t]+/);
       const [name, policy, ctr] = parts;
       if (!name || !policy || parts.length > 3)
-        err('bad chain line (expected ":CHAIN POLICY [packets:bytes]")');
+        lineError(lineNo, 'bad chain line (expected ":CHAIN POLICY [packets:bytes]")');
       const counters =
-        ctr === undefined ? { pkts: 0, bytes: 0 } : (parseCounters(ctr) ?? err(`bad counters "${ctr}"`));
+        ctr === undefined
+          ? { pkts: 0, bytes: 0 }
+          : (parseCounters(ctr) ?? lineError(lineNo, `bad counters "${ctr}"`));
       const existing = t.chains.get(name!);
       if (existing?.builtin) {
         if (policy !== 'ACCEPT' && policy !== 'DROP')
-          err(`Bad policy name "${policy}" for built-in chain ${name}`);
+          lineError(lineNo, `Bad policy name "${policy}" for built-in chain ${name}`);
         existing.policy = policy as 'ACCEPT' | 'DROP';
         existing.counters = counters;
         continue;
       }
-      if (existing) err(`chain ${name} already exists`);
-      if (name!.length > 28) err(`chain name \`${name}' too long (must be under 29 chars)`);
-      if (name![0] === '-' || name![0] === '!' || /[\s"']/.test(name!)) err(`Invalid chain name \`${name}'`);
-      if (policy !== '-' && policy !== 'ACCEPT' && policy !== 'DROP') err(`Bad policy name "${policy}"`);
+      if (existing) lineError(lineNo, `chain ${name} already exists`);
+      if (name!.length > 28) lineError(lineNo, `chain name \`${name}' too long (must be under 29 chars)`);
+      if (name![0] === '-' || name![0] === '!' || /[\s"']/.test(name!))
+        lineError(lineNo, `Invalid chain name \`${name}'`);
+      if (policy !== '-' && policy !== 'ACCEPT' && policy !== 'DROP')
+        lineError(lineNo, `Bad policy name "${policy}"`);
       t.chains.set(name!, { name: name!, builtin: false, counters, rules: [] });
       continue;
     }
@@ -163,17 +180,17 @@ function parseOrThrow(text: string): Ruleset {
     if (rest[0] === '[') {
       const sp = rest.search(/[ \t]/);
       const tok = sp < 0 ? rest : rest.slice(0, sp);
-      counters = parseCounters(tok) ?? err(`bad counters "${tok}"`);
+      counters = parseCounters(tok) ?? lineError(lineNo, `bad counters "${tok}"`);
       rest = sp < 0 ? '' : rest.slice(sp).trimStart();
     }
-    const args = splitArgs(rest) ?? err('unterminated quoted string');
+    const args = splitArgs(rest) ?? lineError(lineNo, 'unterminated quoted string');
     const cmd = args[0];
     if (cmd !== '-A' && cmd !== '--append')
-      err(cmd === undefined ? 'empty rule' : `unknown command "${cmd}" (only -A)`);
-    const chainName = args[1] ?? err('option "-A" requires a chain name');
+      lineError(lineNo, cmd === undefined ? 'empty rule' : `unknown command "${cmd}" (only -A)`);
+    const chainName = args[1] ?? lineError(lineNo, 'option "-A" requires a chain name');
     const chain =
       t.chains.get(chainName) ??
-      err(`No chain/target/match by that name (chain ${chainName} in table ${t.name})`);
+      lineError(lineNo, `No chain/target/match by that name (chain ${chainName} in table ${t.name})`);
     try {
       chain.rules.push(
         parseRuleArgs(
@@ -183,14 +200,13 @@ function parseOrThrow(text: string): Ruleset {
             chain: chainName,
             builtin: chain.builtin,
             line: lineNo,
-            hasUserChain: (c) => t.chains.get(c)?.builtin === false,
-            isBuiltinChain: (c) => t.chains.get(c)?.builtin === true,
+            chains: t.chains,
           },
           counters,
         ),
       );
     } catch (e) {
-      if (e instanceof RuleError) err(e.message);
+      if (e instanceof RuleError) lineError(lineNo, e.message);
       throw e;
     }
   }

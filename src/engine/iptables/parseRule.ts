@@ -8,7 +8,7 @@ import {
   REJECT_WITH,
   TCP_FLAGS,
 } from './names';
-import type { AddrSpec, IfaceSpec, Match, PortSpec, Rule, Target } from './ruleset';
+import type { AddrSpec, IfaceSpec, Match, PortSpec, Rule, Target, TcpMatch, UdpMatch } from './ruleset';
 import { CT_STATE_BITS } from './ruleset';
 import type { Counter, TableName } from './types';
 import {
@@ -30,7 +30,7 @@ function fail(message: string): never {
   throw new RuleError(message);
 }
 
-type Builder = { kind: Match['kind']; opts: Record<string, unknown>; seen: Set<string> };
+type Builder = { kind: Match['kind']; opts: Record<string, unknown> };
 
 const MATCH_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   tcp: ['--sport', '--dport', '--tcp-flags', '--syn'],
@@ -128,9 +128,15 @@ export interface RuleContext {
   readonly table: TableName;
   readonly chain: string;
   readonly builtin: boolean;
-  readonly hasUserChain: (name: string) => boolean;
-  readonly isBuiltinChain: (name: string) => boolean;
+  /** Chains of the table so far (jump targets must exist already). */
+  readonly chains: ReadonlyMap<string, { readonly builtin: boolean }>;
   readonly line: number;
+}
+
+function arg(args: readonly string[], i: number, opt: string): string {
+  const v = args[i];
+  if (v === undefined) fail(`option "${opt}" requires an argument`);
+  return v;
 }
 
 export function parseRuleArgs(
@@ -151,12 +157,6 @@ export function parseRuleArgs(
   const topts: Record<string, string | true> = {};
   let i = 0;
 
-  const next = (opt: string): string => {
-    const v = args[i++];
-    if (v === undefined) fail(`option "${opt}" requires an argument`);
-    return v;
-  };
-
   while (i < args.length) {
     let invert = false;
     let tok = args[i++]!;
@@ -170,7 +170,7 @@ export function parseRuleArgs(
       case '--source':
       case '--src': {
         if (src) fail('multiple -s flags not allowed');
-        const v = next(tok);
+        const v = arg(args, i++, tok);
         src = parseAddrSpec(v, invert) ?? fail(`host/network \`${v}' not found`);
         continue;
       }
@@ -178,7 +178,7 @@ export function parseRuleArgs(
       case '--destination':
       case '--dst': {
         if (dst) fail('multiple -d flags not allowed');
-        const v = next(tok);
+        const v = arg(args, i++, tok);
         dst = parseAddrSpec(v, invert) ?? fail(`host/network \`${v}' not found`);
         continue;
       }
@@ -187,7 +187,7 @@ export function parseRuleArgs(
       case '-o':
       case '--out-interface': {
         const isIn = tok === '-i' || tok === '--in-interface';
-        const v = next(tok);
+        const v = arg(args, i++, tok);
         if (v.length === 0 || v.length > 15 || /[\s/]/.test(v))
           fail(`interface name \`${v}' must be shorter than IFNAMSIZ (15)`);
         if (isIn) {
@@ -207,7 +207,7 @@ export function parseRuleArgs(
       case '--protocol': {
         if (protoSeen) fail('multiple -p flags not allowed');
         protoSeen = true;
-        const v = next(tok);
+        const v = arg(args, i++, tok);
         const num = parseProto(v);
         if (num === undefined) fail(`unknown protocol "${v}" specified`);
         if (num === 0 && invert) fail('rule would never match protocol');
@@ -222,9 +222,9 @@ export function parseRuleArgs(
       case '-m':
       case '--match': {
         if (invert) fail('unexpected "!" before -m');
-        const name = next(tok);
+        const name = arg(args, i++, tok);
         if (!(name in MATCH_OPTIONS)) fail(`Couldn't load match \`${name}':No such file or directory`);
-        builders.push({ kind: name as Match['kind'], opts: {}, seen: new Set() });
+        builders.push({ kind: name as Match['kind'], opts: {} });
         continue;
       }
       case '-j':
@@ -233,7 +233,7 @@ export function parseRuleArgs(
       case '--goto': {
         if (invert) fail('cannot have ! before -j');
         if (targetName !== undefined) fail('multiple -j flags not allowed');
-        targetName = next(tok);
+        targetName = arg(args, i++, tok);
         targetIsGoto = tok === '-g' || tok === '--goto';
         continue;
       }
@@ -245,7 +245,7 @@ export function parseRuleArgs(
     if (targetName !== undefined && TARGET_OPTIONS[targetName]?.includes(tok)) {
       if (invert) fail(`unexpected "!" before ${tok}`);
       if (tok in topts) fail(`option "${tok}" given twice`);
-      topts[tok] = FLAG_OPTIONS.has(tok) ? true : next(tok);
+      topts[tok] = FLAG_OPTIONS.has(tok) ? true : arg(args, i++, tok);
       continue;
     }
     // The latest match that knows it, else an implicit protocol match.
@@ -260,18 +260,17 @@ export function parseRuleArgs(
       const implicit =
         proto.num === 6 ? 'tcp' : proto.num === 17 ? 'udp' : proto.num === 1 ? 'icmp' : undefined;
       if (implicit && MATCH_OPTIONS[implicit]!.includes(tok)) {
-        b = { kind: implicit as Match['kind'], opts: {}, seen: new Set() };
+        b = { kind: implicit as Match['kind'], opts: {} };
         builders.push(b);
       }
     }
     if (!b) fail(`unknown option "${tok}"`);
-    if (b.seen.has(tok)) fail(`Only one \`${tok}' allowed`);
-    b.seen.add(tok);
+    if (b.opts[tok] !== undefined) fail(`Only one \`${tok}' allowed`);
     if (tok === '--tcp-flags') {
-      const m = next(tok);
-      const c = next(tok);
+      const m = arg(args, i++, tok);
+      const c = arg(args, i++, tok);
       b.opts[tok] = { value: [m, c], invert };
-    } else b.opts[tok] = { value: FLAG_OPTIONS.has(tok) ? '' : next(tok), invert };
+    } else b.opts[tok] = { value: FLAG_OPTIONS.has(tok) ? '' : arg(args, i++, tok), invert };
   }
 
   const matches = builders.map((b) => buildMatch(b, proto));
@@ -319,15 +318,16 @@ function bitsFromList(list: string, names: readonly string[], what: string): num
   return mask;
 }
 
+function needProto(proto: { num: number; invert: boolean } | undefined, num: number, name: string): void {
+  if (!proto || proto.invert || proto.num !== num)
+    fail(`${name} match: only valid for protocol ${num} (use -p ${name})`);
+}
+
 function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefined): Match {
   const o = b.opts as Record<string, Opt>;
-  const needProto = (num: number, name: string) => {
-    if (!proto || proto.invert || proto.num !== num)
-      fail(`${name} match: only valid for protocol ${num} (use -p ${name})`);
-  };
   switch (b.kind) {
     case 'tcp': {
-      needProto(6, 'tcp');
+      needProto(proto, 6, 'tcp');
       const sport = l4Port(o['--sport'], '--sport');
       const dport = l4Port(o['--dport'], '--dport');
       let flags: { mask: number; cmp: number; invert: boolean } | undefined;
@@ -336,16 +336,23 @@ function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefi
       if (tf && syn) fail("Only one of `--syn' or `--tcp-flags' allowed");
       if (tf) flags = { mask: tcpFlags(tf.value[0]), cmp: tcpFlags(tf.value[1]), invert: tf.invert };
       if (syn) flags = { mask: 0x17, cmp: 0x02, invert: syn.invert };
-      return { kind: 'tcp', ...(sport && { sport }), ...(dport && { dport }), ...(flags && { flags }) };
+      const m: { -readonly [K in keyof TcpMatch]: TcpMatch[K] } = { kind: 'tcp' };
+      if (sport) m.sport = sport;
+      if (dport) m.dport = dport;
+      if (flags) m.flags = flags;
+      return m;
     }
     case 'udp': {
-      needProto(17, 'udp');
+      needProto(proto, 17, 'udp');
       const sport = l4Port(o['--sport'], '--sport');
       const dport = l4Port(o['--dport'], '--dport');
-      return { kind: 'udp', ...(sport && { sport }), ...(dport && { dport }) };
+      const m: { -readonly [K in keyof UdpMatch]: UdpMatch[K] } = { kind: 'udp' };
+      if (sport) m.sport = sport;
+      if (dport) m.dport = dport;
+      return m;
     }
     case 'icmp': {
-      needProto(1, 'icmp');
+      needProto(proto, 1, 'icmp');
       const t = o['--icmp-type'];
       if (!t) return { kind: 'icmp', type: 0xff, codeMin: 0, codeMax: 0xff, invert: false };
       const named = ICMP_TYPES.find(([n]) => n === t.value);
@@ -365,7 +372,7 @@ function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefi
       };
     }
     case 'conntrack': {
-      if (b.seen.size === 0) fail('conntrack: At least one option is required');
+      if (Object.keys(b.opts).length === 0) fail('conntrack: At least one option is required');
       const out: Record<string, unknown> = { kind: 'conntrack' };
       const st = o['--ctstate'];
       if (st) out.state = { mask: bitsFromList(st.value, CT_STATE_BITS, 'ctstate'), invert: st.invert };
@@ -451,17 +458,20 @@ function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefi
       };
     }
     case 'physdev': {
-      if (b.seen.size === 0) fail('PHYSDEV: no physdev option specified');
-      const iface = (x: Opt) => (x ? { name: x.value, invert: x.invert } : undefined);
-      const flag = (x: Opt) => (x ? { invert: x.invert } : undefined);
+      if (Object.keys(b.opts).length === 0) fail('PHYSDEV: no physdev option specified');
       const r: Record<string, unknown> = { kind: 'physdev' };
-      const pin = iface(o['--physdev-in']);
-      const pout = iface(o['--physdev-out']);
-      if (pin) r.in = pin;
-      if (pout) r.out = pout;
-      if (o['--physdev-is-in']) r.isIn = flag(o['--physdev-is-in']);
-      if (o['--physdev-is-out']) r.isOut = flag(o['--physdev-is-out']);
-      if (o['--physdev-is-bridged']) r.isBridged = flag(o['--physdev-is-bridged']);
+      const pin = o['--physdev-in'];
+      const pout = o['--physdev-out'];
+      if (pin) r.in = { name: pin.value, invert: pin.invert };
+      if (pout) r.out = { name: pout.value, invert: pout.invert };
+      for (const [opt, key] of [
+        ['--physdev-is-in', 'isIn'],
+        ['--physdev-is-out', 'isOut'],
+        ['--physdev-is-bridged', 'isBridged'],
+      ] as const) {
+        const f = o[opt];
+        if (f) r[key] = { invert: f.invert };
+      }
       return r as unknown as Match;
     }
     case 'statistic': {
@@ -505,6 +515,20 @@ function tcpFlags(list: string): number {
   return v;
 }
 
+function str(o: Record<string, string | true>, k: string): string | undefined {
+  const v = o[k];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function hasPorts(proto: { num: number; invert: boolean } | undefined): boolean {
+  return proto !== undefined && !proto.invert && PORT_PROTOS.has(proto.num);
+}
+
+function maskOpt(o: Record<string, string | true>, k: string): number | undefined {
+  const v = str(o, k);
+  return v === undefined ? undefined : (parseU32(v) ?? fail(`Bad mask "${v}"`));
+}
+
 function buildTarget(
   name: string,
   isGoto: boolean,
@@ -514,8 +538,9 @@ function buildTarget(
 ): Target {
   const known = TARGET_OPTIONS[name] !== undefined;
   if (isGoto || !known) {
-    if (ctx.hasUserChain(name)) return { kind: isGoto ? 'goto' : 'jump', chain: name };
-    if (ctx.isBuiltinChain(name)) fail(`Can't jump to built-in chain ${name}`);
+    const c = ctx.chains.get(name);
+    if (c && !c.builtin) return { kind: isGoto ? 'goto' : 'jump', chain: name };
+    if (c) fail(`Can't jump to built-in chain ${name}`);
     return fail(`Chain '${name}' does not exist`);
   }
   const tables = TARGET_TABLES[name];
@@ -523,8 +548,6 @@ function buildTarget(
     fail(
       `${name} is not valid in the ${ctx.table} table (only ${tables.join(', ')}): RULE_APPEND failed (Invalid argument)`,
     );
-  const str = (k: string): string | undefined => (typeof o[k] === 'string' ? (o[k] as string) : undefined);
-  const hasPorts = () => proto !== undefined && !proto.invert && PORT_PROTOS.has(proto.num);
   switch (name) {
     case 'ACCEPT':
     case 'DROP':
@@ -533,7 +556,7 @@ function buildTarget(
     case 'NOTRACK':
       return { kind: name };
     case 'REJECT': {
-      const w = str('--reject-with') ?? 'icmp-port-unreachable';
+      const w = str(o, '--reject-with') ?? 'icmp-port-unreachable';
       const canon = REJECT_WITH.get(w) ?? fail(`unknown reject type "${w}"`);
       if (canon === 'tcp-reset' && (!proto || proto.invert || proto.num !== 6))
         fail(
@@ -542,7 +565,7 @@ function buildTarget(
       return { kind: 'REJECT', with: canon };
     }
     case 'LOG': {
-      const lv = str('--log-level');
+      const lv = str(o, '--log-level');
       let level = 4;
       if (lv !== undefined) {
         const byName = LOG_LEVELS.indexOf(lv.toLowerCase());
@@ -552,7 +575,7 @@ function buildTarget(
       }
       let flags = 0;
       for (const [opt, bit] of LOG_FLAGS) if (o[opt]) flags |= bit;
-      const prefix = str('--log-prefix');
+      const prefix = str(o, '--log-prefix');
       if (prefix !== undefined && prefix.length > 29) fail('Maximum prefix length 29 for --log-prefix');
       return { kind: 'LOG', level, flags, ...(prefix !== undefined && { prefix }) };
     }
@@ -565,7 +588,7 @@ function buildTarget(
       if (modeOpts !== 1) fail(`${name} target: exactly one of the mark options is required`);
       if (setOpts.length === 1) {
         const k = setOpts[0]!;
-        const v = str(k)!;
+        const v = str(o, k)!;
         let value: number;
         let mask: number;
         if (k === '--set-xmark' || k === '--set-mark') {
@@ -592,21 +615,17 @@ function buildTarget(
         return { kind: 'CONNMARK', mode: 'set', ctmark: value, ctmask: mask };
       }
       if (name === 'MARK') return fail('MARK target: a mark option is required');
-      const m = (k: string): number | undefined => {
-        const v = str(k);
-        return v === undefined ? undefined : (parseU32(v) ?? fail(`Bad mask "${v}"`));
-      };
-      const mask = m('--mask');
-      const nfmask = m('--nfmask') ?? mask ?? 0xffffffff;
-      const ctmask = m('--ctmask') ?? mask ?? 0xffffffff;
+      const mask = maskOpt(o, '--mask');
+      const nfmask = maskOpt(o, '--nfmask') ?? mask ?? 0xffffffff;
+      const ctmask = maskOpt(o, '--ctmask') ?? mask ?? 0xffffffff;
       return { kind: 'CONNMARK', mode: o['--save-mark'] ? 'save' : 'restore', nfmask, ctmask };
     }
     case 'DNAT':
     case 'SNAT': {
       const opt = name === 'DNAT' ? '--to-destination' : '--to-source';
-      const v = str(opt) ?? fail(`${name}: option "${opt}" must be specified`);
+      const v = str(o, opt) ?? fail(`${name}: option "${opt}" must be specified`);
       const range = parseNatRange(v) ?? fail(`Bad IP address "${v}"`);
-      if (range.minPort !== undefined && !hasPorts())
+      if (range.minPort !== undefined && !hasPorts(proto))
         fail('Need TCP, UDP, SCTP or DCCP with port specification');
       return {
         kind: name,
@@ -618,9 +637,9 @@ function buildTarget(
     }
     case 'MASQUERADE':
     case 'REDIRECT': {
-      const v = str('--to-ports');
+      const v = str(o, '--to-ports');
       const ports = v === undefined ? undefined : (parseToPorts(v) ?? fail(`Port "${v}" not valid`));
-      if (ports && !hasPorts()) fail('Need TCP, UDP, SCTP or DCCP with port specification');
+      if (ports && !hasPorts(proto)) fail('Need TCP, UDP, SCTP or DCCP with port specification');
       return {
         kind: name,
         ...(ports && { minPort: ports.lo, maxPort: ports.hi }),
@@ -629,7 +648,7 @@ function buildTarget(
       };
     }
     case 'CT': {
-      const z = str('--zone');
+      const z = str(o, '--zone');
       let zone: number | undefined;
       if (z !== undefined) {
         zone = parseU32(z);
