@@ -6,6 +6,7 @@ import { dictionaries } from './i18n';
 import { AccountPanel, OutcomePanel, TeachingPanel } from './Panels';
 import { installKeyboard, startPlaybackLoop } from './playback';
 import { useApp, useAppStore } from './react';
+import { Scroll } from './Scroll';
 import { TimelineBar } from './TimelineBar';
 import { currentEvent, currentPacket, touchedEntry } from './timeline';
 import { HostPanel } from './views/HostPanel';
@@ -116,9 +117,9 @@ function Main() {
           <h2>
             {t.path} <PacketPicker pkt={pkt} />
           </h2>
-          <div className="body">
+          <Scroll className="body">
             <PacketPath result={result} index={index} pkt={pkt} playhead={playhead} t={t} />
-          </div>
+          </Scroll>
         </section>
       </div>
       <div className="col col-c">
@@ -133,6 +134,9 @@ export function App() {
   const store = useAppStore();
   const theme = useApp((s) => s.theme);
   const lang = useApp((s) => s.lang);
+  const phase = useApp((s) => s.phase);
+  const scenarioId = useApp((s) => s.scenario?.id ?? '');
+  const runId = useApp((s) => s.runId ?? 0);
   useEffect(() => {
     const stopLoop = startPlaybackLoop(store);
     const stopKeys = installKeyboard(store);
@@ -151,7 +155,8 @@ export function App() {
     }
   }, [theme, lang]);
   return (
-    <div className="app">
+    // data-* attributes let tests and benchmarks wait for a run to land without guessing.
+    <div className="app" data-phase={phase} data-scenario={scenarioId} data-run={runId}>
       <Controls />
       <NoticeBar />
       <TimelineBar />

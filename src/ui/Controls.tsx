@@ -5,6 +5,24 @@ import { dictionaries, type Lang } from './i18n';
 import { useApp, useAppStore } from './react';
 import { SPEEDS } from './store';
 
+// Media-control glyphs drawn as SVG: fonts without the Unicode symbols show boxes.
+const ICONS = {
+  restart: 'M3 3h2v10H3zM13 3v10L6 8z',
+  back: 'M11 3v10L4 8zM12 3h2v10h-2z',
+  play: 'M4 3v10l9-5z',
+  pause: 'M4 3h3v10H4zM9 3h3v10H9z',
+  step: 'M2 3h2v10H2zM5 3v10l8-5z',
+  end: 'M2 3v10l7-5zM9 3v10l5-5zM13 3h2v10h-2z',
+} as const;
+
+function Icon({ name }: { name: keyof typeof ICONS }) {
+  return (
+    <svg viewBox="0 0 16 16" width="14" height="14" aria-hidden="true" focusable="false">
+      <path d={ICONS[name]} fill="currentColor" />
+    </svg>
+  );
+}
+
 export function Controls() {
   const lang = useApp((s) => s.lang);
   const t = dictionaries[lang];
@@ -30,8 +48,8 @@ export function Controls() {
 
   return (
     <header className="controls">
-      <h1 className="brand">
-        nflab <span className="dim">{t.tagline}</span>
+      <h1 className="brand" title={t.tagline}>
+        nflab
       </h1>
       <label className="field">
         <span>{t.scenario}</span>
@@ -50,39 +68,38 @@ export function Controls() {
         </select>
       </label>
       <div className="transport">
-        <button type="button" aria-label="Restart" onClick={a.restart} title="Home">
-          ⏮ {t.restart}
+        <button type="button" aria-label="Restart" onClick={a.restart} title={`${t.restart} (Home)`}>
+          <Icon name="restart" />
         </button>
-        <button type="button" aria-label="Step back" onClick={a.stepBack} title="←">
-          ◀ {t.stepBack}
+        <button type="button" aria-label="Step back" onClick={a.stepBack} title={`${t.stepBack} (←)`}>
+          <Icon name="back" />
         </button>
         <button
           type="button"
           aria-label="Play"
           onClick={a.play}
           className={playing ? 'active' : ''}
-          title="Space"
+          title={`${t.play} (Space)`}
         >
-          ▶ {t.play}
+          <Icon name="play" />
         </button>
         <button
           type="button"
           aria-label="Pause"
           onClick={a.pause}
           className={playing ? '' : 'active'}
-          title="Space"
+          title={`${t.pause} (Space)`}
         >
-          ⏸ {t.pause}
+          <Icon name="pause" />
         </button>
-        <button type="button" aria-label="Step" onClick={a.step} title="→">
-          {t.step} ▶
+        <button type="button" aria-label="Step" onClick={a.step} title={`${t.step} (→)`}>
+          <Icon name="step" />
         </button>
-        <button type="button" aria-label="End" onClick={a.end} title="End">
-          {t.end} ⏭
+        <button type="button" aria-label="End" onClick={a.end} title={`${t.end} (End)`}>
+          <Icon name="end" />
         </button>
       </div>
-      <label className="field">
-        <span>{t.speed}</span>
+      <label className="field" title={t.speed}>
         <select aria-label="Speed" value={speed} onChange={(e) => a.setSpeed(Number(e.target.value))}>
           {SPEEDS.map((s) => (
             <option key={s} value={s}>
@@ -102,10 +119,9 @@ export function Controls() {
           <option value="dark">{t.dark}</option>
         </select>
       </label>
-      <label className="field">
-        <span>{t.language}</span>
+      <label className="field" title={t.language}>
         <select aria-label="Language" value={lang} onChange={(e) => a.setLang(e.target.value as Lang)}>
-          <option value="en">English</option>
+          <option value="en">EN</option>
           <option value="zh">中文</option>
         </select>
       </label>

@@ -2,6 +2,7 @@
 import { dictionaries } from './i18n';
 import { packetAccount, runAccount } from './narrate';
 import { useApp } from './react';
+import { Scroll } from './Scroll';
 
 export function OutcomePanel() {
   const lang = useApp((s) => s.lang);
@@ -48,7 +49,7 @@ export function AccountPanel({ pkt }: { pkt: number | undefined }) {
   return (
     <section aria-label="Account" className="panel account">
       <h2>{t.account}</h2>
-      <div className="body">
+      <Scroll className="body">
         <h3>
           {t.accountPacket}
           {pkt !== undefined ? ` #${pkt}` : ''}
@@ -70,7 +71,7 @@ export function AccountPanel({ pkt }: { pkt: number | undefined }) {
             </li>
           ))}
         </ul>
-      </div>
+      </Scroll>
     </section>
   );
 }
@@ -86,7 +87,7 @@ export function TeachingPanel() {
         {t.teaching}
         {scenario.figure ? <span className="dim"> · {scenario.figure}</span> : null}
       </h2>
-      <div className="body">
+      <Scroll className="body">
         {scenario.summary ? <p className="summary">{scenario.summary[lang]}</p> : null}
         {(scenario.teaching?.[lang] ?? []).map((p, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs are positional
@@ -103,7 +104,7 @@ export function TeachingPanel() {
             </ul>
           </>
         ) : null}
-      </div>
+      </Scroll>
     </section>
   );
 }

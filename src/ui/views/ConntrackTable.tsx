@@ -4,6 +4,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import type { ConntrackRow } from '../../worker/protocol';
 import type { Dict } from '../i18n';
+import { Scroll } from '../Scroll';
 
 const ROW_H = 17;
 
@@ -47,7 +48,7 @@ export function ConntrackTable(props: {
           onChange={(e) => setFilter(e.target.value)}
         />
       </div>
-      <div className="ct-scroll" ref={scrollRef} data-testid={`ct-scroll-${host}`}>
+      <Scroll className="ct-scroll" ref={scrollRef} testId={`ct-scroll-${host}`}>
         {rows.length === 0 ? (
           <p className="ct-empty mono dim">{props.tracking ? t.conntrackEmpty : t.conntrackOff}</p>
         ) : (
@@ -78,7 +79,7 @@ export function ConntrackTable(props: {
             })}
           </div>
         )}
-      </div>
+      </Scroll>
     </section>
   );
 }

@@ -2,6 +2,7 @@
 import { useId, useState } from 'react';
 import type { HostSnapshot } from '../../worker/protocol';
 import type { Dict } from '../i18n';
+import { Scroll } from '../Scroll';
 
 export function Rules({ host, snap, t }: { host: string; snap: HostSnapshot | undefined; t: Dict }) {
   const [mode, setMode] = useState<string>('save');
@@ -23,7 +24,9 @@ export function Rules({ host, snap, t }: { host: string; snap: HostSnapshot | un
           <option key={x.table} value={x.table}>{`iptables -t ${x.table} -L -n -v`}</option>
         ))}
       </select>
-      <pre className="mono rules-text">{text}</pre>
+      <Scroll className="rules-scroll">
+        <pre className="mono rules-text">{text}</pre>
+      </Scroll>
     </details>
   );
 }

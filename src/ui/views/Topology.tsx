@@ -14,11 +14,18 @@ export function Topology({ label }: { label: string }) {
     const svg = ref.current;
     if (!svg) return;
     const view = createTopologyView(svg, (pkt) => store.getState().selectPacket(pkt));
-    let layout: { result: AppState['result']; layout: Layout } | undefined;
+    let layout: { result: AppState['result']; w: number; h: number; layout: Layout } | undefined;
     const render = (s: AppState) => {
       if (!s.result || !s.index) return;
-      if (layout?.result !== s.result)
-        layout = { result: s.result, layout: layoutTopology(s.result.hosts, s.result.scenario) };
+      const w = Math.round(svg.clientWidth) || 640;
+      const h = Math.round(svg.clientHeight) || 300;
+      if (layout?.result !== s.result || layout.w !== w || layout.h !== h)
+        layout = {
+          result: s.result,
+          w,
+          h,
+          layout: layoutTopology(s.result.hosts, s.result.scenario, { width: w, height: h }),
+        };
       const ev = currentEvent(s.result.events, s.playhead);
       const dev = ev && 'dev' in ev ? ev.dev : undefined;
       view.update({
@@ -32,12 +39,15 @@ export function Topology({ label }: { label: string }) {
       });
     };
     render(store.getState());
+    const ro = new ResizeObserver(() => render(store.getState()));
+    ro.observe(svg);
     const unsub = store.subscribe((s, prev) => {
       if (s.cursor !== prev.cursor || s.result !== prev.result || s.selectedPacket !== prev.selectedPacket)
         render(s);
     });
     return () => {
       unsub();
+      ro.disconnect();
       view.destroy();
     };
   }, [store]);

@@ -1,12 +1,15 @@
-// Where things go in the topology drawing: pure geometry from the run's hosts, so it can be
-// computed once per run and tested without a DOM.
+// Where things go in the topology drawing: pure geometry from the run's hosts and the space
+// available, computed once per run and per resize, testable without a DOM. Drawn 1:1 in CSS
+// pixels when it fits (text stays legible), scaled down only when the panel is too small.
 import type { HostSummary } from '../../engine/api';
 import type { Scenario } from '../../engine/scenario/schema';
 
-export const BOX_W = 190;
-const ROW_H = 15;
-const HEAD_H = 22;
-const PAD = 24;
+export const BOX_W = 178;
+const ROW_H = 14;
+const HEAD_H = 20;
+const PAD = 14;
+const GAP_X = 70;
+const GAP_Y = 46;
 
 export interface IfaceBox {
   readonly host: string;
@@ -27,10 +30,23 @@ export interface HostBox {
   readonly ifaces: readonly IfaceBox[];
 }
 
+export interface LinkEnd {
+  readonly host: string;
+  readonly dev: string;
+  readonly x: number;
+  readonly y: number;
+  /** Where the device name is written, beside the end of the link. */
+  readonly lx: number;
+  readonly ly: number;
+  readonly anchor: 'start' | 'end';
+}
+
 export interface LinkGeom {
   readonly key: string;
-  readonly a: { readonly host: string; readonly dev: string; readonly x: number; readonly y: number };
-  readonly b: { readonly host: string; readonly dev: string; readonly x: number; readonly y: number };
+  /** Links between boxes stacked vertically run top to bottom, the others side to side. */
+  readonly vertical: boolean;
+  readonly a: LinkEnd;
+  readonly b: LinkEnd;
 }
 
 export interface BridgePortGeom {
@@ -48,40 +64,60 @@ export interface Layout {
   readonly bridges: readonly BridgePortGeom[];
 }
 
-/** Interfaces in display order: each bridge followed by its ports; `lo` last. */
-function orderIfaces(h: HostSummary): { i: HostSummary['interfaces'][number]; indent: number }[] {
-  const out: { i: HostSummary['interfaces'][number]; indent: number }[] = [];
-  const ports = (br: string) => h.interfaces.filter((i) => i.master === br);
+type Iface = HostSummary['interfaces'][number];
+
+/** Interfaces in display order: each bridge followed by its ports; `lo` left out (it has no link). */
+function orderIfaces(h: HostSummary): { i: Iface; indent: number }[] {
+  const out: { i: Iface; indent: number }[] = [];
   for (const i of h.interfaces) {
     if (i.master || i.kind === 'loopback') continue;
     out.push({ i, indent: 0 });
-    if (i.kind === 'bridge') for (const p of ports(i.name)) out.push({ i: p, indent: 1 });
+    if (i.kind === 'bridge')
+      for (const p of h.interfaces.filter((x) => x.master === i.name)) out.push({ i: p, indent: 1 });
   }
   for (const i of h.interfaces)
     if (i.master && !h.interfaces.some((b) => b.name === i.master)) out.push({ i, indent: 0 });
   return out;
 }
 
-export function layoutTopology(hosts: readonly HostSummary[], scenario: Scenario): Layout {
+function ifaceLabel(i: Iface): string {
+  const addr = i.addresses.filter((a) => !a.startsWith('127.'));
+  return `${i.name}${addr.length ? ` ${addr.join(' ')}` : ''}${i.hairpin ? ' [hairpin]' : ''}`;
+}
+
+export function layoutTopology(
+  hosts: readonly HostSummary[],
+  scenario: Scenario,
+  avail: { width: number; height: number } = { width: 640, height: 300 },
+): Layout {
   const hint = new Map(scenario.hosts.map((h) => [h.name, h.position]));
   const n = hosts.length;
-  const boxes0 = hosts.map((h, k) => {
+  const items = hosts.map((h, k) => {
     const rows = orderIfaces(h);
-    const height = HEAD_H + Math.max(1, rows.length) * ROW_H + 8;
-    const pos = hint.get(h.name) ?? { x: n === 1 ? 0.5 : k / (n - 1), y: 0.5 };
-    return { h, rows, height, pos };
+    const height = HEAD_H + Math.max(1, rows.length) * ROW_H + 6;
+    const p = hint.get(h.name) ?? { x: n === 1 ? 0.5 : k / (n - 1), y: 0.5 };
+    return { h, rows, height, pos: { x: Math.min(1, Math.max(0, p.x)), y: Math.min(1, Math.max(0, p.y)) } };
   });
-  const maxH = Math.max(...boxes0.map((b) => b.height), 60);
-  // Room for every box side by side at the extremes of the hint range, with gaps for links.
-  const cols = new Set(boxes0.map((b) => Math.round(b.pos.x * 20))).size;
-  const width = Math.max(640, cols * (BOX_W + 90) + PAD * 2);
-  const rowsOfY = new Set(boxes0.map((b) => Math.round(b.pos.y * 20))).size;
-  const height = Math.max(240, rowsOfY * (maxH + 50) + PAD * 2);
-  const boxes: HostBox[] = boxes0.map(({ h, rows, height: bh, pos }) => {
-    const cx = PAD + BOX_W / 2 + Math.min(1, Math.max(0, pos.x)) * (width - 2 * PAD - BOX_W);
-    const cy = PAD + maxH / 2 + Math.min(1, Math.max(0, pos.y)) * (height - 2 * PAD - maxH);
-    const x = cx - BOX_W / 2;
-    const y = cy - bh / 2;
+  const maxH = Math.max(...items.map((b) => b.height), 40);
+  // The smallest drawing in which no two boxes overlap: boxes on one level need their x
+  // hints far enough apart; boxes in one column need their y hints far enough apart.
+  let needW = BOX_W + 2 * PAD;
+  let needH = maxH + 2 * PAD;
+  for (const a of items)
+    for (const b of items) {
+      if (a === b) continue;
+      const dx = Math.abs(a.pos.x - b.pos.x);
+      const dy = Math.abs(a.pos.y - b.pos.y);
+      if (dy < 0.2 && dx > 0) needW = Math.max(needW, (BOX_W + GAP_X) / dx + BOX_W + 2 * PAD);
+      if (dx < 0.35 && dy > 0) needH = Math.max(needH, (maxH + GAP_Y) / dy + maxH + 2 * PAD);
+    }
+  const width = Math.max(avail.width, needW);
+  const height = Math.max(avail.height, needH);
+  const boxes: HostBox[] = items.map(({ h, rows, height: bh, pos }) => {
+    const cx = PAD + BOX_W / 2 + pos.x * (width - 2 * PAD - BOX_W);
+    const cy = PAD + maxH / 2 + pos.y * (height - 2 * PAD - maxH);
+    const x = Math.round(cx - BOX_W / 2);
+    const y = Math.round(cy - bh / 2);
     return {
       name: h.name,
       x,
@@ -93,8 +129,8 @@ export function layoutTopology(hosts: readonly HostSummary[], scenario: Scenario
         name: i.name,
         kind: i.kind,
         indent,
-        label: `${i.name}${i.addresses.length ? ` ${i.addresses.join(' ')}` : ''}${i.hairpin ? ' hairpin' : ''}`,
-        y: y + HEAD_H + r * ROW_H + ROW_H / 2 + 2,
+        label: ifaceLabel(i),
+        y: y + HEAD_H + r * ROW_H + ROW_H / 2,
       })),
     };
   });
@@ -109,26 +145,65 @@ export function layoutTopology(hosts: readonly HostSummary[], scenario: Scenario
       seen.add(key);
       const A = byName.get(h.name);
       const B = byName.get(i.peer.host);
-      if (!A || !B) continue;
+      if (!A || !B || A === B) continue;
       const ia = A.ifaces.find((x) => x.name === i.name);
       const ib = B.ifaces.find((x) => x.name === i.peer!.ifname);
       if (!ia || !ib) continue;
-      const aRight = B.x + B.w / 2 >= A.x + A.w / 2;
-      links.push({
-        key,
-        a: { host: A.name, dev: ia.name, x: aRight ? A.x + A.w : A.x, y: ia.y },
-        b: { host: B.name, dev: ib.name, x: aRight ? B.x : B.x + B.w, y: ib.y },
-      });
+      links.push(linkBetween(key, A, ia, B, ib));
     }
   const bridges: BridgePortGeom[] = [];
   for (const b of boxes) {
-    const rows = b.ifaces;
-    rows.forEach((r, k) => {
+    b.ifaces.forEach((r, k) => {
       if (r.kind !== 'bridge') return;
       let last = k;
-      while (rows[last + 1]?.indent === 1) last++;
-      if (last > k) bridges.push({ host: b.name, x: b.x + 12, y1: r.y + 4, y2: rows[last]!.y });
+      while (b.ifaces[last + 1]?.indent === 1) last++;
+      if (last > k) bridges.push({ host: b.name, x: b.x + 12, y1: r.y + 4, y2: b.ifaces[last]!.y });
     });
   }
   return { width, height, hosts: boxes, links, bridges };
+}
+
+function linkBetween(key: string, A: HostBox, ia: IfaceBox, B: HostBox, ib: IfaceBox): LinkGeom {
+  const acx = A.x + A.w / 2;
+  const bcx = B.x + B.w / 2;
+  const overlapX = Math.abs(acx - bcx) < A.w;
+  if (overlapX && A.y !== B.y) {
+    // Stacked boxes: leave the upper box at its bottom, enter the lower one at its top,
+    // each end leaning towards the other box so parallel links fan out.
+    const [U, iu, L, il] = A.y < B.y ? [A, ia, B, ib] : [B, ib, A, ia];
+    const clampX = (box: HostBox, toward: number, slot: number) =>
+      Math.min(box.x + box.w - 16, Math.max(box.x + 16, toward + slot));
+    const slotU = (U.ifaces.indexOf(iu) - (U.ifaces.length - 1) / 2) * 18;
+    const slotL = (L.ifaces.indexOf(il) - (L.ifaces.length - 1) / 2) * 18;
+    const u = { x: clampX(U, L.x + L.w / 2, slotU), y: U.y + U.h };
+    const l = { x: clampX(L, U.x + U.w / 2, slotL), y: L.y };
+    const endU: LinkEnd = { host: U.name, dev: iu.name, ...u, lx: u.x + 4, ly: u.y + 11, anchor: 'start' };
+    const endL: LinkEnd = { host: L.name, dev: il.name, ...l, lx: l.x + 4, ly: l.y - 4, anchor: 'start' };
+    return A === U ? { key, vertical: true, a: endU, b: endL } : { key, vertical: true, a: endL, b: endU };
+  }
+  const aRight = bcx >= acx;
+  const ax = aRight ? A.x + A.w : A.x;
+  const bx = aRight ? B.x : B.x + B.w;
+  return {
+    key,
+    vertical: false,
+    a: {
+      host: A.name,
+      dev: ia.name,
+      x: ax,
+      y: ia.y,
+      lx: ax + (aRight ? 4 : -4),
+      ly: ia.y - 4,
+      anchor: aRight ? 'start' : 'end',
+    },
+    b: {
+      host: B.name,
+      dev: ib.name,
+      x: bx,
+      y: ib.y,
+      lx: bx + (aRight ? -4 : 4),
+      ly: ib.y - 4,
+      anchor: aRight ? 'end' : 'start',
+    },
+  };
 }

@@ -1,7 +1,7 @@
 // The topology as a d3 controller: React hands it an <svg> once and calls update() with
 // plain data on every frame; the controller owns the DOM inside the svg.
 import { type Selection, select } from 'd3-selection';
-import { curveBumpX, line } from 'd3-shape';
+import { curveBumpX, curveBumpY, line } from 'd3-shape';
 import type { Flight } from '../timeline';
 import type { Layout, LinkGeom } from './topologyLayout';
 
@@ -18,10 +18,11 @@ export interface TopologyView {
   destroy(): void;
 }
 
-const linkPath = line<[number, number]>().curve(curveBumpX);
+const sidePath = line<[number, number]>().curve(curveBumpX);
+const stackPath = line<[number, number]>().curve(curveBumpY);
 
 function pathOf(l: LinkGeom): string {
-  return linkPath([
+  return (l.vertical ? stackPath : sidePath)([
     [l.a.x, l.a.y],
     [l.b.x, l.b.y],
   ])!;
@@ -45,11 +46,22 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
       .join('path')
       .attr('class', 'link')
       .attr('d', pathOf)
+      .attr('data-key', (d) => d.key)
       .each(function (d) {
         const len = this.getTotalLength?.() ?? Math.hypot(d.b.x - d.a.x, d.b.y - d.a.y);
         paths.set(`${d.a.host}/${d.a.dev}>${d.b.host}/${d.b.dev}`, { el: this, len, reverse: false });
         paths.set(`${d.b.host}/${d.b.dev}>${d.a.host}/${d.a.dev}`, { el: this, len, reverse: true });
       });
+
+    gLinks
+      .selectAll<SVGTextElement, LinkGeom['a']>('text.dev')
+      .data(layout.links.flatMap((l) => [l.a, l.b]))
+      .join('text')
+      .attr('class', 'dev')
+      .attr('x', (d) => d.lx)
+      .attr('y', (d) => d.ly)
+      .attr('text-anchor', (d) => d.anchor)
+      .text((d) => d.dev);
 
     const hosts = gHosts
       .selectAll<SVGGElement, Layout['hosts'][number]>('g.host')
