@@ -2,9 +2,10 @@
 """Traffic agent of the nflab kernel-parity harness (python3 stdlib only).
 
 Runs inside one network namespace (`ip netns exec NS python3 agent.py PLAN.json`) and plays
-that host's part of a scenario's traffic script: servers start at once, clients at their
-`at` offsets from the shared start time. Every wait is bounded; the process exits by the
-plan's deadline whatever happens. Output: one JSON object per line on stdout.
+that host's part of a scenario's traffic script: servers start at once, then the agent says
+`ready` and waits (bounded) for the shared start time on stdin, which the harness sends once
+every agent is ready; clients run at their `at` offsets from it. Every wait is bounded; the
+process exits by start + `run_ms` whatever happens. Output: one JSON object per line.
 
 Application behaviour (the engine models the same):
 - tcp-listen: accept; write `reply` (if any) at once; read until the client's FIN; close.
@@ -280,7 +281,8 @@ SERVERS = {"tcp-listen": tcp_server, "udp-listen": udp_server}
 def main():
     with open(sys.argv[1]) as f:
         plan = json.load(f)
-    start, deadline = plan["start"], plan["deadline"]
+    # Servers must not outlive a harness that never sends the start time.
+    deadline = time.time() + plan["ready_timeout_ms"] / 1000.0 + plan["run_ms"] / 1000.0
     for item in plan["items"]:
         if item["kind"] in SERVERS:
             try:
@@ -288,6 +290,13 @@ def main():
             except OSError as e:
                 emit({"idx": item["idx"], "event": "server-error", "error": errname(e)})
     emit({"event": "ready", "t": time.time()})
+    r, _, _ = select.select([sys.stdin], [], [], plan["ready_timeout_ms"] / 1000.0)
+    line = sys.stdin.readline() if r else ""
+    if not line.strip():
+        emit({"event": "no-start"})
+        os._exit(3)
+    start = float(line)
+    deadline = start + plan["run_ms"] / 1000.0
     threads = []
     for item in sorted((i for i in plan["items"] if i["kind"] in CLIENTS), key=lambda i: i["at"]):
 
@@ -304,7 +313,7 @@ def main():
     for t in threads:
         t.join(remaining(deadline))
     # Servers keep serving until the deadline so late packets still find their socket.
-    sleep_until(plan.get("linger_until", deadline), deadline)
+    sleep_until(deadline, deadline)
     emit({"event": "done", "t": time.time()})
     sys.stdout.flush()
     os._exit(0)

@@ -17,8 +17,10 @@ const AGENT = join(dirname(fileURLToPath(import.meta.url)), 'agent.py');
 export const FLOOD_CAP = 3000;
 /** Time between the monitors' start and the first packet, so they are subscribed. */
 const MONITOR_SETTLE_MS = 400;
-/** Agents are started this long before the shared start time. */
-const AGENT_LEAD_MS = 800;
+/** How long agents may take to start their servers and say `ready`. */
+const READY_TIMEOUT_MS = 10_000;
+/** Between the last `ready` and the first client. */
+const START_LEAD_MS = 200;
 /** After the last client is due to finish: servers linger for late FINs and retransmits. */
 const LINGER_MS = 1500;
 
@@ -76,7 +78,7 @@ export async function runOnKernel(
   const bgs: Bg[] = [];
   try {
     const runMs = Math.max(0, ...scenario.traffic.map(itemEndMs)) + LINGER_MS;
-    const hardMs = MONITOR_SETTLE_MS + AGENT_LEAD_MS + runMs + 10_000;
+    const hardMs = MONITOR_SETTLE_MS + READY_TIMEOUT_MS + START_LEAD_MS + runMs + 10_000;
     const monitors = new Map<string, { trace: Bg; events: Bg; tcpdump?: Bg }>();
     for (const h of scenario.hosts) {
       const ns = world.ns.get(h.name)!;
@@ -103,25 +105,33 @@ export async function runOnKernel(
       monitors.set(h.name, { trace, events, tcpdump });
     }
     await sleep(MONITOR_SETTLE_MS);
-    const start = Date.now() / 1000 + AGENT_LEAD_MS / 1000;
-    const deadline = start + runMs / 1000;
     const agents = new Map<string, Bg>();
     for (const h of scenario.hosts) {
       const items = agentItems(scenario, h.name, notes);
       if (!items.length) continue;
       const plan = join(dir, `${h.name}.json`);
-      writeFileSync(plan, JSON.stringify({ start, deadline, items }));
-      const bg = spawnBg(`${h.name} agent`, inNs(world.ns.get(h.name)!, ['python3', AGENT, plan]), hardMs);
+      writeFileSync(plan, JSON.stringify({ run_ms: runMs, ready_timeout_ms: READY_TIMEOUT_MS, items }));
+      const bg = spawnBg(
+        `${h.name} agent`,
+        inNs(world.ns.get(h.name)!, ['python3', AGENT, plan]),
+        hardMs,
+        true,
+      );
       bgs.push(bg);
       agents.set(h.name, bg);
     }
+    // Every server listens before any client starts: wait for all `ready`, then send the start.
+    const isReady = (a: Bg) => a.lines.some((l) => l.includes('"event": "ready"'));
+    const readyBy = Date.now() + READY_TIMEOUT_MS;
+    while (![...agents.values()].every(isReady) && Date.now() < readyBy) await sleep(20);
+    const late = [...agents].filter(([, a]) => !isReady(a)).map(([h]) => h);
+    if (late.length) throw new Error(`agents not ready after ${READY_TIMEOUT_MS} ms: ${late.join(', ')}`);
+    const start = Date.now() / 1000 + START_LEAD_MS / 1000;
+    for (const a of agents.values()) a.child.stdin?.end(`${start}\n`);
     await Promise.race([Promise.all([...agents.values()].map((a) => a.exited)), sleep(hardMs)]);
-    for (const [host, a] of agents) {
+    for (const [host, a] of agents)
       if (a.child.exitCode !== 0)
         notes.push(`${host} agent exited ${a.child.exitCode}: ${a.stderr.join(' ').slice(0, 300)}`);
-      const ready = a.lines.map(parseAgentLine).find((l) => l?.event === 'ready');
-      if (ready && typeof ready.t === 'number' && ready.t > start) notes.push(`${host} agent was ready late`);
-    }
     await sleep(300); // the last trace and event lines
     const hosts: Record<string, KernelCapture['hosts'][string]> = {};
     const tcpdump: Record<string, string[]> = {};

@@ -60,9 +60,10 @@ const running = new Set<ChildProcess>();
  * Starts a background process. `hardLimitMs` kills it (SIGKILL, by PID) if it is still
  * running then, so nothing outlives a hung run.
  */
-export function spawnBg(name: string, argv: readonly string[], hardLimitMs: number): Bg {
+export function spawnBg(name: string, argv: readonly string[], hardLimitMs: number, stdin = false): Bg {
   const [file, ...args] = argv;
-  const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(file!, args, { stdio: [stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'] });
+  child.stdin?.on('error', () => {}); // the process may be gone before we write
   running.add(child);
   const lines: string[] = [];
   const stderr: string[] = [];

@@ -67,6 +67,11 @@ export function engineSide(r: RunResult): Side {
         break;
       }
       case 'xmit':
+        frames.set(e.pkt, e.frame);
+        // Leaving for another namespace: if it ever comes back here (a hairpin through the
+        // node), the kernel traces that as a new pass, so the engine's record must be new too.
+        if (e.to && e.to.host !== e.host) open.delete(`${e.pkt}@${e.host}`);
+        break;
       case 'rcv':
         frames.set(e.pkt, e.frame);
         break;

@@ -126,3 +126,20 @@ describe('groupTrace on real captures (same-bridge-hairpin, node)', () => {
     expect(g.map((p) => p.path)).toEqual([['filter:INPUT'], []]);
   });
 });
+
+describe('groupTrace when the kernel changes the trace id', () => {
+  it('follows a bridged frame that is routed: FORWARD shows up under a new id (docker0 capture)', () => {
+    const pkt = (id: string, table: string, chain: string, extra = '') =>
+      `trace id ${id} ip ${table} ${chain} packet: iif "docker0" ${extra}ether saddr 96:64:19:12:1d:a8 ether daddr 3e:25:16:6f:db:c8 ip saddr 172.17.0.2 ip daddr 192.168.0.20 ip dscp cs0 ip ecn not-ect ip ttl 64 ip id 0 ip length 60 tcp sport 80 tcp dport 41000 tcp flags == 0x12 tcp window 65160`;
+    const g = groupTrace([
+      'trace id c4e3ee0a bridge nfp_trace pre packet: iif "veth1c6e2f0" ether saddr 96:64:19:12:1d:a8 ether daddr 3e:25:16:6f:db:c8 ip saddr 172.17.0.2 ip daddr 192.168.0.20 ip dscp cs0 ip ecn not-ect ip ttl 64 ip id 0 ip protocol tcp ip length 60 tcp sport 80 tcp dport 41000 tcp flags == 0x12 tcp window 65160',
+      pkt('c4e3ee0a', 'nfp_trace', 'pre'),
+      'trace id c4e3ee0a ip nfp_trace pre policy accept',
+      pkt('1d2e10e3', 'filter', 'FORWARD', 'oif "eth0" '),
+      'trace id 1d2e10e3 ip filter FORWARD rule iifname "docker0" oifname != "docker0" counter packets 0 bytes 0 accept (verdict accept)',
+    ]);
+    expect(g).toHaveLength(1);
+    expect(g[0]!.path).toEqual(['filter:FORWARD']);
+    expect(g[0]!.lastVerdict).toBe('accept');
+  });
+});

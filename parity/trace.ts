@@ -152,36 +152,33 @@ export interface TracedPacket {
 /**
  * Groups trace lines (one namespace, in order) into packets. A packet starts when it enters
  * one of our marker chains (`bridge nfp_trace pre`, `ip nfp_trace pre`, `ip nfp_trace out`).
- * Two entries are the same packet, although the kernel may give them different trace ids:
- * the IPv4 entry of a frame that just entered a bridge port (br_netfilter, or a frame for
- * the bridge's own MAC going up to IP), and a loopback re-entry (`out`, then `pre` on `lo`).
- * They are recognised by the IP id and source address, among the last few packets.
+ * The kernel does not keep one trace id per packet: the id changes when br_netfilter hands
+ * a frame to the IP stack (a bridged frame that is routed shows FORWARD under a new id) and
+ * when a packet re-enters through `lo`. Such continuations are recognised by the IP id,
+ * source address and source port (none of which change before POSTROUTING), among the last
+ * few packets.
  */
 export function groupTrace(lines: readonly string[]): TracedPacket[] {
-  type Open = { pkt: TracedPacket; ipId?: number; saddr?: string; stage: 'bridge' | 'ip-out' | 'ip-pre' };
+  type Open = { pkt: TracedPacket; key?: string; stage: 'bridge' | 'ip-out' | 'ip-pre' };
   const packets: Open[] = [];
   const byId = new Map<string, Open>();
   const LOOKBACK = 16;
-  const sameFrame = (o: Open, t: TraceLine) =>
-    o.ipId !== undefined && o.ipId === t.ipId && o.saddr !== undefined && o.saddr === t.fields?.saddr;
+  const recent = () => packets.slice(-LOOKBACK).reverse();
   for (const raw of lines) {
     const t = parseTraceLine(raw);
     if (!t) continue;
+    const key = frameKey(t);
     let cur = byId.get(t.id);
     if (t.kind === 'packet' && t.table === TRACE_TABLE_NAME) {
       let cont: Open | undefined;
-      if (t.family === 'ip' && t.chain === 'pre') {
-        const recent = packets.slice(-LOOKBACK).reverse();
+      if (t.family === 'ip' && t.chain === 'pre' && key)
         cont =
           t.iif === 'lo'
-            ? recent.find((o) => o.stage === 'ip-out' && sameFrame(o, t))
-            : recent.find((o) => o.stage === 'bridge' && !o.pkt.ipv4 && sameFrame(o, t));
-      }
+            ? recent().find((o) => o.stage === 'ip-out' && o.key === key)
+            : recent().find((o) => o.stage === 'bridge' && !o.pkt.ipv4 && o.key === key);
       if (cont) cur = cont;
       else {
-        cur = { pkt: { traceId: t.id, path: [], ipv4: false, lines: [] }, stage: 'bridge' };
-        cur.ipId = t.ipId;
-        cur.saddr = t.fields?.saddr;
+        cur = { pkt: { traceId: t.id, path: [], ipv4: false, lines: [] }, key, stage: 'bridge' };
         packets.push(cur);
       }
       byId.set(t.id, cur);
@@ -192,6 +189,13 @@ export function groupTrace(lines: readonly string[]): TracedPacket[] {
       } else if (!cur.pkt.fields && t.fields) {
         (cur.pkt as { fields?: PacketFields }).fields = t.fields;
       }
+    } else if (t.kind === 'packet' && t.family === 'ip' && key && (!cur || cur.key !== key)) {
+      // A base chain under an id we have not seen for this frame: the same packet, re-labelled.
+      const found = recent().find((o) => o.pkt.ipv4 && o.key === key);
+      if (found) {
+        cur = found;
+        byId.set(t.id, found);
+      }
     }
     if (!cur) continue; // a line of a packet whose start we did not see
     cur.pkt.lines.push(raw);
@@ -200,4 +204,11 @@ export function groupTrace(lines: readonly string[]): TracedPacket[] {
     if ((t.kind === 'rule' || t.kind === 'policy') && t.verdict) cur.pkt.lastVerdict = t.verdict;
   }
   return packets.map((o) => o.pkt);
+}
+
+/** What stays the same for one packet from its first hook to POSTROUTING. */
+function frameKey(t: TraceLine): string | undefined {
+  const f = t.fields;
+  if (!f || t.ipId === undefined) return undefined;
+  return `${t.ipId} ${f.proto} ${f.saddr}:${f.sport ?? f.icmpId ?? ''}`;
 }
