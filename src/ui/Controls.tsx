@@ -108,8 +108,7 @@ export function Controls() {
           ))}
         </select>
       </label>
-      <label className="field">
-        <span>{t.theme}</span>
+      <label className="field" title={t.theme}>
         <select
           aria-label="Theme"
           value={theme}

@@ -4,6 +4,19 @@ import { packetAccount, runAccount } from './narrate';
 import { useApp } from './react';
 import { Scroll } from './Scroll';
 
+/** Teaching text marks commands and rule text with backticks; show them as code (as text, never HTML). */
+function Prose({ text }: { text: string }) {
+  const parts = text.split(/`([^`]+)`/);
+  return (
+    <>
+      {parts.map((p, i) =>
+        // biome-ignore lint/suspicious/noArrayIndexKey: parts are positional
+        i % 2 ? <code key={i}>{p}</code> : <span key={i}>{p}</span>,
+      )}
+    </>
+  );
+}
+
 export function OutcomePanel() {
   const lang = useApp((s) => s.lang);
   const t = dictionaries[lang];
@@ -88,10 +101,16 @@ export function TeachingPanel() {
         {scenario.figure ? <span className="dim"> · {scenario.figure}</span> : null}
       </h2>
       <Scroll className="body">
-        {scenario.summary ? <p className="summary">{scenario.summary[lang]}</p> : null}
+        {scenario.summary ? (
+          <p className="summary">
+            <Prose text={scenario.summary[lang]} />
+          </p>
+        ) : null}
         {(scenario.teaching?.[lang] ?? []).map((p, i) => (
           // biome-ignore lint/suspicious/noArrayIndexKey: paragraphs are positional
-          <p key={i}>{p}</p>
+          <p key={i}>
+            <Prose text={p} />
+          </p>
         ))}
         {scenario.limitations.length ? (
           <>

@@ -12,8 +12,11 @@ import type { TimelineIndex } from '../timeline';
 function ctTuple(e: TimelineEvent & { type: 'conntrack' }): string {
   const o = e.entry.orig;
   const r = e.entry.reply;
-  const ports = (t: typeof o) => (t.proto === 6 || t.proto === 17 ? `:${t.sport}>:${t.dport}` : '');
-  return `${formatIpv4(o.src)}>${formatIpv4(o.dst)}${ports(o)} | reply ${formatIpv4(r.src)}>${formatIpv4(r.dst)}${ports(r)}${e.entry.tcpState ? ` ${e.entry.tcpState}` : ''}`;
+  const ends = (t: typeof o) =>
+    t.proto === 6 || t.proto === 17
+      ? `${formatIpv4(t.src)}:${t.sport} > ${formatIpv4(t.dst)}:${t.dport}`
+      : `${formatIpv4(t.src)} > ${formatIpv4(t.dst)}`;
+  return `${ends(o)} | reply ${ends(r)}${e.entry.tcpState ? ` ${e.entry.tcpState}` : ''}`;
 }
 
 function Line({ e, t }: { e: TimelineEvent; t: Dict }) {
@@ -78,6 +81,19 @@ function Line({ e, t }: { e: TimelineEvent; t: Dict }) {
         </>
       );
     case 'rewrite':
+      if (e.what === 'ttl' && e.before.type === 0x0800 && e.after.type === 0x0800)
+        return (
+          <>
+            <span className="tag">ttl</span> {e.before.ip.ttl} → {e.after.ip.ttl}
+          </>
+        );
+      if (e.what === 'mac')
+        return (
+          <>
+            <span className="tag">mac</span> {e.before.src} &gt; {e.before.dst} → {e.after.src} &gt;{' '}
+            {e.after.dst}
+          </>
+        );
       return (
         <span className="rewrite">
           <span className="tag">{e.what}</span>

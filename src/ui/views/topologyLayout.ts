@@ -4,12 +4,14 @@
 import type { HostSummary } from '../../engine/api';
 import type { Scenario } from '../../engine/scenario/schema';
 
-export const BOX_W = 178;
 const ROW_H = 14;
 const HEAD_H = 20;
 const PAD = 14;
-const GAP_X = 70;
+const GAP_X = 56;
 const GAP_Y = 46;
+/** Width of one character of the 11px monospace labels (0.6 em), to size boxes to their text. */
+const CH = 6.7;
+const MIN_W = 120;
 
 export interface IfaceBox {
   readonly host: string;
@@ -80,9 +82,21 @@ function orderIfaces(h: HostSummary): { i: Iface; indent: number }[] {
   return out;
 }
 
-function ifaceLabel(i: Iface): string {
+/** One text row per address: the first beside the name, the others below it. */
+function ifaceLabels(i: Iface): string[] {
   const addr = i.addresses.filter((a) => !a.startsWith('127.'));
-  return `${i.name}${addr.length ? ` ${addr.join(' ')}` : ''}${i.hairpin ? ' [hairpin]' : ''}`;
+  const flag = i.hairpin ? ' [hairpin]' : '';
+  if (addr.length === 0) return [`${i.name}${flag}`];
+  const pad = ' '.repeat(i.name.length);
+  return addr.map((a, k) => (k === 0 ? `${i.name} ${a}${flag}` : `${pad} ${a}`));
+}
+
+interface Row {
+  readonly i: Iface;
+  readonly indent: number;
+  readonly label: string;
+  /** False on the extra rows of a multi-address interface. */
+  readonly first: boolean;
 }
 
 export function layoutTopology(
@@ -93,43 +107,54 @@ export function layoutTopology(
   const hint = new Map(scenario.hosts.map((h) => [h.name, h.position]));
   const n = hosts.length;
   const items = hosts.map((h, k) => {
-    const rows = orderIfaces(h);
+    const rows: Row[] = orderIfaces(h).flatMap(({ i, indent }) =>
+      ifaceLabels(i).map((label, n) => ({ i, indent, label, first: n === 0 })),
+    );
+    const chars = Math.max(h.name.length, ...rows.map((r) => r.label.length + (r.indent ? 2 : 0)));
+    const w = Math.max(MIN_W, Math.ceil(chars * CH + 16 + (rows.some((r) => r.indent) ? 14 : 0)));
     const height = HEAD_H + Math.max(1, rows.length) * ROW_H + 6;
     const p = hint.get(h.name) ?? { x: n === 1 ? 0.5 : k / (n - 1), y: 0.5 };
-    return { h, rows, height, pos: { x: Math.min(1, Math.max(0, p.x)), y: Math.min(1, Math.max(0, p.y)) } };
+    return {
+      h,
+      rows,
+      w,
+      height,
+      pos: { x: Math.min(1, Math.max(0, p.x)), y: Math.min(1, Math.max(0, p.y)) },
+    };
   });
+  const maxW = Math.max(...items.map((b) => b.w), MIN_W);
   const maxH = Math.max(...items.map((b) => b.height), 40);
   // The smallest drawing in which no two boxes overlap: boxes on one level need their x
   // hints far enough apart; boxes in one column need their y hints far enough apart.
-  let needW = BOX_W + 2 * PAD;
+  let needW = maxW + 2 * PAD;
   let needH = maxH + 2 * PAD;
   for (const a of items)
     for (const b of items) {
       if (a === b) continue;
       const dx = Math.abs(a.pos.x - b.pos.x);
       const dy = Math.abs(a.pos.y - b.pos.y);
-      if (dy < 0.2 && dx > 0) needW = Math.max(needW, (BOX_W + GAP_X) / dx + BOX_W + 2 * PAD);
-      if (dx < 0.35 && dy > 0) needH = Math.max(needH, (maxH + GAP_Y) / dy + maxH + 2 * PAD);
+      if (dy < 0.2 && dx > 0) needW = Math.max(needW, ((a.w + b.w) / 2 + GAP_X) / dx + maxW + 2 * PAD);
+      if (dx < 0.4 && dy > 0) needH = Math.max(needH, (maxH + GAP_Y) / dy + maxH + 2 * PAD);
     }
   const width = Math.max(avail.width, needW);
   const height = Math.max(avail.height, needH);
-  const boxes: HostBox[] = items.map(({ h, rows, height: bh, pos }) => {
-    const cx = PAD + BOX_W / 2 + pos.x * (width - 2 * PAD - BOX_W);
+  const boxes: HostBox[] = items.map(({ h, rows, w, height: bh, pos }) => {
+    const cx = PAD + maxW / 2 + pos.x * (width - 2 * PAD - maxW);
     const cy = PAD + maxH / 2 + pos.y * (height - 2 * PAD - maxH);
-    const x = Math.round(cx - BOX_W / 2);
+    const x = Math.round(cx - w / 2);
     const y = Math.round(cy - bh / 2);
     return {
       name: h.name,
       x,
       y,
-      w: BOX_W,
+      w,
       h: bh,
-      ifaces: rows.map(({ i, indent }, r) => ({
+      ifaces: rows.map(({ i, indent, label, first }, r) => ({
         host: h.name,
-        name: i.name,
+        name: first ? i.name : '',
         kind: i.kind,
         indent,
-        label: ifaceLabel(i),
+        label,
         y: y + HEAD_H + r * ROW_H + ROW_H / 2,
       })),
     };
@@ -166,7 +191,7 @@ export function layoutTopology(
 function linkBetween(key: string, A: HostBox, ia: IfaceBox, B: HostBox, ib: IfaceBox): LinkGeom {
   const acx = A.x + A.w / 2;
   const bcx = B.x + B.w / 2;
-  const overlapX = Math.abs(acx - bcx) < A.w;
+  const overlapX = Math.abs(acx - bcx) < (A.w + B.w) / 2;
   if (overlapX && A.y !== B.y) {
     // Stacked boxes: leave the upper box at its bottom, enter the lower one at its top,
     // each end leaning towards the other box so parallel links fan out.

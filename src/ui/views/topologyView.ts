@@ -89,7 +89,7 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
           .attr('data-dev', i.name)
           .attr('x', 8 + i.indent * 14)
           .attr('y', i.y - d.y + 4)
-          .text(i.indent ? `└ ${i.label}` : i.label);
+          .text(i.indent ? `${i.name ? '└ ' : '  '}${i.label}` : i.label);
     });
     gHosts
       .selectAll('line.bridge')
