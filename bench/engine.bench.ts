@@ -6,6 +6,7 @@ import { buildWorld } from '../src/engine/sim/run';
 import { ipLocalOut } from '../src/engine/stack/ip';
 import type { TcpSock } from '../src/engine/stack/sockets';
 import { tcpConnect, tcpListen } from '../src/engine/stack/sockets';
+import { benchKubeNewConns } from './kubeBench';
 
 // `npm run bench [-- --json]`: the figures issue #2 asks for, measured in one run.
 
@@ -91,7 +92,7 @@ export function benchEstablished(packets = 1_000_000): { established_pps: number
 
 function main(): void {
   const est = benchEstablished(json ? 1_000_000 : 300_000);
-  const kube = {};
+  const kube = benchKubeNewConns();
   const figures = { ...est, ...kube };
   if (json) {
     process.stdout.write(`${JSON.stringify(figures)}\n`);

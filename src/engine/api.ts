@@ -16,6 +16,8 @@ export interface RunOptions {
   readonly timeline?: boolean;
   /** Stop after this much virtual time (µs); by default when the traffic script is done. */
   readonly until?: Micros;
+  /** Walk rules by a plain first-match scan instead of the indexed walk (the reference for tests and benchmarks). */
+  readonly naiveRules?: boolean;
 }
 
 export interface InterfaceSummary {

@@ -25,7 +25,7 @@ export function simulate(scenario0: Scenario, opts: RunOptions = {}): RunOutcome
   const applied = applySettings(scenario0, settings);
   if (!applied.ok) return applied;
   const scenario = applied.scenario;
-  const built = buildWorld(scenario, opts.timeline ?? true);
+  const built = buildWorld(scenario, opts.timeline ?? true, opts.naiveRules ?? false);
   if (!built.ok) return built;
   const { world: w, traffic } = built;
   const err = traffic.start(w.hosts, scenario.traffic);
@@ -63,6 +63,7 @@ export function runScenario(scenario: Scenario, opts: RunOptions = {}): RunResul
 export function buildWorld(
   scenario: Scenario,
   timeline: boolean,
+  naiveRules = false,
 ): { ok: true; world: World; traffic: Traffic } | { ok: false; error: string } {
   const w = new World(scenario.seed, timeline);
   const traffic = new Traffic(w, scenario.traffic);
@@ -73,7 +74,7 @@ export function buildWorld(
       return { ok: false, error: `${scenario.id}: ${e.where}: ${e.message}` };
     }
     const host = h as Host;
-    const nf = createNetfilterFor(host, `${scenario.id}: hosts[${hi}].iptables_save`);
+    const nf = createNetfilterFor(host, `${scenario.id}: hosts[${hi}].iptables_save`, naiveRules);
     if (typeof nf === 'string') return { ok: false, error: nf };
     host.nf = nf;
     host.sockets = new Sockets(traffic);

@@ -73,7 +73,7 @@ function bridgedDnat(
     skb.frame = setMacs(skb.frame, skb.frame.src, br.mac);
     return decide(w, h, br, port, skb, learned);
   }
-  if (w.tl) emitBridge(w, h, skb, br, port, 'forward', [], learned);
+  void learned;
   // Resolve the new destination's MAC through the bridge, then switch the frame.
   resolveThenSwitch(w, h, br, port, r.nexthop, skb);
 }

@@ -27,14 +27,14 @@ export interface HostNetfilter extends NetfilterState {
 const manipOf = (hook: Hook): 'SRC' | 'DST' => (hook === 'PREROUTING' || hook === 'OUTPUT' ? 'DST' : 'SRC');
 
 /** Builds a host's netfilter: parses its ruleset (errors name source and line) and registers hooks. */
-export function createNetfilterFor(h: Host, source: string): HostNetfilter | string {
+export function createNetfilterFor(h: Host, source: string, naiveRules = false): HostNetfilter | string {
   const text = h.spec.iptables_save;
   let ipt: ReturnType<typeof createIptables> | undefined;
   let saveText = '';
   if (text !== undefined && text.trim() !== '') {
     const parsed = parseIptablesSave(text, source);
     if (!parsed.ok) return `${parsed.error.source}: line ${parsed.error.line}: ${parsed.error.message}`;
-    ipt = createIptables(parsed.ruleset);
+    ipt = createIptables(parsed.ruleset, { naive: naiveRules });
     saveText = formatIptablesSave(parsed.ruleset, { header: false });
   }
   const ctReason = ipt?.needsConntrack();
@@ -236,7 +236,7 @@ function ctHooks(table: ConntrackTable): CtHooks {
             entry: table.snapshot(e),
             note: `${req.target} binding: reply tuple is now ${formatReplyHint(e)}`,
           });
-        labels.set(e, { ...labels.get(e), [manip]: req?.target });
+        if (w.tl) labels.set(e, { ...labels.get(e), [manip]: req?.target });
       }
       const before = skb.ip;
       skb.ip = natPacket(e, skb.dir!, manip, skb.ip);
