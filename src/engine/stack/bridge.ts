@@ -5,7 +5,7 @@ import type { Host } from './host';
 import type { Iface } from './iface';
 import { neighOutput, setMacs } from './neigh';
 import { nfHook } from './netfilter';
-import { newSkb, type Skb, withIp } from './skb';
+import { type Skb, withIp } from './skb';
 
 // The Linux bridge with br_netfilter (reference §1.5, §1.6): learning, forwarding and
 // flooding between ports, and — when net.bridge.bridge-nf-call-iptables=1 — the IPv4
