@@ -31,8 +31,8 @@ export class Host {
   readonly random: Random;
   /** ip_route_output results by destination (see routeOutput). */
   readonly outRoutes = new Map<number, { dev: Iface; nexthop: Ipv4; src: Ipv4 } | null>();
-  /** (src>dst) pairs an ICMP redirect was sent for. */
-  readonly redirectsSent = new Set<string>();
+  /** ICMP redirect rate limiting per source address (inet_peer rate_tokens). */
+  readonly redirectPeers = new Map<number, { n: number; last: number }>();
   private ipIdNext: number;
   private nextEphemeral: number;
   // biome-ignore lint/suspicious/noExplicitAny: owned by stack/netfilter.ts

@@ -164,12 +164,29 @@ function onLink(h: Host, dev: Iface, a: Ipv4): boolean {
   return r !== undefined && r.dev === dev && r.via === undefined;
 }
 
+/**
+ * ip_rt_send_redirect's rate limit, per source (inet_peer): the first redirect goes at once, the
+ * n-th only after ip_rt_redirect_load (20 ms) << n since the last, at most ip_rt_redirect_number
+ * (9), and the count resets after ip_rt_redirect_silence (20.48 s) of quiet.
+ */
 function maybeRedirect(w: World, h: Host, skb: Skb, gw: Ipv4): void {
-  // The kernel rate-limits redirects per peer; one per source and destination is enough here.
-  const key = `${skb.ip.src}>${skb.ip.dst}`;
-  if (h.redirectsSent.has(key)) return;
-  h.redirectsSent.add(key);
-  l4.icmpSend(w, h, skb, 5, 1, gw);
+  const LOAD = 20_000;
+  const SILENCE = LOAD << 10;
+  let peer = h.redirectPeers.get(skb.ip.src);
+  if (!peer) {
+    peer = { n: 0, last: 0 };
+    h.redirectPeers.set(skb.ip.src, peer);
+  }
+  if (peer.n > 0 && w.now > peer.last + SILENCE) peer.n = 0;
+  if (peer.n >= 9) {
+    peer.last = w.now;
+    return;
+  }
+  if (peer.n === 0 || w.now > peer.last + LOAD * 2 ** peer.n) {
+    peer.n++;
+    peer.last = w.now;
+    l4.icmpSend(w, h, skb, 5, 1, gw);
+  }
 }
 
 /** POSTROUTING, then the neighbour layer. */
