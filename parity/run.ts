@@ -53,7 +53,7 @@ function parseArgs(argv: readonly string[]): Args {
 
 function preflight(): string | undefined {
   if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'needs root';
+  if (process.getuid?.() !== 0) return 'not root';
   const missing = TOOLS.filter((t) => !hasCommand(t));
   if (missing.length) return `missing ${missing.join(', ')}`;
   if (sh(['ip', 'netns', 'list'], { timeoutMs: 5000 }).code !== 0) return '`ip netns` does not work here';
@@ -85,7 +85,9 @@ function cellsText(cells: readonly Cell[]): string {
 async function main(): Promise<number> {
   const why = preflight();
   if (why) {
-    console.log(`kernel parity: skipped (${why}; needs root, ip netns, ${TOOLS.slice(1).join(', ')})`);
+    console.log(
+      `kernel parity: skipped (${why}; this check needs root, ip netns, ${TOOLS.slice(1).join(', ')})`,
+    );
     return 0;
   }
   const args = parseArgs(process.argv.slice(2));
