@@ -5,6 +5,7 @@ import { useDeferredValue, useMemo, useRef, useState } from 'react';
 import type { ConntrackRow } from '../../worker/protocol';
 import type { Dict } from '../i18n';
 import { Scroll } from '../Scroll';
+import { conntrackFilter } from './conntrackFilter';
 
 const ROW_H = 17;
 
@@ -19,11 +20,8 @@ export function ConntrackTable(props: {
   const [filter, setFilter] = useState('');
   const deferred = useDeferredValue(filter);
   const shown = useMemo(() => {
-    const f = deferred.trim();
-    if (!f) return rows;
-    // Match whole address fields, so `10.0.0.1` does not also match `10.0.0.12`.
-    const needle = new RegExp(`=${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?= |$)`);
-    return rows.filter((r) => needle.test(r.line));
+    const keep = conntrackFilter(deferred);
+    return keep ? rows.filter((r) => keep(r.line)) : rows;
   }, [rows, deferred]);
   const scrollRef = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({

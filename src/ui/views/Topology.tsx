@@ -15,10 +15,11 @@ export function Topology({ label }: { label: string }) {
     if (!svg) return;
     const view = createTopologyView(svg, (pkt) => store.getState().selectPacket(pkt));
     let layout: { result: AppState['result']; w: number; h: number; layout: Layout } | undefined;
+    // The svg's size, read only when it changes: reading it per frame would force a layout.
+    let size = { w: Math.round(svg.clientWidth) || 640, h: Math.round(svg.clientHeight) || 300 };
     const render = (s: AppState) => {
       if (!s.result || !s.index) return;
-      const w = Math.round(svg.clientWidth) || 640;
-      const h = Math.round(svg.clientHeight) || 300;
+      const { w, h } = size;
       if (layout?.result !== s.result || layout.w !== w || layout.h !== h)
         layout = {
           result: s.result,
@@ -39,7 +40,11 @@ export function Topology({ label }: { label: string }) {
       });
     };
     render(store.getState());
-    const ro = new ResizeObserver(() => render(store.getState()));
+    const ro = new ResizeObserver((entries) => {
+      const r = entries[0]?.contentRect;
+      if (r) size = { w: Math.round(r.width) || 640, h: Math.round(r.height) || 300 };
+      render(store.getState());
+    });
     ro.observe(svg);
     const unsub = store.subscribe((s, prev) => {
       if (s.cursor !== prev.cursor || s.result !== prev.result || s.selectedPacket !== prev.selectedPacket)
