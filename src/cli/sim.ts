@@ -98,4 +98,4 @@ function main(): void {
   process.stdout.write(render(r.result, args.format));
 }
 
-main();
+if (process.argv[1]?.endsWith('sim.ts')) main();

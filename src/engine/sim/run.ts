@@ -21,6 +21,15 @@ const MAX_TASKS = 5_000_000;
  * as `{ ok: false, error }` naming the field.
  */
 export function simulate(scenario0: Scenario, opts: RunOptions = {}): RunOutcome {
+  try {
+    return simulateUnguarded(scenario0, opts);
+  } catch (e) {
+    // A bug in the model must not take the worker or the runner down with it: say where.
+    return { ok: false, error: `${scenario0.id}: internal error in the model: ${(e as Error).message}` };
+  }
+}
+
+function simulateUnguarded(scenario0: Scenario, opts: RunOptions): RunOutcome {
   const settings = opts.settings ?? {};
   const applied = applySettings(scenario0, settings);
   if (!applied.ok) return applied;

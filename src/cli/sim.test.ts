@@ -1,0 +1,87 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runScenario } from '../engine';
+import { builtinScenarios } from '../scenarios';
+import { render } from './sim';
+
+const here = import.meta.dirname;
+const root = join(here, '../..');
+
+function sim(...args: string[]): { code: number | null; out: string; err: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(here, 'sim.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+const hairpin = builtinScenarios.find((s) => s.id === 'same-bridge-hairpin')!;
+
+describe('sim runner (design.md §3)', () => {
+  it('prints the hairpin entry as conntrack -L does, under # host lines', () => {
+    const off = render(
+      runScenario(hairpin, { settings: { 'node:net.bridge.bridge-nf-call-iptables': '0' } }),
+      'conntrack',
+    );
+    expect(off).toMatch(
+      /^# host node\ntcp {6}6 \d+ SYN_SENT src=10\.244\.1\.2 dst=10\.96\.0\.10 sport=\d+ dport=80 \[UNREPLIED\] src=10\.244\.1\.3 dst=10\.244\.1\.2 sport=8080 dport=\d+ mark=0 use=1\n# host pod-a\n# host pod-b\n$/,
+    );
+    const on = render(
+      runScenario(hairpin, { settings: { 'node:net.bridge.bridge-nf-call-iptables': '1' } }),
+      'conntrack',
+    );
+    expect(on).toMatch(/TIME_WAIT src=10\.244\.1\.2 dst=10\.96\.0\.10 .* \[ASSURED\] mark=0 use=1/);
+    const proc = render(runScenario(hairpin), 'proc');
+    expect(proc).toMatch(/^# host node\nipv4 {5}2 tcp {6}6 \d+ SYN_SENT .* mark=0 zone=0 use=2\n/);
+  });
+
+  it('says per connection whether it worked and why', () => {
+    expect(render(runScenario(hairpin), 'outcome')).toMatch(/^pod-a -> 10\.96\.0\.10:80 tcp failed: .*RST/);
+    const json = JSON.parse(render(runScenario(hairpin), 'json'));
+    expect(json.scenario).toBe('same-bridge-hairpin');
+    expect(json.final.conntrack.node[0]).toMatch(/SYN_SENT/);
+    expect(json.events.length).toBeGreaterThan(100);
+  });
+
+  it('lists the built-in scenarios and exits 0 on a completed run', () => {
+    const list = sim('--list');
+    expect(list.code).toBe(0);
+    expect(
+      list.out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => l.split('\t')[0]),
+    ).toEqual(builtinScenarios.map((s) => s.id));
+    const run = sim(
+      'same-bridge-hairpin',
+      '--set',
+      'node:net.bridge.bridge-nf-call-iptables=1',
+      '--format',
+      'outcome',
+    );
+    expect(run.code).toBe(0);
+    expect(run.out).toMatch(/tcp ok/);
+  });
+
+  it('exits 2 with one line naming file, line and field on bad input', () => {
+    const json = sim(join(here, 'testdata/broken.json'));
+    expect(json.code).toBe(2);
+    expect(json.err).toMatch(/^sim: .*broken\.json: line 7, column 1: /);
+    expect(json.err.trim().split('\n')).toHaveLength(1);
+    const rule = sim(join(here, 'testdata/bad-rule.json'));
+    expect(rule.code).toBe(2);
+    expect(rule.err).toMatch(/bad-rule: hosts\[0\]\.iptables_save: line 6: .*NOSUCHCHAIN/);
+    const field = sim(
+      join(here, 'testdata/bad-rule.json'),
+      '--set',
+      'a:net.ipv4.ip_forward=1',
+      '--format',
+      'xml',
+    );
+    expect(field.code).toBe(2);
+    expect(field.err).toMatch(/--format/);
+    expect(sim('no-such-scenario').err).toMatch(/no built-in scenario no-such-scenario/);
+  });
+});
