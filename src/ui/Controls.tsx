@@ -59,7 +59,7 @@ export function Controls() {
           onChange={(e) => void a.selectScenario(e.target.value)}
           className="scenario-select"
         >
-          {current === '' ? <option value="">(edited)</option> : null}
+          {current === '' ? <option value="">{t.edited}</option> : null}
           {catalog.map((s) => (
             <option key={s.id} value={s.id}>
               {s.title?.[lang] ?? s.id}

@@ -28,24 +28,26 @@ export function OutcomePanel() {
   return (
     <section aria-label="Outcome" className="panel outcome">
       <h2>{t.outcome}</h2>
-      <ul className="body mono">
-        {result.outcomes.map((o) => {
+      <Scroll className="body">
+        <ul className="mono">
+          {result.outcomes.map((o) => {
+            const at = index.outcomeAt.get(o.conn);
+            const decided = playhead >= n || (at !== undefined && at < playhead);
+            return (
+              <li key={o.conn} className={decided ? (o.ok ? 'ok' : 'bad') : 'pending'}>
+                {decided ? o.line : `${o.from} -> ${o.to} ${o.proto} …`}
+              </li>
+            );
+          })}
+          {result.outcomes.length === 0 ? <li className="dim">—</li> : null}
+        </ul>
+        {result.outcomes.some((o) => {
           const at = index.outcomeAt.get(o.conn);
-          const decided = playhead >= n || (at !== undefined && at < playhead);
-          return (
-            <li key={o.conn} className={decided ? (o.ok ? 'ok' : 'bad') : 'pending'}>
-              {decided ? o.line : `${o.from} -> ${o.to} ${o.proto} …`}
-            </li>
-          );
-        })}
-        {result.outcomes.length === 0 ? <li className="dim">—</li> : null}
-      </ul>
-      {result.outcomes.some((o) => {
-        const at = index.outcomeAt.get(o.conn);
-        return !(playhead >= n || (at !== undefined && at < playhead));
-      }) ? (
-        <p className="dim small">{t.outcomePending}</p>
-      ) : null}
+          return !(playhead >= n || (at !== undefined && at < playhead));
+        }) ? (
+          <p className="dim small">{t.outcomePending}</p>
+        ) : null}
+      </Scroll>
     </section>
   );
 }

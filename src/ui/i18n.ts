@@ -52,6 +52,8 @@ export interface Dict {
   readonly badLink: (reason: string) => string;
   readonly runFailed: (reason: string) => string;
   readonly openFile: string;
+  readonly edited: string;
+  readonly bridgedNote: string;
   readonly dismiss: string;
   readonly before: string;
   readonly after: string;
@@ -132,6 +134,8 @@ const en: Dict = {
   badLink: (r) => `This link could not be opened (${r}). Showing the default scenario instead.`,
   runFailed: (r) => `The scenario could not run: ${r}`,
   openFile: 'Open JSON…',
+  edited: '(edited scenario)',
+  bridgedNote: 'bridged, br_netfilter',
   dismiss: 'Dismiss',
   before: 'before',
   after: 'after',
@@ -210,6 +214,8 @@ const zh: Dict = {
   badLink: (r) => `无法打开此链接（${r}）。改为显示默认场景。`,
   runFailed: (r) => `场景无法运行：${r}`,
   openFile: '打开 JSON…',
+  edited: '（编辑过的场景）',
+  bridgedNote: '桥接帧，br_netfilter',
   dismiss: '关闭',
   before: '改写前',
   after: '改写后',

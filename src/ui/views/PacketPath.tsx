@@ -51,7 +51,7 @@ function Line({ e, t }: { e: TimelineEvent; t: Dict }) {
       return (
         <>
           <span className="hook">{e.hook}</span>
-          {e.bridged ? ' (bridged, br_netfilter)' : ''}
+          {e.bridged ? ` (${t.bridgedNote})` : ''}
           {e.in ? ` in=${e.in}` : ''}
           {e.out ? ` out=${e.out}` : ''}
         </>
@@ -172,7 +172,14 @@ export function PacketPath(props: {
   const cur = useRef<HTMLLIElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when the playhead moves
   useEffect(() => {
-    cur.current?.scrollIntoView({ block: 'nearest' });
+    // Scroll only the panel (scrollIntoView would also scroll the fixed-size page).
+    const el = cur.current;
+    const box = el?.closest('.body');
+    if (!el || !box) return;
+    const e = el.getBoundingClientRect();
+    const b = box.getBoundingClientRect();
+    if (e.top < b.top) box.scrollTop += e.top - b.top - 4;
+    else if (e.bottom > b.bottom) box.scrollTop += e.bottom - b.bottom + 4;
   }, [playhead, pkt]);
   if (pkt === undefined) return <p className="dim">{t.pathEmpty}</p>;
   const list = index.eventsOf.get(pkt) ?? [];
