@@ -71,7 +71,9 @@ export function ConntrackTable(props: {
                   style={{ transform: `translateY(${it.start}px)` }}
                 >
                   {/* biome-ignore lint/a11y/useSemanticElements: see the table above */}
-                  <span role="cell">{r.line}</span>
+                  <span role="cell" title={r.line}>
+                    {r.line}
+                  </span>
                 </div>
               );
             })}
