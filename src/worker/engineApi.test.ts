@@ -1,0 +1,68 @@
+// The same checks directly against the engine binding and through the client over a
+// transport that structured-clones every message, as postMessage does (duckdb-wasm's
+// "run each suite twice"): what the UI receives is what the engine produced.
+import { describe, expect, it } from 'vitest';
+import { builtinScenarios } from '../scenarios/index';
+import { EngineClient, type Transport } from './client';
+import { createDispatcher } from './dispatch';
+import { realEngine } from './engineApi';
+import type { ResponseMessage } from './protocol';
+
+function clonedTransport(): Transport {
+  const d = createDispatcher(realEngine);
+  let deliver!: (m: ResponseMessage) => void;
+  return {
+    post: (m) => {
+      const req = structuredClone(m);
+      queueMicrotask(() => deliver(structuredClone(d.handle(req))));
+    },
+    listen(onMessage) {
+      deliver = onMessage;
+      queueMicrotask(() => onMessage(d.ready()));
+    },
+    terminate() {},
+  };
+}
+
+const hairpin = builtinScenarios.find((s) => s.id === 'same-bridge-hairpin')!;
+const BNF = 'node:net.bridge.bridge-nf-call-iptables';
+
+describe('engine binding, directly and through the client', () => {
+  it('gives the same timeline both ways', async () => {
+    const direct = realEngine.runScenario(hairpin, { [BNF]: '1' });
+    const c = new EngineClient(clonedTransport());
+    const { result } = await c.request('run', { scenario: hairpin, settings: { [BNF]: '1' } });
+    expect(result.events).toEqual(direct.events);
+    expect(result.outcomes).toEqual(direct.outcomes);
+  });
+
+  for (const [bnf, ok, marks] of [
+    ['0', false, ['SYN_SENT', '[UNREPLIED]']],
+    ['1', true, ['[ASSURED]']],
+  ] as const)
+    it(`bridge-nf-call-iptables=${bnf}: outcome and conntrack -L at the end`, async () => {
+      const c = new EngineClient(clonedTransport());
+      const { runId, result } = await c.request('run', { scenario: hairpin, settings: { [BNF]: bnf } });
+      expect(result.outcomes.map((o) => o.ok)).toEqual([ok]);
+      const snap = await c.request('snapshot', { runId, index: result.events.length });
+      const lines = snap.hosts.node!.conntrack.map((r) => r.line);
+      expect(lines).toHaveLength(1);
+      for (const m of marks) expect(lines[0]).toContain(m);
+      expect(lines[0]).toMatch(/^tcp {6}6 \d+ /);
+      // Counters at the playhead: the DNAT rule saw the SYN; at the start nothing is counted.
+      expect(snap.hosts.node!.iptablesSave).toMatch(/\[1:60\] -A KUBE-SEP-\S+ -p tcp/);
+      const start = await c.request('snapshot', { runId, index: 0 });
+      expect(start.hosts.node!.conntrack).toEqual([]);
+      expect(start.hosts.node!.iptablesSave).not.toMatch(/\[[1-9]\d*:\d+\] -A/);
+      expect(snap.hosts.node!.iptablesList.map((x) => x.table)).toContain('nat');
+    });
+
+  it('validates untrusted scenarios with the engine schema', async () => {
+    const c = new EngineClient(clonedTransport());
+    const bad = await c.request('load', { json: { ...hairpin, hosts: [] }, source: 'share link' });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error).toMatch(/^share link: hosts/);
+    const good = await c.request('load', { json: JSON.parse(JSON.stringify(hairpin)), source: 'share link' });
+    expect(good.ok).toBe(true);
+  });
+});
