@@ -227,7 +227,8 @@ function linkBetween(key: string, A: HostBox, ia: IfaceBox, B: HostBox, ib: Ifac
       x: bx,
       y: ib.y,
       lx: bx + (aRight ? -4 : 4),
-      ly: ib.y - 4,
+      // Below the line, so two close boxes never print their names into one ("eth0eth0").
+      ly: ib.y + 12,
       anchor: aRight ? 'end' : 'start',
     },
   };
