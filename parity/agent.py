@@ -15,7 +15,8 @@ Application behaviour (the engine models the same):
 - udp-send: a connected UDP socket sends `send` and waits `timeout` for one answer.
 - ping: raw ICMP echo requests, `count` of them one second apart, id = `id` or a fixed
   per-item value; ok = at least one echo reply with that id.
-- udp-flood: `flows` datagrams, each from a fresh socket (a fresh source port).
+- udp-flood: `flows` datagrams, each from a fresh connected socket (a fresh source port) kept
+  open for its answer until 2 s after the last flow.
 """
 
 import errno
@@ -255,8 +256,10 @@ def ping_client(item, deadline):
 
 
 def udp_flood(item, deadline):
+    """One datagram per flow, each from a fresh socket kept open for its answer (as the engine's
+    udp-flood: the flows end 2 s after the last one is sent, and count how many were answered)."""
     host, port = split_endpoint(item["to"])
-    sent = 0
+    socks = []
     errors = 0
     t0 = time.time()
     for i in range(item["flows"]):
@@ -264,14 +267,28 @@ def udp_flood(item, deadline):
             break
         sleep_until(t0 + i * item["interval"] / 1000.0, deadline)
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.setblocking(False)
         try:
-            s.sendto(b"flow", (host, port))
-            sent += 1
+            s.connect((host, port))
+            s.send(b"flow %d" % (i + 1))
         except OSError:
             errors += 1
-        finally:
-            s.close()
-    return result(item, sent == item["flows"], "sent %d of %d flows" % (sent, item["flows"]), errors=errors)
+        socks.append(s)
+    answered = set()
+    end = min(deadline, time.time() + 2.0)
+    while len(answered) < len(socks) and remaining(end) > 0:
+        ready, _, _ = select.select([x for x in socks if x not in answered], [], [], remaining(end))
+        for x in ready:
+            try:
+                x.recv(2048)
+                answered.add(x)
+            except OSError:
+                answered.add(x)  # an ICMP error also ends the wait for this flow, unanswered
+                errors += 1
+    ok_count = len(answered) - errors if errors <= len(answered) else 0
+    for x in socks:
+        x.close()
+    return result(item, ok_count == item["flows"], "%d of %d flows answered" % (ok_count, item["flows"]), errors=errors)
 
 
 CLIENTS = {"tcp-connect": tcp_client, "udp-send": udp_client, "ping": ping_client, "udp-flood": udp_flood}

@@ -32,6 +32,8 @@ interface Args {
   readonly tcpdump: boolean;
   readonly kernelOnly: boolean;
   readonly verbose: boolean;
+  /** Write the table as Markdown to this file (docs/parity.md). */
+  readonly doc: string | undefined;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -40,15 +42,17 @@ function parseArgs(argv: readonly string[]): Args {
   let tcpdump = false;
   let kernelOnly = false;
   let verbose = false;
+  let doc: string | undefined;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--dump') dump = argv[++i] ?? dump;
     else if (a === '--tcpdump') tcpdump = true;
     else if (a === '--kernel-only') kernelOnly = true;
     else if (a === '--verbose') verbose = true;
+    else if (a === '--doc') doc = argv[++i];
     else select.push(a);
   }
-  return { select, dump, tcpdump, kernelOnly, verbose };
+  return { select, dump, tcpdump, kernelOnly, verbose, doc };
 }
 
 function preflight(): string | undefined {
@@ -125,6 +129,9 @@ async function main(): Promise<number> {
   process.on('SIGTERM', () => onSignal('SIGTERM'));
 
   const began = Date.now();
+  const rows: string[] = [];
+  const cellMd = (c: Cell) =>
+    c.equal ? 'equal' : c.excusedBy ? `differs (documented: ${c.excusedBy})` : `**differs**: ${c.diff ?? ''}`;
   let failures = 0;
   let n = 0;
   for (const base of scenarios) {
@@ -185,10 +192,18 @@ async function main(): Promise<number> {
       }
       if (refused.length) {
         console.log(`${tag} -> n/a: the kernel refused ${refused.map((r) => r.slice(13)).join('; ')}`);
+        const rec = (c: Cell) => `n/a (for the record: ${c.equal ? 'equal' : 'differs'})`;
+        rows.push(
+          `| ${base.id} | \`${row.label}\` | ${cells.map(rec).join(' | ')} |`,
+          `| | | the kernel refused ${refused.map((r) => r.slice(13).replace(/\|/g, '/')).join('; ')} | | |`,
+        );
         console.log(`    (for the record: ${cellsText(cells)}; kernel: ${outcomes})`);
         continue;
       }
       console.log(`${tag} -> ${cellsText(cells)}`);
+      rows.push(
+        `| ${base.id} | \`${row.label}\` | ${cells.map((c) => cellMd(c).replace(/\|/g, '/')).join(' | ')} |`,
+      );
       for (const c of cells) {
         if (c.equal) continue;
         console.log(`    ${c.column}: ${c.diff}`);
@@ -207,6 +222,7 @@ async function main(): Promise<number> {
   }
   const secs = ((Date.now() - began) / 1000).toFixed(1);
   console.log(`raw captures: ${args.dump}`);
+  if (args.doc && typeof engine !== 'string') writeDoc(args.doc, rows, secs);
   if (typeof engine === 'string') {
     console.log(`kernel parity: NOT CHECKED (${engine}); ${failures} kernel run failure(s); ${secs} s`);
     return 1;
@@ -215,6 +231,30 @@ async function main(): Promise<number> {
     `kernel parity: ${failures ? `${failures} difference(s) not documented` : 'all equal or documented'}; ${secs} s`,
   );
   return failures ? 1 : 0;
+}
+
+function writeDoc(file: string, rows: readonly string[], secs: string): void {
+  const v = (cmd: string[]) => sh(cmd, { timeoutMs: 5000 }).stdout.trim().split('\n')[0] ?? '?';
+  const text = [
+    '# Kernel parity, as last run',
+    '',
+    `Run by \`npm run test:kernel -- --doc ${file}\` on ${new Date().toISOString().slice(0, 10)}: Linux ${v(['uname', '-r'])},`,
+    `${v(['iptables', '--version'])}, ${v(['conntrack', '--version'])}, ${v(['nft', '--version'])}; ${secs} s.`,
+    '',
+    'Each built-in scenario in each of its settings is built as network namespaces, its traffic is run',
+    "by small Python clients and servers, and the kernel's `conntrack -L`, the outcome of each",
+    'connection and the hook/table/chain path of every packet (`nft monitor trace`) are compared with',
+    'the engine, after normalising only what the kernel picks freely (ephemeral ports, echo ids,',
+    'timeouts, `use=`). `n/a`: the kernel refused a setting the scenario needs, so nothing was compared.',
+    '',
+    '| scenario | setting | conntrack | outcome | path |',
+    '| --- | --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+  console.log(`parity table written to ${file}`);
 }
 
 main().then(
