@@ -113,6 +113,8 @@ function decide(
 ): void {
   const dst = skb.frame.dst;
   if (dst === br.mac) {
+    // Up to the IP stack: from here it is routed, not bridged (physdev-in is still known).
+    skb.bridged = false;
     if (w.tl) emitBridge(w, h, skb, br, inPort, 'local', [], learned);
     return deps.netifDeliver(w, h, br, skb);
   }
