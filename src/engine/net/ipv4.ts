@@ -64,7 +64,7 @@ export function networkOf(c: Cidr): Ipv4 {
 
 export function inCidr(a: Ipv4, net: Ipv4, len: number): boolean {
   const m = maskOf(len);
-  return ((a & m) >>> 0) === ((net & m) >>> 0);
+  return (a & m) >>> 0 === (net & m) >>> 0;
 }
 
 export function broadcastOf(c: Cidr): Ipv4 {
