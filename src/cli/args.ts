@@ -1,7 +1,16 @@
 // Argument parsing for `npm run -s sim`, kept apart from I/O so it can be unit-tested.
 
-export type Format = 'conntrack' | 'proc' | 'trace' | 'json' | 'outcome';
-export const FORMATS: readonly Format[] = ['conntrack', 'proc', 'trace', 'json', 'outcome'];
+export type Format = 'conntrack' | 'proc' | 'trace' | 'json' | 'outcome' | 'iptables-save' | 'iptables';
+/** The contract's formats (design.md §3), then two more: `iptables-save -c` and `iptables -L -n -v` per host. */
+export const FORMATS: readonly Format[] = [
+  'conntrack',
+  'proc',
+  'trace',
+  'json',
+  'outcome',
+  'iptables-save',
+  'iptables',
+];
 
 export interface SimArgs {
   readonly list: boolean;
@@ -42,7 +51,7 @@ export function parseArgs(argv: readonly string[]): SimArgs | { error: string } 
   if (!list && scenario === undefined)
     return {
       error:
-        'usage: sim <scenario id or file.json> [--set host:key=value] [--format conntrack|proc|trace|json|outcome] | --list',
+        'usage: sim <scenario id or file.json> [--set host:key=value] [--format conntrack|proc|trace|json|outcome|iptables-save|iptables] | --list',
     };
   return { list, format, settings, ...(scenario !== undefined ? { scenario } : {}) };
 }

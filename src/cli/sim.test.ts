@@ -45,6 +45,20 @@ describe('sim runner (design.md §3)', () => {
     expect(json.events.length).toBeGreaterThan(100);
   });
 
+  it("prints each host's rules with the run's counters as iptables-save -c and iptables -L -n -v do", () => {
+    const r = runScenario(hairpin);
+    const save = render(r, 'iptables-save');
+    expect(save).toContain('# host node\n*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [4:240]\n');
+    expect(save).toContain(
+      '[1:60] -A KUBE-SEP-2AZ33KU3V5PGPQZH -p tcp -m comment --comment "default/web:http" -m tcp -j DNAT --to-destination 10.244.1.3:8080\n',
+    );
+    const list = render(r, 'iptables');
+    expect(list).toContain('# table nat\nChain PREROUTING (policy ACCEPT 0 packets, 0 bytes)\n');
+    expect(list).toMatch(
+      / {4}1 {4}60 KUBE-SERVICES {2}0 {4}-- {2}\* {6}\* {7}0\.0\.0\.0\/0 {12}0\.0\.0\.0\/0 {12}\/\* kubernetes service portals \*\//,
+    );
+  });
+
   it('lists the built-in scenarios and exits 0 on a completed run', () => {
     const list = sim('--list');
     expect(list.code).toBe(0);

@@ -3,6 +3,7 @@ import {
   formatConntrackL,
   formatProcConntrack,
   formatTraceLine,
+  hostViews,
   parseScenario,
   type RunResult,
   simulate,
@@ -58,6 +59,18 @@ export function render(r: RunResult, format: Format): string {
         out.push(`# host ${h.name}`);
         for (const e of st.conntrack[h.name] ?? [])
           out.push(format === 'conntrack' ? formatConntrackL(e, st.now) : formatProcConntrack(e, st.now));
+      }
+      break;
+    }
+    case 'iptables-save':
+    case 'iptables': {
+      const v = hostViews(r, r.events.length);
+      for (const h of r.hosts) {
+        out.push(`# host ${h.name}`);
+        const hv = v.hosts[h.name]!;
+        if (format === 'iptables-save') {
+          if (hv.iptablesSave) out.push(hv.iptablesSave.replace(/\n$/, ''));
+        } else for (const t of hv.iptablesList) out.push(`# table ${t.table}`, t.text.replace(/\n$/, ''));
       }
       break;
     }

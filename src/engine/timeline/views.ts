@@ -1,0 +1,57 @@
+import type { RunResult } from '../api';
+import { formatConntrackL } from '../conntrack';
+import { formatIptablesList, formatIptablesSave, parseIptablesSave, type Ruleset } from '../iptables';
+import type { TableName } from './events';
+import { stateAt } from './replay';
+
+/** What a host looks like to its tools at one point of the timeline. */
+export interface HostView {
+  /** `conntrack -L` lines with the entry ids, in listing order. */
+  readonly conntrack: readonly { readonly id: number; readonly line: string }[];
+  /** `iptables-save -c`: the ruleset with the counters at that point. */
+  readonly iptablesSave: string;
+  /** `iptables -t <table> -L -n -v` per table the host has. */
+  readonly iptablesList: readonly { readonly table: TableName; readonly text: string }[];
+}
+
+// Each host's ruleset parsed once per run: a run's rulesets never change.
+const rulesets = new WeakMap<RunResult, Map<string, Ruleset | null>>();
+
+function rulesetOf(result: RunResult, host: string, text: string): Ruleset | null {
+  let m = rulesets.get(result);
+  if (!m) {
+    m = new Map();
+    rulesets.set(result, m);
+  }
+  if (!m.has(host)) {
+    const r = text.trim() ? parseIptablesSave(text, `${host}: iptables_save`) : null;
+    m.set(host, r?.ok ? r.ruleset : null);
+  }
+  return m.get(host) ?? null;
+}
+
+/** Every host's tool views after the first `index` events (the views, the CLI and tests share this). */
+export function hostViews(
+  result: RunResult,
+  index: number,
+): { now: number; hosts: Record<string, HostView> } {
+  const w = stateAt(result, index);
+  const hosts: Record<string, HostView> = {};
+  for (const h of result.hosts) {
+    const counters = w.counters[h.name];
+    const lookup = (table: TableName, chain: string, rulenum: number) =>
+      counters?.get(`${table}/${chain}/${rulenum}`) ?? { pkts: 0, bytes: 0 };
+    const rs = rulesetOf(result, h.name, h.iptablesSave);
+    hosts[h.name] = {
+      conntrack: (w.conntrack[h.name] ?? []).map((e) => ({ id: e.id, line: formatConntrackL(e, w.now) })),
+      iptablesSave: rs ? formatIptablesSave(rs, { counters: lookup }) : '',
+      iptablesList: rs
+        ? rs.tables.map((t) => ({
+            table: t.name,
+            text: formatIptablesList(rs, t.name, { counters: lookup, verbose: true, numeric: true }),
+          }))
+        : [],
+    };
+  }
+  return { now: w.now, hosts };
+}
