@@ -14,23 +14,19 @@ export function Topology({ label }: { label: string }) {
     const svg = ref.current;
     if (!svg) return;
     const view = createTopologyView(svg, (pkt) => store.getState().selectPacket(pkt));
-    let layout: { result: AppState['result']; w: number; h: number; layout: Layout } | undefined;
+    let layout: { result: AppState['result']; layout: Layout } | undefined;
     // The svg's size, read only when it changes: reading it per frame would force a layout.
     let size = { w: Math.round(svg.clientWidth) || 640, h: Math.round(svg.clientHeight) || 300 };
     const render = (s: AppState) => {
       if (!s.result || !s.index) return;
-      const { w, h } = size;
-      if (layout?.result !== s.result || layout.w !== w || layout.h !== h)
-        layout = {
-          result: s.result,
-          w,
-          h,
-          layout: layoutTopology(s.result.hosts, s.result.scenario, { width: w, height: h }),
-        };
+      // Laid out once per run; a resize only changes the viewBox the view fits it into.
+      if (layout?.result !== s.result)
+        layout = { result: s.result, layout: layoutTopology(s.result.hosts, s.result.scenario) };
       const ev = currentEvent(s.result.events, s.playhead);
       const dev = ev && 'dev' in ev ? ev.dev : undefined;
       view.update({
         layout: layout.layout,
+        panel: { width: size.w, height: size.h },
         flights: flightsAt(s.index, s.cursor),
         ...(ev ? { current: { host: ev.host, ...(typeof dev === 'string' ? { dev } : {}) } } : {}),
         ...(() => {

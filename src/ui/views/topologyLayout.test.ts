@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../engine/index';
 import { builtinScenarios } from '../../scenarios/index';
-import { layoutTopology } from './topologyLayout';
+import { fitViewBox, layoutTopology, MAX_ZOOM, sampleLink } from './topologyLayout';
 
 describe('topology layout of every built-in scenario', () => {
   for (const s of builtinScenarios)
     it(`${s.id}: boxes do not overlap, links end on their boxes`, () => {
       const r = runScenario(s, { until: 1 });
-      for (const avail of [
-        { width: 510, height: 215 },
-        { width: 900, height: 400 },
-      ]) {
-        const l = layoutTopology(r.hosts, s, avail);
-        expect(l.width).toBeGreaterThanOrEqual(avail.width);
+      {
+        const l = layoutTopology(r.hosts, s);
         for (const a of l.hosts) {
           expect(a.x).toBeGreaterThanOrEqual(0);
           expect(a.x + a.w).toBeLessThanOrEqual(l.width + 0.5);
@@ -28,11 +24,62 @@ describe('topology layout of every built-in scenario', () => {
             const h = byName.get(end.host)!;
             const onEdge = end.x === h.x || end.x === h.x + h.w || end.y === h.y || end.y === h.y + h.h;
             expect(onEdge, `${link.key} ${end.host}`).toBe(true);
+            // The link leaves its box outwards.
+            expect(
+              end.x + end.dx > h.x &&
+                end.x + end.dx < h.x + h.w &&
+                end.y + end.dy > h.y &&
+                end.y + end.dy < h.y + h.h,
+            ).toBe(false);
+            // A side port sits on its interface's own row, so the row's text labels the link.
+            if (end.dy === 0) expect(h.ifaces.find((i) => i.name === end.dev)?.y).toBe(end.y);
           }
+        // Interface rows of one box never overlap each other.
+        for (const h of l.hosts)
+          for (let k = 1; k < h.ifaces.length; k++)
+            expect(h.ifaces[k]!.y - h.ifaces[k - 1]!.y).toBeGreaterThanOrEqual(14);
+        // Each bridge is drawn as a switch inside its host, holding all its ports.
+        for (const h of r.hosts)
+          for (const br of h.interfaces.filter((i) => i.kind === 'bridge')) {
+            const g = l.bridges.find((b) => b.host === h.name && b.name === br.name)!;
+            const box = l.hosts.find((b) => b.name === h.name)!;
+            expect(g.ports).toEqual(h.interfaces.filter((i) => i.master === br.name).map((i) => i.name));
+            expect(g.x > box.x && g.x + g.w < box.x + box.w && g.y > box.y && g.y + g.h < box.y + box.h).toBe(
+              true,
+            );
+          }
+        // The drawing is compact: fitted into the 1280x720 topology panel its text is hardly shrunk
+        // (four hosts in a row with long addresses cannot quite fit 1:1).
+        const fit = fitViewBox(l, { width: 510, height: 250 });
+        expect(fit.zoom, `${s.id} zoom`).toBeGreaterThanOrEqual(0.65);
+        expect(fit.zoom).toBeLessThanOrEqual(MAX_ZOOM);
         // Every veth pair between two hosts is drawn.
         const pairs =
           r.hosts.flatMap((h) => h.interfaces.filter((i) => i.peer && i.peer.host !== h.name)).length / 2;
         expect(l.links.length).toBe(pairs);
       }
     });
+});
+
+describe('link sampling', () => {
+  it('samples a curve at even steps along its length, from end a to end b', () => {
+    const link = {
+      key: 'k',
+      a: { host: 'a', dev: 'e', x: 0, y: 0, dx: 1, dy: 0 },
+      b: { host: 'b', dev: 'e', x: 200, y: 120, dx: 0, dy: -1 },
+    };
+    const pts = sampleLink(link, 48);
+    expect([pts[0], pts[1]]).toEqual([0, 0]);
+    expect(pts[94]).toBeCloseTo(200, 6);
+    expect(pts[95]).toBeCloseTo(120, 6);
+    const steps: number[] = [];
+    for (let k = 1; k < 48; k++)
+      steps.push(Math.hypot(pts[2 * k]! - pts[2 * k - 2]!, pts[2 * k + 1]! - pts[2 * k - 1]!));
+    expect(Math.max(...steps) - Math.min(...steps)).toBeLessThan(0.05 * Math.max(...steps));
+  });
+  it('fits a drawing into a panel centred, capped at MAX_ZOOM', () => {
+    expect(fitViewBox({ width: 100, height: 50 }, { width: 1000, height: 1000 }).zoom).toBe(MAX_ZOOM);
+    const v = fitViewBox({ width: 400, height: 100 }, { width: 200, height: 100 });
+    expect(v).toEqual({ x: 0, y: -50, w: 400, h: 200, zoom: 0.5 });
+  });
 });

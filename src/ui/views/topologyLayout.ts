@@ -1,24 +1,33 @@
-// Where things go in the topology drawing: pure geometry from the run's hosts and the space
-// available, computed once per run and per resize, testable without a DOM. Drawn 1:1 in CSS
-// pixels when it fits (text stays legible), scaled down only when the panel is too small.
+// Where things go in the topology drawing: pure geometry from the run's hosts, computed once
+// per run, testable without a DOM. The drawing is laid out as compactly as the scenario's
+// position hints allow; the view then scales it to fill its panel (see fitViewBox), so text
+// grows with the panel instead of the drawing floating small in empty space.
 import type { HostSummary } from '../../engine/api';
 import type { Scenario } from '../../engine/scenario/schema';
 
-const ROW_H = 14;
-const HEAD_H = 20;
-const PAD = 14;
-const GAP_X = 56;
-const GAP_Y = 46;
+const ROW_H = 16;
+const HEAD_H = 22;
+const PAD = 10;
+/** Room beside and between boxes for links to curve in. */
+const GAP_X = 48;
+const GAP_Y = 30;
 /** Width of one character of the 11px monospace labels (0.6 em), to size boxes to their text. */
 const CH = 6.7;
-const MIN_W = 120;
+const MIN_W = 110;
+/** Inset of a bridge's switch body from its host box, and of its ports' text inside it. */
+const SW_INSET = 6;
+const PORT_TEXT = 22;
+/** Never magnify the drawing more than this, so a two-host scenario does not turn into posters. */
+export const MAX_ZOOM = 2.2;
 
 export interface IfaceBox {
   readonly host: string;
+  /** Device name; '' on the extra rows of a multi-address interface. */
   readonly name: string;
   readonly label: string;
   /** Row centre, in drawing coordinates. */
   readonly y: number;
+  /** 1 for a port of a bridge (drawn inside the bridge's switch body). */
   readonly indent: number;
   readonly kind: string;
 }
@@ -35,27 +44,29 @@ export interface HostBox {
 export interface LinkEnd {
   readonly host: string;
   readonly dev: string;
+  /** Where the link touches its box (on the border). */
   readonly x: number;
   readonly y: number;
-  /** Where the device name is written, beside the end of the link. */
-  readonly lx: number;
-  readonly ly: number;
-  readonly anchor: 'start' | 'end';
+  /** Unit direction in which the link leaves the box. */
+  readonly dx: number;
+  readonly dy: number;
 }
 
 export interface LinkGeom {
   readonly key: string;
-  /** Links between boxes stacked vertically run top to bottom, the others side to side. */
-  readonly vertical: boolean;
   readonly a: LinkEnd;
   readonly b: LinkEnd;
 }
 
-export interface BridgePortGeom {
+/** A bridge drawn as a switch: a body inside its host box holding its own row and its ports' rows. */
+export interface BridgeGeom {
   readonly host: string;
+  readonly name: string;
   readonly x: number;
-  readonly y1: number;
-  readonly y2: number;
+  readonly y: number;
+  readonly w: number;
+  readonly h: number;
+  readonly ports: readonly string[];
 }
 
 export interface Layout {
@@ -63,7 +74,7 @@ export interface Layout {
   readonly height: number;
   readonly hosts: readonly HostBox[];
   readonly links: readonly LinkGeom[];
-  readonly bridges: readonly BridgePortGeom[];
+  readonly bridges: readonly BridgeGeom[];
 }
 
 type Iface = HostSummary['interfaces'][number];
@@ -91,6 +102,11 @@ function ifaceLabels(i: Iface): string[] {
   return addr.map((a, k) => (k === 0 ? `${i.name} ${a}${flag}` : `${pad} ${a}`));
 }
 
+/** Where a row's text starts inside its box (ports sit further in, inside the switch body). */
+export function rowTextX(indent: number): number {
+  return indent ? PORT_TEXT : 8;
+}
+
 interface Row {
   readonly i: Iface;
   readonly indent: number;
@@ -99,20 +115,58 @@ interface Row {
   readonly first: boolean;
 }
 
+interface Item {
+  readonly h: HostSummary;
+  readonly rows: Row[];
+  readonly w: number;
+  readonly height: number;
+  readonly pos: { x: number; y: number };
+}
+
+/**
+ * Scales of the hint space: the smallest sx, sy (drawing units per unit of hint) at which no
+ * two boxes overlap. A pair is kept apart along the axis in which its hints differ most
+ * (relative to the boxes' sizes), so boxes side by side never push the drawing taller.
+ */
+function scales(items: readonly Item[]): { sx: number; sy: number } {
+  let sx = 1;
+  let sy = 1;
+  for (let a = 0; a < items.length; a++)
+    for (let b = a + 1; b < items.length; b++) {
+      const A = items[a]!;
+      const B = items[b]!;
+      const dx = Math.abs(A.pos.x - B.pos.x);
+      const dy = Math.abs(A.pos.y - B.pos.y);
+      const needX = (A.w + B.w) / 2 + GAP_X;
+      const needY = (A.height + B.height) / 2 + GAP_Y;
+      if (dx === 0 && dy === 0) continue;
+      // Cost of separating along each axis, as the scale it would need.
+      const byX = dx > 0 ? needX / dx : Number.POSITIVE_INFINITY;
+      const byY = dy > 0 ? needY / dy : Number.POSITIVE_INFINITY;
+      // Prefer the axis the hints separate them on most; a wide drawing suits the panel better.
+      if (byX * 0.6 <= byY) sx = Math.max(sx, byX);
+      else sy = Math.max(sy, byY);
+    }
+  return { sx, sy };
+}
+
 export function layoutTopology(
   hosts: readonly HostSummary[],
   scenario: Scenario,
-  avail: { width: number; height: number } = { width: 640, height: 300 },
+  // Kept for callers of the first version: the layout no longer depends on the panel size.
+  _avail?: { width: number; height: number },
 ): Layout {
   const hint = new Map(scenario.hosts.map((h) => [h.name, h.position]));
   const n = hosts.length;
-  const items = hosts.map((h, k) => {
+  const items: Item[] = hosts.map((h, k) => {
     const rows: Row[] = orderIfaces(h).flatMap(({ i, indent }) =>
       ifaceLabels(i).map((label, n) => ({ i, indent, label, first: n === 0 })),
     );
-    const chars = Math.max(h.name.length, ...rows.map((r) => r.label.length + (r.indent ? 2 : 0)));
-    const w = Math.max(MIN_W, Math.ceil(chars * CH + 16 + (rows.some((r) => r.indent) ? 14 : 0)));
-    const height = HEAD_H + Math.max(1, rows.length) * ROW_H + 6;
+    const chars = Math.max(h.name.length, ...rows.map((r) => r.label.length));
+    const textW = Math.max(...rows.map((r) => rowTextX(r.indent) + r.label.length * CH), h.name.length * 8);
+    const hasBridge = rows.some((r) => r.i.kind === 'bridge');
+    const w = Math.max(MIN_W, Math.ceil(Math.max(textW, chars * CH) + 12 + (hasBridge ? SW_INSET : 0)));
+    const height = HEAD_H + Math.max(1, rows.length) * ROW_H + (hasBridge ? 10 : 6);
     const p = hint.get(h.name) ?? { x: n === 1 ? 0.5 : k / (n - 1), y: 0.5 };
     return {
       h,
@@ -122,44 +176,48 @@ export function layoutTopology(
       pos: { x: Math.min(1, Math.max(0, p.x)), y: Math.min(1, Math.max(0, p.y)) },
     };
   });
-  const maxW = Math.max(...items.map((b) => b.w), MIN_W);
-  const maxH = Math.max(...items.map((b) => b.height), 40);
-  // The smallest drawing in which no two boxes overlap: boxes on one level need their x
-  // hints far enough apart; boxes in one column need their y hints far enough apart.
-  let needW = maxW + 2 * PAD;
-  let needH = maxH + 2 * PAD;
-  for (const a of items)
-    for (const b of items) {
-      if (a === b) continue;
-      const dx = Math.abs(a.pos.x - b.pos.x);
-      const dy = Math.abs(a.pos.y - b.pos.y);
-      if (dy < 0.2 && dx > 0) needW = Math.max(needW, ((a.w + b.w) / 2 + GAP_X) / dx + maxW + 2 * PAD);
-      if (dx < 0.4 && dy > 0) needH = Math.max(needH, (maxH + GAP_Y) / dy + maxH + 2 * PAD);
-    }
-  const width = Math.max(avail.width, needW);
-  const height = Math.max(avail.height, needH);
-  const boxes: HostBox[] = items.map(({ h, rows, w, height: bh, pos }) => {
-    const cx = PAD + maxW / 2 + pos.x * (width - 2 * PAD - maxW);
-    const cy = PAD + maxH / 2 + pos.y * (height - 2 * PAD - maxH);
-    const x = Math.round(cx - w / 2);
-    const y = Math.round(cy - bh / 2);
+  const { sx, sy } = scales(items);
+  // Box centres in hint space scaled, then the whole drawing moved to start at PAD.
+  const raw = items.map((it) => ({ it, cx: it.pos.x * sx, cy: it.pos.y * sy }));
+  const minX = Math.min(...raw.map((r) => r.cx - r.it.w / 2));
+  const minY = Math.min(...raw.map((r) => r.cy - r.it.height / 2));
+  const boxes: HostBox[] = raw.map(({ it, cx, cy }) => {
+    const x = Math.round(cx - it.w / 2 - minX + PAD);
+    const y = Math.round(cy - it.height / 2 - minY + PAD);
+    let ry = y + HEAD_H;
+    let prevBridgePort = false;
     return {
-      name: h.name,
+      name: it.h.name,
       x,
       y,
-      w,
-      h: bh,
-      ifaces: rows.map(({ i, indent, label, first }, r) => ({
-        host: h.name,
-        name: first ? i.name : '',
-        kind: i.kind,
-        indent,
-        label,
-        y: y + HEAD_H + r * ROW_H + ROW_H / 2,
-      })),
+      w: it.w,
+      h: it.height,
+      ifaces: it.rows.map(({ i, indent, label, first }) => {
+        // A little air above a bridge's switch body and below its last port.
+        if (first && i.kind === 'bridge') ry += 3;
+        if (prevBridgePort && !indent) ry += 4;
+        prevBridgePort = indent === 1;
+        const row = {
+          host: it.h.name,
+          name: first ? i.name : '',
+          kind: i.kind,
+          indent,
+          label,
+          y: ry + ROW_H / 2,
+        };
+        ry += ROW_H;
+        return row;
+      }),
     };
   });
+  const width = Math.max(...boxes.map((b) => b.x + b.w)) + PAD;
+  let height = Math.max(...boxes.map((b) => b.y + b.h)) + PAD;
   const byName = new Map(boxes.map((b) => [b.name, b]));
+  // How many links each host has, to decide where a single-link box takes its link.
+  const linkCount = new Map<string, number>();
+  for (const h of hosts)
+    for (const i of h.interfaces)
+      if (i.peer && i.peer.host !== h.name) linkCount.set(h.name, (linkCount.get(h.name) ?? 0) + 1);
   const links: LinkGeom[] = [];
   const seen = new Set<string>();
   for (const h of hosts)
@@ -174,62 +232,154 @@ export function layoutTopology(
       const ia = A.ifaces.find((x) => x.name === i.name);
       const ib = B.ifaces.find((x) => x.name === i.peer!.ifname);
       if (!ia || !ib) continue;
-      links.push(linkBetween(key, A, ia, B, ib));
+      links.push(linkBetween(key, A, ia, B, ib, linkCount));
     }
-  const bridges: BridgePortGeom[] = [];
+  const bridges: BridgeGeom[] = [];
   for (const b of boxes) {
     b.ifaces.forEach((r, k) => {
-      if (r.kind !== 'bridge') return;
+      if (r.kind !== 'bridge' || !r.name) return;
       let last = k;
-      while (b.ifaces[last + 1]?.indent === 1) last++;
-      if (last > k) bridges.push({ host: b.name, x: b.x + 12, y1: r.y + 4, y2: b.ifaces[last]!.y });
+      while (b.ifaces[last + 1] && (b.ifaces[last + 1]!.indent === 1 || b.ifaces[last + 1]!.name === ''))
+        last++;
+      const top = r.y - ROW_H / 2 - 2;
+      const bottom = b.ifaces[last]!.y + ROW_H / 2 + 2;
+      bridges.push({
+        host: b.name,
+        name: r.name,
+        x: b.x + SW_INSET,
+        y: top,
+        w: b.w - 2 * SW_INSET,
+        h: bottom - top,
+        ports: b.ifaces.slice(k + 1, last + 1).flatMap((p) => (p.name && p.indent ? [p.name] : [])),
+      });
     });
   }
+  // Links that leave a box through its bottom need the room below it.
+  for (const l of links) for (const e of [l.a, l.b]) if (e.dy > 0) height = Math.max(height, e.y + GAP_Y);
   return { width, height, hosts: boxes, links, bridges };
 }
 
-function linkBetween(key: string, A: HostBox, ia: IfaceBox, B: HostBox, ib: IfaceBox): LinkGeom {
-  const acx = A.x + A.w / 2;
-  const bcx = B.x + B.w / 2;
-  const overlapX = Math.abs(acx - bcx) < (A.w + B.w) / 2;
-  if (overlapX && A.y !== B.y) {
-    // Stacked boxes: leave the upper box at its bottom, enter the lower one at its top,
-    // each end leaning towards the other box so parallel links fan out.
-    const [U, iu, L, il] = A.y < B.y ? [A, ia, B, ib] : [B, ib, A, ia];
-    const clampX = (box: HostBox, toward: number, slot: number) =>
-      Math.min(box.x + box.w - 16, Math.max(box.x + 16, toward + slot));
-    const slotU = (U.ifaces.indexOf(iu) - (U.ifaces.length - 1) / 2) * 18;
-    const slotL = (L.ifaces.indexOf(il) - (L.ifaces.length - 1) / 2) * 18;
-    const u = { x: clampX(U, L.x + L.w / 2, slotU), y: U.y + U.h };
-    const l = { x: clampX(L, U.x + U.w / 2, slotL), y: L.y };
-    const endU: LinkEnd = { host: U.name, dev: iu.name, ...u, lx: u.x + 4, ly: u.y + 11, anchor: 'start' };
-    const endL: LinkEnd = { host: L.name, dev: il.name, ...l, lx: l.x + 4, ly: l.y - 4, anchor: 'start' };
-    return A === U ? { key, vertical: true, a: endU, b: endL } : { key, vertical: true, a: endL, b: endU };
-  }
-  const aRight = bcx >= acx;
-  const ax = aRight ? A.x + A.w : A.x;
-  const bx = aRight ? B.x : B.x + B.w;
-  return {
-    key,
-    vertical: false,
-    a: {
-      host: A.name,
-      dev: ia.name,
-      x: ax,
-      y: ia.y,
-      lx: ax + (aRight ? 4 : -4),
-      ly: ia.y - 4,
-      anchor: aRight ? 'start' : 'end',
-    },
-    b: {
-      host: B.name,
-      dev: ib.name,
-      x: bx,
-      y: ib.y,
-      lx: bx + (aRight ? -4 : 4),
-      // Below the line, so two close boxes never print their names into one ("eth0eth0").
-      ly: ib.y + 12,
-      anchor: aRight ? 'end' : 'start',
-    },
+/**
+ * Each end of a link leaves its box from the interface's own row, on the side facing the
+ * other box, so the device name written in that row labels the link without any floating
+ * text. A box whose only link goes to a box in another row takes it through its top or
+ * bottom edge, under the other end, which keeps stacked drawings (node above its pods) tidy.
+ */
+function linkBetween(
+  key: string,
+  A: HostBox,
+  ia: IfaceBox,
+  B: HostBox,
+  ib: IfaceBox,
+  linkCount: ReadonlyMap<string, number>,
+): LinkGeom {
+  const stacked = A.y + A.h <= B.y || B.y + B.h <= A.y;
+  const side = (box: HostBox, row: IfaceBox, other: HostBox): LinkEnd => {
+    const right = other.x + other.w / 2 >= box.x + box.w / 2 - 1;
+    return {
+      host: box.name,
+      dev: row.name,
+      x: right ? box.x + box.w : box.x,
+      y: row.y,
+      dx: right ? 1 : -1,
+      dy: 0,
+    };
   };
+  let a = side(A, ia, B);
+  let b = side(B, ib, A);
+  const edge = (box: HostBox, row: IfaceBox, other: LinkEnd): LinkEnd => {
+    const below = other.y > box.y + box.h;
+    return {
+      host: box.name,
+      dev: row.name,
+      x: Math.min(box.x + box.w - 14, Math.max(box.x + 14, other.x + other.dx * 24)),
+      y: below ? box.y + box.h : box.y,
+      dx: 0,
+      dy: below ? 1 : -1,
+    };
+  };
+  if (stacked) {
+    if ((linkCount.get(B.name) ?? 0) === 1) b = edge(B, ib, a);
+    else if ((linkCount.get(A.name) ?? 0) === 1) a = edge(A, ia, b);
+  }
+  return { key, a, b };
+}
+
+/** The link as a cubic Bézier: [x0, y0, c1x, c1y, c2x, c2y, x1, y1]. */
+export function linkCurve(l: LinkGeom): readonly number[] {
+  const dist = Math.hypot(l.b.x - l.a.x, l.b.y - l.a.y);
+  const k = Math.max(18, Math.min(80, dist * 0.45));
+  return [
+    l.a.x,
+    l.a.y,
+    l.a.x + l.a.dx * k,
+    l.a.y + l.a.dy * k,
+    l.b.x + l.b.dx * k,
+    l.b.y + l.b.dy * k,
+    l.b.x,
+    l.b.y,
+  ];
+}
+
+export function linkPathD(l: LinkGeom): string {
+  const c = linkCurve(l).map((v) => Math.round(v * 10) / 10);
+  return `M${c[0]},${c[1]}C${c[2]},${c[3]} ${c[4]},${c[5]} ${c[6]},${c[7]}`;
+}
+
+/**
+ * The curve sampled at `samples` points evenly spaced along its length (not its parameter),
+ * so a packet placed by linear interpolation moves at a steady speed. Pure arithmetic: no SVG
+ * geometry calls, once per layout.
+ */
+export function sampleLink(l: LinkGeom, samples: number): Float64Array {
+  const [x0, y0, x1, y1, x2, y2, x3, y3] = linkCurve(l) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const FINE = 256;
+  const px = new Float64Array(FINE + 1);
+  const py = new Float64Array(FINE + 1);
+  const len = new Float64Array(FINE + 1);
+  for (let k = 0; k <= FINE; k++) {
+    const t = k / FINE;
+    const u = 1 - t;
+    px[k] = u * u * u * x0 + 3 * u * u * t * x1 + 3 * u * t * t * x2 + t * t * t * x3;
+    py[k] = u * u * u * y0 + 3 * u * u * t * y1 + 3 * u * t * t * y2 + t * t * t * y3;
+    if (k) len[k] = len[k - 1]! + Math.hypot(px[k]! - px[k - 1]!, py[k]! - py[k - 1]!);
+  }
+  const total = len[FINE]!;
+  const out = new Float64Array(2 * samples);
+  let j = 0;
+  for (let s = 0; s < samples; s++) {
+    const want = (s / (samples - 1)) * total;
+    while (j < FINE - 1 && len[j + 1]! < want) j++;
+    const seg = len[j + 1]! - len[j]!;
+    const u = seg > 0 ? (want - len[j]!) / seg : 0;
+    out[2 * s] = px[j]! + (px[j + 1]! - px[j]!) * u;
+    out[2 * s + 1] = py[j]! + (py[j + 1]! - py[j]!) * u;
+  }
+  return out;
+}
+
+/**
+ * The viewBox that shows the whole drawing as large as the panel allows, centred, magnified
+ * at most MAX_ZOOM times. Returns the zoom too (CSS px per drawing unit).
+ */
+export function fitViewBox(
+  layout: { width: number; height: number },
+  panel: { width: number; height: number },
+  maxZoom = MAX_ZOOM,
+): { x: number; y: number; w: number; h: number; zoom: number } {
+  const pw = Math.max(1, panel.width);
+  const ph = Math.max(1, panel.height);
+  const zoom = Math.min(pw / layout.width, ph / layout.height, maxZoom);
+  const w = pw / zoom;
+  const h = ph / zoom;
+  return { x: (layout.width - w) / 2, y: (layout.height - h) / 2, w, h, zoom };
 }

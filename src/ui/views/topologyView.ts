@@ -1,12 +1,21 @@
 // The topology as a d3 controller: React hands it an <svg> once and calls update() with
 // plain data on every frame; the controller owns the DOM inside the svg.
 import { select } from 'd3-selection';
-import { curveBumpX, curveBumpY, line } from 'd3-shape';
 import type { Flight } from '../timeline';
-import type { Layout, LinkGeom } from './topologyLayout';
+import {
+  fitViewBox,
+  type Layout,
+  type LinkEnd,
+  type LinkGeom,
+  linkPathD,
+  rowTextX,
+  sampleLink,
+} from './topologyLayout';
 
 export interface TopologyFrame {
   readonly layout: Layout;
+  /** The svg's size in CSS px: the drawing is scaled to fill it. */
+  readonly panel?: { readonly width: number; readonly height: number };
   readonly flights: readonly { readonly flight: Flight; readonly progress: number }[];
   /** Host (and device) of the event at the playhead. */
   readonly current?: { readonly host: string; readonly dev?: string };
@@ -18,16 +27,6 @@ export interface TopologyView {
   destroy(): void;
 }
 
-const sidePath = line<[number, number]>().curve(curveBumpX);
-const stackPath = line<[number, number]>().curve(curveBumpY);
-
-function pathOf(l: LinkGeom): string {
-  return (l.vertical ? stackPath : sidePath)([
-    [l.a.x, l.a.y],
-    [l.b.x, l.b.y],
-  ])!;
-}
-
 interface Dot {
   readonly flight: Flight;
   readonly x: number;
@@ -35,23 +34,7 @@ interface Dot {
 }
 
 const SAMPLES = 48;
-
-function sample(el: SVGPathElement, d: LinkGeom): Float64Array {
-  const pts = new Float64Array(2 * SAMPLES);
-  const len = el.getTotalLength?.();
-  for (let k = 0; k < SAMPLES; k++) {
-    const u = k / (SAMPLES - 1);
-    if (len) {
-      const p = el.getPointAtLength(u * len);
-      pts[2 * k] = p.x;
-      pts[2 * k + 1] = p.y;
-    } else {
-      pts[2 * k] = d.a.x + (d.b.x - d.a.x) * u;
-      pts[2 * k + 1] = d.a.y + (d.b.y - d.a.y) * u;
-    }
-  }
-  return pts;
-}
+const PORT = 7;
 
 function dotClass(d: Dot, selected: number | undefined): string {
   return `pkt pkt-${d.flight.proto}${d.flight.pkt === selected ? ' selected' : ''}`;
@@ -61,8 +44,10 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
   const root = select(svg);
   const gLinks = root.append('g').attr('class', 'links');
   const gHosts = root.append('g').attr('class', 'hosts');
+  const gPorts = root.append('g').attr('class', 'ports');
   const gPackets = root.append('g').attr('class', 'packets');
   let drawn: Layout | undefined;
+  let fitted = '';
   // Each link's curve sampled once per layout, by "host/dev>host/dev" of both directions:
   // placing hundreds of packets per frame is then interpolation, not SVG geometry calls.
   const paths = new Map<string, { pts: Float64Array; reverse: boolean }>();
@@ -70,30 +55,19 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
   let lastSelected: number | undefined;
 
   function drawLayout(layout: Layout): void {
-    root.attr('viewBox', `0 0 ${layout.width} ${layout.height}`);
     paths.clear();
     gLinks
       .selectAll<SVGPathElement, LinkGeom>('path')
       .data(layout.links, (d) => d.key)
       .join('path')
       .attr('class', 'link')
-      .attr('d', pathOf)
+      .attr('d', linkPathD)
       .attr('data-key', (d) => d.key)
-      .each(function (d) {
-        const pts = sample(this, d);
+      .each((d) => {
+        const pts = sampleLink(d, SAMPLES);
         paths.set(`${d.a.host}/${d.a.dev}>${d.b.host}/${d.b.dev}`, { pts, reverse: false });
         paths.set(`${d.b.host}/${d.b.dev}>${d.a.host}/${d.a.dev}`, { pts, reverse: true });
       });
-
-    gLinks
-      .selectAll<SVGTextElement, LinkGeom['a']>('text.dev')
-      .data(layout.links.flatMap((l) => [l.a, l.b]))
-      .join('text')
-      .attr('class', 'dev')
-      .attr('x', (d) => d.lx)
-      .attr('y', (d) => d.ly)
-      .attr('text-anchor', (d) => d.anchor)
-      .text((d) => d.dev);
 
     const hosts = gHosts
       .selectAll<SVGGElement, Layout['hosts'][number]>('g.host')
@@ -106,33 +80,76 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
       .attr('class', 'host-box')
       .attr('width', (d) => d.w)
       .attr('height', (d) => d.h)
-      .attr('rx', 4);
+      .attr('rx', 5);
     hosts
       .append('text')
       .attr('class', 'host-name')
       .attr('x', 8)
-      .attr('y', 15)
+      .attr('y', 16)
       .text((d) => d.name);
     hosts.each(function (d) {
       const g = select(this);
-      for (const i of d.ifaces)
+      // A bridge is a switch: a body holding its own address row and one port per enslaved device.
+      for (const br of layout.bridges.filter((b) => b.host === d.name)) {
+        g.append('rect')
+          .attr('class', 'bridge-body')
+          .attr('data-bridge', br.name)
+          .attr('x', br.x - d.x)
+          .attr('y', br.y - d.y)
+          .attr('width', br.w)
+          .attr('height', br.h)
+          .attr('rx', 3)
+          .append('title')
+          .text(`bridge ${br.name}: ports ${br.ports.join(', ') || '(none)'}`);
+      }
+      for (const i of d.ifaces) {
+        if (i.name)
+          g.append('rect')
+            .attr('class', 'iface-bg')
+            .attr('data-dev', i.name)
+            .attr('x', i.indent ? 8 : 2)
+            .attr('y', i.y - d.y - 8)
+            .attr('width', d.w - (i.indent ? 16 : 4))
+            .attr('height', 16)
+            .attr('rx', 2);
+        if (i.indent && i.name)
+          g.append('rect')
+            .attr('class', 'bridge-port')
+            .attr('x', 11)
+            .attr('y', i.y - d.y - 4)
+            .attr('width', 8)
+            .attr('height', 8);
         g.append('text')
           .attr('class', `iface iface-${i.kind}`)
           .attr('data-dev', i.name)
-          .attr('x', 8 + i.indent * 14)
+          .attr('x', rowTextX(i.indent))
           .attr('y', i.y - d.y + 4)
-          .text(i.indent ? `${i.name ? '└ ' : '  '}${i.label}` : i.label);
+          .text(i.label);
+      }
     });
-    gHosts
-      .selectAll('line.bridge')
-      .data(layout.bridges)
-      .join('line')
-      .attr('class', 'bridge')
-      .attr('x1', (d) => d.x)
-      .attr('x2', (d) => d.x)
-      .attr('y1', (d) => d.y1)
-      .attr('y2', (d) => d.y2);
+    // A port on the box border where each link leaves: it says which row the link belongs to.
+    gPorts
+      .selectAll<SVGRectElement, LinkEnd>('rect')
+      .data(layout.links.flatMap((l) => [l.a, l.b]))
+      .join('rect')
+      .attr('class', 'port')
+      .attr('data-host', (d) => d.host)
+      .attr('data-dev', (d) => d.dev)
+      .attr('x', (d) => d.x - PORT / 2)
+      .attr('y', (d) => d.y - PORT / 2)
+      .attr('width', PORT)
+      .attr('height', PORT);
     drawn = layout;
+  }
+
+  function fitTo(layout: Layout, panel: { width: number; height: number } | undefined): void {
+    const p = panel ?? { width: layout.width, height: layout.height };
+    const key = `${p.width}x${p.height}`;
+    if (layout === drawn && key === fitted) return;
+    fitted = key;
+    const v = fitViewBox(layout, p);
+    root.attr('viewBox', `${v.x.toFixed(1)} ${v.y.toFixed(1)} ${v.w.toFixed(1)} ${v.h.toFixed(1)}`);
+    root.attr('data-zoom', v.zoom.toFixed(2));
   }
 
   function place(f: Flight, progress: number): [number, number] | undefined {
@@ -148,6 +165,8 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
   return {
     update(frame) {
       const relayout = frame.layout !== drawn;
+      if (relayout) fitted = '';
+      fitTo(frame.layout, frame.panel);
       if (relayout) drawLayout(frame.layout);
       const cur = frame.current ? `${frame.current.host}/${frame.current.dev ?? ''}` : '';
       if (relayout || cur !== lastCurrent) {
@@ -155,11 +174,14 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
         gHosts
           .selectAll<SVGGElement, Layout['hosts'][number]>('g.host')
           .classed('current', (d) => d.name === frame.current?.host)
-          .selectAll<SVGTextElement, unknown>('text.iface')
+          .selectAll<SVGElement, unknown>('text.iface, rect.iface-bg')
           .classed('current', function () {
             const host = (this.parentNode as SVGGElement).getAttribute('data-host');
             return host === frame.current?.host && this.getAttribute('data-dev') === frame.current?.dev;
           });
+        gPorts
+          .selectAll<SVGRectElement, LinkEnd>('rect.port')
+          .classed('current', (d) => d.host === frame.current?.host && d.dev === frame.current?.dev);
       }
       const items: Dot[] = [];
       for (const x of frame.flights) {
