@@ -1,7 +1,7 @@
 // One host's conntrack table, as `conntrack -L` prints it at the playhead. Virtualised so a
 // table of a quarter million entries scrolls and filters without stalling the page.
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useDeferredValue, useMemo, useRef, useState } from 'react';
+import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { ConntrackRow } from '../../worker/protocol';
 import type { Dict } from '../i18n';
 import { Scroll } from '../Scroll';
@@ -23,6 +23,13 @@ export function ConntrackTable(props: {
     const keep = conntrackFilter(deferred);
     return keep ? rows.filter((r) => keep(r.line)) : rows;
   }, [rows, deferred]);
+  // Rows are absolutely placed, so they do not widen the table themselves: it is sized to the
+  // longest line (monospace, so in ch) and the panel scrolls sideways like a terminal.
+  const longest = useMemo(() => {
+    let m = 0;
+    for (const r of shown) if (r.line.length > m) m = r.line.length;
+    return m;
+  }, [shown]);
   const scrollRef = useRef<HTMLDivElement>(null);
   const v = useVirtualizer({
     count: shown.length,
@@ -32,6 +39,14 @@ export function ConntrackTable(props: {
     initialRect: { width: 600, height: 160 },
   });
   const items = v.getVirtualItems();
+  // The entry the current packet touches stays in view as the playhead moves.
+  const touchedIndex = useMemo(
+    () => (highlight === undefined ? -1 : shown.findIndex((r) => r.id === highlight)),
+    [shown, highlight],
+  );
+  useEffect(() => {
+    if (touchedIndex >= 0) v.scrollToIndex(touchedIndex, { align: 'auto' });
+  }, [touchedIndex, v]);
   return (
     <section className="conntrack" aria-label={`conntrack ${host}`}>
       <div className="ct-head">
@@ -56,7 +71,7 @@ export function ConntrackTable(props: {
             aria-label={`conntrack -L on ${host}`}
             aria-rowcount={shown.length}
             className="ct-table mono"
-            style={{ height: v.getTotalSize() }}
+            style={{ height: v.getTotalSize(), width: `calc(${longest}ch + 8px)` }}
           >
             {items.map((it) => {
               const r = shown[it.index]!;
