@@ -48,11 +48,16 @@ export class CtEntry implements CtEntryData {
   ];
 
   /** Table internals: the shared steady-state in() result per direction (see table.ts). */
-  readonly steadyResult: [object | undefined, object | undefined] = [undefined, undefined];
-  /** Table internals: hash nodes and timer-heap generation. */
-  readonly nodes: [HashNode, HashNode];
+  steadyOrig: object | undefined = undefined;
+  steadyReply: object | undefined = undefined;
+  /** Table internals: the hash nodes of the two tuples, and timer-heap generation. */
+  readonly origNode: HashNode;
+  readonly replyNode: HashNode;
   heapGen = 0;
   heapAt = Number.POSITIVE_INFINITY;
+  /** Table internals: the nf_nat_bysource chain (srcHash -1: not in it). */
+  srcHash = -1;
+  srcNext: CtEntry | undefined = undefined;
 
   constructor(id: number, orig: Tuple, reply: Tuple, zone: number, now: number) {
     this.id = id;
@@ -63,10 +68,8 @@ export class CtEntry implements CtEntryData {
     this.expiresAt = now;
     this.timeout = 0;
     this.tcpState = undefined;
-    this.nodes = [
-      { entry: this, dir: 'ORIGINAL', hash: 0, next: undefined },
-      { entry: this, dir: 'REPLY', hash: 0, next: undefined },
-    ];
+    this.origNode = { entry: this, dir: 'ORIGINAL', hash: 0, next: undefined };
+    this.replyNode = { entry: this, dir: 'REPLY', hash: 0, next: undefined };
   }
 }
 

@@ -1,6 +1,8 @@
 import type { Ipv4 } from '../net/ipv4';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type IpPacket } from '../packet';
 import { CtEntry, type HashNode, snapshotEntry } from './entry';
+import { NodeHash } from './nodeHash';
+import { SourceHash } from './sourceHash';
 import { TCP_IGNORED, TCP_INVALID, TCP_KILL, TCP_REOPEN, tcpMayCreate, tcpPacket } from './tcp';
 import { type CtSettings, readCtSettings, SECOND, type Sysctls } from './timeouts';
 import { TimerHeap } from './timerHeap';
@@ -30,8 +32,8 @@ import {
 
 // nf_conntrack for one network namespace: nf_conntrack_in at PREROUTING/OUTPUT, nf_confirm at
 // the last hook, timers on the virtual clock. Confirmed entries live in a hash of both tuples
-// (a Map keyed by a numeric tuple hash, collisions chained), so an established packet costs one
-// Map lookup and a few compares.
+// (chains threaded through the entries' nodes, see nodeHash.ts), so an established packet
+// costs one array index and a few compares.
 
 export const TABLE_FULL_MESSAGE = 'nf_conntrack: table full, dropping packet';
 
@@ -100,13 +102,14 @@ export class ConntrackTable {
   private settings: CtSettings;
   private readonly sysctls: Sysctls;
   readonly random: () => number;
-  private readonly buckets = new Map<number, HashNode>();
+  private readonly buckets = new NodeHash();
   /** Confirmed entries by id, in confirmation order. */
   private readonly confirmed = new Map<number, CtEntry>();
-  private readonly unconfirmed = new Set<CtEntry>();
+  /** Unconfirmed entries, hashed by both tuples like confirmed ones, for NAT's tupleTaken. */
+  private readonly unconfirmed = new NodeHash();
   private readonly timers = new TimerHeap();
   /** SRC-manipulated entries by original source (nf_nat_bysource), for NAT's find_appropriate_src. */
-  private readonly bySource = new Map<number, CtEntry[]>();
+  private readonly bySource = new SourceHash();
   private nextId = 1;
   private total = 0;
   readonly stats: CtStats = { found: 0, invalid: 0, insert: 0, insert_failed: 0, drop: 0, early_drop: 0 };
@@ -168,7 +171,7 @@ export class ConntrackTable {
         }
         entry = new CtEntry(this.nextId++, orig, reply, zone, now);
         this.total++;
-        this.unconfirmed.add(entry);
+        this.linkUnconfirmed(entry);
         created = true;
         dir = 0;
         const why = this.mayCreate(ip);
@@ -231,7 +234,7 @@ export class ConntrackTable {
       // The steady state of an established flow: results are immutable, so one per direction
       // is kept on the entry and handed out again instead of allocating per packet.
       if (!created && !changed && removed === NONE && ctstate === 'ESTABLISHED') {
-        const cached = entry.steadyResult[dir];
+        const cached = dir === 0 ? entry.steadyOrig : entry.steadyReply;
         if (cached !== undefined) return cached as CtInResult;
         const r: CtInResult = Object.freeze({
           kind: 'tracked',
@@ -243,7 +246,8 @@ export class ConntrackTable {
           changed: false,
           removed: NONE,
         });
-        entry.steadyResult[dir] = r;
+        if (dir === 0) entry.steadyOrig = r;
+        else entry.steadyReply = r;
         return r;
       }
       return {
@@ -352,9 +356,9 @@ export class ConntrackTable {
       return false;
     }
     if (clash !== undefined) this.remove(clash.entry);
-    this.unconfirmed.delete(e);
-    this.link(e.nodes[0], hashOfTuple(o, e.zone));
-    this.link(e.nodes[1], hashOfTuple(r, e.zone));
+    this.unlinkUnconfirmed(e);
+    this.buckets.link(e.origNode, hashOfTuple(o, e.zone));
+    this.buckets.link(e.replyNode, hashOfTuple(r, e.zone));
     e.status |= IPS_CONFIRMED;
     e.expiresAt = now + e.timeout;
     this.confirmed.set(e.id, e);
@@ -366,7 +370,7 @@ export class ConntrackTable {
   /** Frees an unconfirmed entry whose packet died before the last hook. No-op for confirmed ones. */
   free(e: CtEntry): void {
     if (e.dead || e.status & IPS_CONFIRMED) return;
-    this.unconfirmed.delete(e);
+    this.unlinkUnconfirmed(e);
     this.unlinkSource(e);
     e.dead = true;
     this.total--;
@@ -435,8 +439,16 @@ export class ConntrackTable {
         return true;
       }
     }
-    for (const e of this.unconfirmed) {
-      if (e !== ignore && e.zone === zone && (tupleEquals(e.reply, t) || tupleEquals(e.orig, t))) return true;
+    const hash = hashOfTuple(t, zone);
+    for (let m = this.unconfirmed.chain(hash); m !== undefined; m = m.next) {
+      if (
+        m.hash === hash &&
+        m.entry !== ignore &&
+        m.entry.zone === zone &&
+        tupleEquals(m.dir === 'ORIGINAL' ? m.entry.orig : m.entry.reply, t)
+      ) {
+        return true;
+      }
     }
     return false;
   }
@@ -444,29 +456,38 @@ export class ConntrackTable {
   /** nf_conntrack_alter_reply: NAT rewrites the reply tuple of an unconfirmed entry. */
   alterReply(e: CtEntry, reply: Tuple): void {
     if (e.status & IPS_CONFIRMED) throw new Error('conntrack: NAT on a confirmed entry');
+    if (e.dead) {
+      e.reply = reply;
+      return;
+    }
+    this.unconfirmed.unlink(e.replyNode);
     e.reply = reply;
+    this.unconfirmed.link(e.replyNode, hashOfTuple(reply, e.zone));
   }
 
   /** Remembers a SRC-manipulated entry by its original source (nf_nat_bysource). */
   linkSource(e: CtEntry): void {
-    const k = sourceKey(e.orig, e.zone);
-    const list = this.bySource.get(k);
-    if (list === undefined) this.bySource.set(k, [e]);
-    else if (!list.includes(e)) list.push(e);
+    this.bySource.link(e, sourceKey(e.orig, e.zone));
   }
 
   /** SRC-manipulated entries whose original source (address, proto, port) equals t's, oldest first. */
   sameSource(t: Tuple, zone: number): readonly CtEntry[] {
-    const list = this.bySource.get(sourceKey(t, zone));
-    if (list === undefined) return NONE_ENTRIES;
-    return list.filter(
-      (e) =>
+    const k = sourceKey(t, zone);
+    let out: CtEntry[] | undefined;
+    for (let e = this.bySource.chain(k); e !== undefined; e = e.srcNext) {
+      if (
+        e.srcHash === k &&
         !e.dead &&
         e.zone === zone &&
         e.orig.src === t.src &&
         e.orig.proto === t.proto &&
-        e.orig.sport === t.sport,
-    );
+        e.orig.sport === t.sport
+      ) {
+        if (out === undefined) out = [];
+        out.push(e);
+      }
+    }
+    return out ?? NONE_ENTRIES;
   }
 
   // ---------------------------------------------------------------- internals
@@ -479,11 +500,13 @@ export class ConntrackTable {
     dport: number,
     zone: number,
   ): HashNode | undefined {
-    let n = this.buckets.get(tupleHash(src, dst, proto, sport, dport, zone));
+    const hash = tupleHash(src, dst, proto, sport, dport, zone);
+    let n = this.buckets.chain(hash);
     while (n !== undefined) {
       const e = n.entry;
       const t = n.dir === 'ORIGINAL' ? e.orig : e.reply;
       if (
+        n.hash === hash &&
         t.src === src &&
         t.dst === dst &&
         t.sport === sport &&
@@ -498,46 +521,29 @@ export class ConntrackTable {
     return undefined;
   }
 
-  private link(n: HashNode, hash: number): void {
-    n.hash = hash;
-    n.next = this.buckets.get(hash);
-    this.buckets.set(hash, n);
+  private linkUnconfirmed(e: CtEntry): void {
+    this.unconfirmed.link(e.origNode, hashOfTuple(e.orig, e.zone));
+    this.unconfirmed.link(e.replyNode, hashOfTuple(e.reply, e.zone));
   }
 
-  private unlink(n: HashNode): void {
-    const head = this.buckets.get(n.hash);
-    if (head === n) {
-      if (n.next === undefined) this.buckets.delete(n.hash);
-      else this.buckets.set(n.hash, n.next);
-    } else {
-      for (let p = head; p !== undefined; p = p.next) {
-        if (p.next === n) {
-          p.next = n.next;
-          break;
-        }
-      }
-    }
-    n.next = undefined;
+  private unlinkUnconfirmed(e: CtEntry): void {
+    this.unconfirmed.unlink(e.origNode);
+    this.unconfirmed.unlink(e.replyNode);
   }
 
   private unlinkSource(e: CtEntry): void {
-    const k = sourceKey(e.orig, e.zone);
-    const list = this.bySource.get(k);
-    if (list === undefined) return;
-    const i = list.indexOf(e);
-    if (i >= 0) list.splice(i, 1);
-    if (list.length === 0) this.bySource.delete(k);
+    this.bySource.unlink(e);
   }
 
   /** Takes an entry out of the table for good and returns its last picture. */
   private remove(e: CtEntry): CtEntryData {
     const data = snapshotEntry(e);
     if (e.status & IPS_CONFIRMED) {
-      this.unlink(e.nodes[0]);
-      this.unlink(e.nodes[1]);
+      this.buckets.unlink(e.origNode);
+      this.buckets.unlink(e.replyNode);
       this.confirmed.delete(e.id);
-    } else {
-      this.unconfirmed.delete(e);
+    } else if (!e.dead) {
+      this.unlinkUnconfirmed(e);
     }
     this.unlinkSource(e);
     e.status |= IPS_DYING;

@@ -78,8 +78,9 @@ export function icmpErrorInnerTuple(ip: IpPacket): Tuple | undefined {
 }
 
 /**
- * A 32-bit hash of a tuple and its zone, computed from numbers only so the per-packet lookup
- * allocates nothing. Collisions are resolved by comparing the fields (see table.ts).
+ * A 30-bit hash of a tuple and its zone, computed from numbers only so the per-packet lookup
+ * allocates nothing. 30 bits keep it a small integer (Smi) in every JS engine, so storing it
+ * never boxes a number. Collisions are resolved by comparing the fields (see table.ts).
  */
 export function tupleHash(
   src: Ipv4,
@@ -93,7 +94,7 @@ export function tupleHash(
   h = Math.imul(h ^ (h >>> 13) ^ dst, 0xc2b2ae35);
   h = Math.imul(h ^ (h >>> 16) ^ ((sport << 16) | dport), 0x27d4eb2f);
   h = Math.imul(h ^ (h >>> 15) ^ ((proto << 16) | zone), 0x165667b1);
-  return (h ^ (h >>> 16)) >>> 0;
+  return (h ^ (h >>> 16)) & 0x3fffffff;
 }
 
 export function hashOfTuple(t: Tuple, zone: number): number {
