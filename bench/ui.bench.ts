@@ -1,7 +1,8 @@
 // `npm run bench:ui`: the browser app's figures, measured in Debian's Chromium through
 // Playwright against `vite preview` of a production build. Prints one JSON object.
-//   frameP95Ms.busiest      rAF interval p95 while the busiest built-in scenario plays
-//   frameP95Ms.inFlight500  the same with 500 packets on the wire at once (synthetic run)
+//   frame.busiest           while the busiest built-in scenario plays (see FrameStats below):
+//                           p95 of the rAF interval, p95 of main-thread work per frame, dropped frames
+//   frame.inFlight500       the same with 500 packets on the wire at once (synthetic run)
 //   flipMs                  sysctl switch click -> Outcome and conntrack views updated
 //   conntrack262k           scrolling frame p95 and filter time on a 262,144-entry table
 //   initialJsGzipKb         gzip size of the JS the first page load needs (entry + preloads)
@@ -46,24 +47,87 @@ async function waitServer(): Promise<void> {
   throw new Error('vite preview did not start');
 }
 
-/** rAF intervals over `ms` of wall time, measured in the page. */
-async function frameIntervals(page: Page, ms: number): Promise<number[]> {
+/**
+ * Per frame, measured in the page over `ms` of wall time:
+ *  - interval: time between consecutive rAF timestamps (the display's refresh interval when
+ *    no frame is dropped, so its p95 sits at ~16.7 ms on a 60 Hz display however light the page);
+ *  - work: from the frame's rAF timestamp (its start) to a setTimeout(0) posted from a rAF
+ *    callback, which runs only once the frame's rAF callbacks and its style, layout and paint
+ *    on the main thread are done. That is the main-thread cost of the frame, what the issue's
+ *    "frame time" means; it must stay under the refresh interval for no frame to drop.
+ *  - long animation frames (> 50 ms) reported by the Long Animation Frames API, as a check.
+ */
+async function frameSamples(
+  page: Page,
+  ms: number,
+): Promise<{ intervals: number[]; work: number[]; loaf: number[] }> {
   return page.evaluate(
     (ms) =>
-      new Promise<number[]>((resolve) => {
-        const out: number[] = [];
+      new Promise<{ intervals: number[]; work: number[]; loaf: number[] }>((resolve) => {
+        const intervals: number[] = [];
+        const work: number[] = [];
+        const loaf: number[] = [];
+        let obs: PerformanceObserver | undefined;
+        try {
+          obs = new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) loaf.push(e.duration);
+          });
+          obs.observe({ type: 'long-animation-frame', buffered: false });
+        } catch {
+          obs = undefined;
+        }
         let last = 0;
         const end = performance.now() + ms;
         const f = (t: number) => {
-          if (last) out.push(t - last);
+          if (last) intervals.push(t - last);
           last = t;
+          setTimeout(() => work.push(performance.now() - t), 0);
           if (t < end) requestAnimationFrame(f);
-          else resolve(out);
+          else
+            setTimeout(() => {
+              obs?.disconnect();
+              resolve({ intervals, work, loaf });
+            }, 50);
         };
         requestAnimationFrame(f);
       }),
     ms,
   );
+}
+
+interface FrameStats {
+  frames: number;
+  /** Median rAF interval: the display's refresh interval. */
+  refreshMs: number;
+  intervalP95Ms: number;
+  workP95Ms: number;
+  workMedianMs: number;
+  /** Intervals longer than 1.5 refresh intervals: at least one frame was not drawn. */
+  droppedFrames: number;
+  longAnimationFrames: number;
+  /** Main-thread task time per frame from Chromium's Performance domain (all tasks, not only frames). */
+  busyMsPerFrame: number;
+}
+
+async function frameStats(page: Page, ms: number): Promise<FrameStats> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const m0 = await cdp.send('Performance.getMetrics');
+  const { intervals, work, loaf } = await frameSamples(page, ms);
+  const m1 = await cdp.send('Performance.getMetrics');
+  const get = (m: typeof m0, k: string) => m.metrics.find((x) => x.name === k)?.value ?? 0;
+  const task = (get(m1, 'TaskDuration') - get(m0, 'TaskDuration')) * 1000;
+  const refresh = p(intervals, 0.5);
+  return {
+    frames: intervals.length,
+    refreshMs: r1(refresh),
+    intervalP95Ms: r1(p(intervals, 0.95)),
+    workP95Ms: r1(p(work, 0.95)),
+    workMedianMs: r1(p(work, 0.5)),
+    droppedFrames: intervals.filter((x) => x > 1.5 * refresh).length,
+    longAnimationFrames: loaf.length,
+    busyMsPerFrame: r1(task / Math.max(1, intervals.length)),
+  };
 }
 
 /** Main-thread work per frame from Chromium's own counters (task time / frames). */
@@ -140,7 +204,7 @@ async function main(): Promise<void> {
     await page.waitForSelector(`.app[data-phase="ready"][data-scenario="${busiest.id}"]`);
     await page.getByRole('combobox', { name: 'Speed' }).selectOption('120');
     await page.getByRole('button', { name: 'Play' }).click();
-    const busy = await busiesPlay(page);
+    const busy = await frameStats(page, 3000);
 
     // sysctl flip -> Outcome and conntrack of node updated (same-bridge-hairpin at its end).
     await page.getByRole('combobox', { name: 'Scenario' }).selectOption('same-bridge-hairpin');
@@ -180,7 +244,7 @@ async function main(): Promise<void> {
     await h.evaluate(() => window.__bench.play());
     await h.waitForTimeout(200);
     const inFlight = await h.evaluate(() => window.__bench.inFlight());
-    const flight = await busyPerFrame(h, () => frameIntervals(h, 3000));
+    const flight = await frameStats(h, 3000);
     await h.evaluate(() => window.__bench.stop());
 
     const scroll = await busyPerFrame(h, () =>
@@ -231,9 +295,12 @@ async function main(): Promise<void> {
     }
 
     const figures = {
-      frameP95Ms: {
+      frame: {
         busiest: { scenario: busiest.id, events: busiest.events, ...busy },
         inFlight500: { packetsDrawn: inFlight, ...flight },
+        // The issue's "frame time p95 <= 16.7 ms" is met by main-thread work per frame
+        // (workP95Ms); the rAF interval p95 only shows whether frames were dropped.
+        goalMet: busy.workP95Ms <= GOALS.frameP95Ms && flight.workP95Ms <= GOALS.frameP95Ms,
       },
       flipMs: { median: r1(p(flips, 0.5)), max: r1(Math.max(...flips)) },
       conntrack262k: {
@@ -246,17 +313,13 @@ async function main(): Promise<void> {
       firstRenderMs: { median: r1(p(firsts, 0.5)), max: r1(Math.max(...firsts)) },
       goals: GOALS,
       notes:
-        'frame p95 is the rAF interval (vsync-bound at 16.7 ms when no frame is dropped); busyMs is main-thread task time per frame from Chromium metrics',
+        'frame time = main-thread work per frame: rAF timestamp -> setTimeout(0) posted from rAF (rAF callbacks + style/layout/paint); intervalP95Ms is the rAF interval (vsync-bound at ~16.7 ms when nothing drops); droppedFrames counts intervals > 1.5 x the median interval; longAnimationFrames counts frames > 50 ms (Long Animation Frames API); busyMsPerFrame is Chromium TaskDuration / frames',
     };
     process.stdout.write(`${JSON.stringify(figures, null, 2)}\n`);
   } finally {
     await browser.close();
     if (server.pid) process.kill(-server.pid);
   }
-}
-
-async function busiesPlay(page: Page) {
-  return busyPerFrame(page, () => frameIntervals(page, 3000));
 }
 
 main().catch((e) => {
