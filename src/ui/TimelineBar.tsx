@@ -25,7 +25,7 @@ export function TimelineBar() {
         onChange={(e) => seek(Number(e.target.value))}
         className="seek"
       />
-      <span className="mono counter" aria-live="off">
+      <span className="mono counter" aria-live="off" title={t.counterHint}>
         {t.eventOf(playhead, n)} · {ms} ms
       </span>
       <span className="now-line" title={ev ? narrate(ev, lang) : ''}>

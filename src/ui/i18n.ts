@@ -24,6 +24,8 @@ export interface Dict {
   readonly language: string;
   readonly timeline: string;
   readonly eventOf: (i: number, n: number) => string;
+  /** What the counter's numbers are, as its tooltip. */
+  readonly counterHint: string;
   readonly atStart: string;
   readonly topology: string;
   readonly path: string;
@@ -106,6 +108,7 @@ const en: Dict = {
   language: 'Language',
   timeline: 'Timeline',
   eventOf: (i, n) => `event ${i} / ${n}`,
+  counterHint: 'events shown / events in the run · virtual time of the current event since the run started',
   atStart: 'Before the first event',
   topology: 'Topology',
   path: 'Netfilter path',
@@ -186,6 +189,7 @@ const zh: Dict = {
   language: '语言',
   timeline: '时间线',
   eventOf: (i, n) => `事件 ${i} / ${n}`,
+  counterHint: '已显示事件数 / 本次运行的事件总数 · 当前事件的虚拟时间（自运行开始）',
   atStart: '第一个事件之前',
   topology: '拓扑',
   path: 'Netfilter 路径',

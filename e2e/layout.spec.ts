@@ -1,0 +1,55 @@
+import { expect, type Page, test } from '@playwright/test';
+import { openApp, scenarioIds, selectScenario } from './helpers';
+
+type Box = { name: string; x: number; y: number; w: number; h: number };
+
+/** The page's fixed furniture: panels, host cards' tables, header controls, the timeline bar. */
+async function boxes(page: Page): Promise<Box[]> {
+  return page.evaluate(() => {
+    const out: { name: string; x: number; y: number; w: number; h: number }[] = [];
+    const add = (sel: string) =>
+      document.querySelectorAll(sel).forEach((e, k) => {
+        const r = e.getBoundingClientRect();
+        out.push({ name: `${sel}#${k}`, x: r.x, y: r.y, w: r.width, h: r.height });
+      });
+    add('.panel');
+    add('header button, header select, header input');
+    add('.timeline > *');
+    add('svg.topology');
+    return out;
+  });
+}
+
+const apart = (a: Box, b: Box) =>
+  a.x + a.w <= b.x + 0.5 || b.x + b.w <= a.x + 0.5 || a.y + a.h <= b.y + 0.5 || b.y + b.h <= a.y + 0.5;
+
+test('no layout jump while playing and nothing overlapping, every scenario, both languages', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  await openApp(page);
+  for (const lang of ['en', 'zh'] as const) {
+    await page.getByRole('combobox', { name: 'Language' }).selectOption(lang);
+    for (const id of await scenarioIds(page)) {
+      await selectScenario(page, id);
+      await page.getByRole('button', { name: 'Restart' }).click();
+      await page.getByRole('combobox', { name: 'Speed' }).selectOption('120');
+      const first = await boxes(page);
+      // Panels do not overlap one another, nor header controls, nor the parts of the timeline bar.
+      const group = (x: Box) => x.name.split('#')[0];
+      for (const a of first)
+        for (const b of first)
+          if (a !== b && group(a) === group(b) && group(a) !== 'svg.topology')
+            expect(apart(a, b), `${id} ${lang}: ${a.name} overlaps ${b.name}`).toBe(true);
+      // Everything inside the 1280x720 window.
+      for (const a of first) expect(a.x + a.w, `${id} ${lang}: ${a.name}`).toBeLessThanOrEqual(1280.5);
+      for (const a of first) expect(a.y + a.h, `${id} ${lang}: ${a.name}`).toBeLessThanOrEqual(720.5);
+      await page.getByRole('button', { name: 'Play' }).click();
+      for (let k = 0; k < 6; k++) {
+        await page.waitForTimeout(120);
+        expect(await boxes(page), `${id} ${lang}: panels moved while playing`).toEqual(first);
+      }
+      await page.getByRole('button', { name: 'Pause' }).click();
+    }
+  }
+});
