@@ -14,7 +14,6 @@ import {
   isIcmpQueryRequest,
   packetDport,
   packetSport,
-  tupleEquals,
   tupleHash,
 } from './tuple';
 import {
@@ -429,28 +428,24 @@ export class ConntrackTable {
    * `ignore` hold `t` (in either direction) in this zone?
    */
   tupleTaken(t: Tuple, zone: number, ignore: CtEntry): boolean {
-    const n = this.find(t.src, t.dst, t.proto, t.sport, t.dport, zone);
-    for (let m = n; m !== undefined; m = m.next) {
-      if (
-        m.entry !== ignore &&
-        m.entry.zone === zone &&
-        tupleEquals(m.dir === 'ORIGINAL' ? m.entry.orig : m.entry.reply, t)
-      ) {
-        return true;
-      }
-    }
-    const hash = hashOfTuple(t, zone);
-    for (let m = this.unconfirmed.chain(hash); m !== undefined; m = m.next) {
-      if (
-        m.hash === hash &&
-        m.entry !== ignore &&
-        m.entry.zone === zone &&
-        tupleEquals(m.dir === 'ORIGINAL' ? m.entry.orig : m.entry.reply, t)
-      ) {
-        return true;
-      }
-    }
-    return false;
+    return this.tupleTakenBy(t.src, t.dst, t.proto, t.sport, t.dport, zone, ignore);
+  }
+
+  /** tupleTaken with the tuple given as its fields, so NAT's port search builds no tuple per try. */
+  tupleTakenBy(
+    src: Ipv4,
+    dst: Ipv4,
+    proto: number,
+    sport: number,
+    dport: number,
+    zone: number,
+    ignore: CtEntry,
+  ): boolean {
+    const hash = tupleHash(src, dst, proto, sport, dport, zone);
+    return (
+      takenIn(this.buckets.chain(hash), hash, src, dst, proto, sport, dport, zone, ignore) ||
+      takenIn(this.unconfirmed.chain(hash), hash, src, dst, proto, sport, dport, zone, ignore)
+    );
   }
 
   /** nf_conntrack_alter_reply: NAT rewrites the reply tuple of an unconfirmed entry. */
@@ -503,10 +498,13 @@ export class ConntrackTable {
     const hash = tupleHash(src, dst, proto, sport, dport, zone);
     let n = this.buckets.chain(hash);
     while (n !== undefined) {
+      if (n.hash !== hash) {
+        n = n.next;
+        continue;
+      }
       const e = n.entry;
       const t = n.dir === 'ORIGINAL' ? e.orig : e.reply;
       if (
-        n.hash === hash &&
         t.src === src &&
         t.dst === dst &&
         t.sport === sport &&
@@ -554,6 +552,29 @@ export class ConntrackTable {
 }
 
 const NONE_ENTRIES: readonly CtEntry[] = Object.freeze([]);
+
+/** Does a node of the chain from `n`, other than `ignore`'s, hold this tuple in this zone? */
+function takenIn(
+  n: HashNode | undefined,
+  hash: number,
+  src: Ipv4,
+  dst: Ipv4,
+  proto: number,
+  sport: number,
+  dport: number,
+  zone: number,
+  ignore: CtEntry,
+): boolean {
+  for (; n !== undefined; n = n.next) {
+    if (n.hash !== hash) continue;
+    const e = n.entry;
+    if (e === ignore || e.zone !== zone) continue;
+    const t = n.dir === 'ORIGINAL' ? e.orig : e.reply;
+    if (t.src === src && t.dst === dst && t.proto === proto && t.sport === sport && t.dport === dport)
+      return true;
+  }
+  return false;
+}
 
 function sourceKey(t: Tuple, zone: number): number {
   return tupleHash(t.src, 0 as Ipv4, t.proto, t.sport, 0, zone);

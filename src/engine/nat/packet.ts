@@ -8,6 +8,7 @@ import {
   IPS_SRC_NAT_DONE,
   type Tuple,
 } from '../conntrack/types';
+import type { Ipv4 } from '../net/ipv4';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type IpPacket } from '../packet';
 import type { Manip } from './range';
 
@@ -35,15 +36,27 @@ function isIcmpQuery(type: number): boolean {
  * other protocols only change the address.
  */
 export function manipPacket(ip: IpPacket, target: Tuple, manip: Manip): IpPacket {
+  return manipTo(ip, target.src, target.dst, target.sport, target.dport, manip);
+}
+
+/** manipPacket with the target tuple given as its fields. */
+function manipTo(
+  ip: IpPacket,
+  tSrc: Ipv4,
+  tDst: Ipv4,
+  tSport: number,
+  tDport: number,
+  manip: Manip,
+): IpPacket {
   const l4 = ip.l4;
-  const src = manip === 'SRC' ? target.src : ip.src;
-  const dst = manip === 'DST' ? target.dst : ip.dst;
+  const src = manip === 'SRC' ? tSrc : ip.src;
+  const dst = manip === 'DST' ? tDst : ip.dst;
   let newL4 = l4;
   if ((l4.proto === IPPROTO_TCP || l4.proto === IPPROTO_UDP) && ip.proto === l4.proto) {
-    if (manip === 'SRC' && l4.sport !== target.sport) newL4 = { ...l4, sport: target.sport };
-    else if (manip === 'DST' && l4.dport !== target.dport) newL4 = { ...l4, dport: target.dport };
-  } else if (l4.proto === IPPROTO_ICMP && isIcmpQuery(l4.type) && l4.id !== target.sport) {
-    newL4 = { ...l4, id: target.sport };
+    if (manip === 'SRC' && l4.sport !== tSport) newL4 = { ...l4, sport: tSport };
+    else if (manip === 'DST' && l4.dport !== tDport) newL4 = { ...l4, dport: tDport };
+  } else if (l4.proto === IPPROTO_ICMP && isIcmpQuery(l4.type) && l4.id !== tSport) {
+    newL4 = { ...l4, id: tSport };
   }
   if (src === ip.src && dst === ip.dst && newL4 === l4) return ip;
   return { ...ip, src, dst, l4: newL4 };
@@ -57,7 +70,12 @@ export function manipPacket(ip: IpPacket, target: Tuple, manip: Manip): IpPacket
 export function natPacket(entry: CtEntry, dir: CtDir, manip: Manip, ip: IpPacket): IpPacket {
   if (!applies(entry, dir, manip)) return ip;
   // Make the packet look like the inverse of the other direction's tuple.
-  const target = invertTuple(dir === 'ORIGINAL' ? entry.reply : entry.orig);
+  const other = dir === 'ORIGINAL' ? entry.reply : entry.orig;
+  if (other.proto !== IPPROTO_ICMP) {
+    // invertTuple without building it: addresses and keys swapped.
+    return manipTo(ip, other.dst, other.src, other.dport, other.sport, manip);
+  }
+  const target = invertTuple(other);
   return target === undefined ? ip : manipPacket(ip, target, manip);
 }
 

@@ -29,19 +29,17 @@ export interface NatContext {
   readonly random: () => number;
 }
 
-function ports(req: NatRequest): Pick<NatRangeSpec, 'protoSpecified' | 'minPort' | 'maxPort'> {
-  const min = req.range.minPort;
-  if (min === undefined) return { protoSpecified: false, minPort: 0, maxPort: 0 };
-  const max = req.range.maxPort ?? min;
-  return { protoSpecified: true, minPort: Math.min(min, max), maxPort: Math.max(min, max) };
-}
-
+/** A range of one address (MASQUERADE, REDIRECT, the null binding), built without spreads: once per connection. */
 function fixed(addr: Ipv4, req: NatRequest | null): NatRangeSpec {
+  const min = req?.range.minPort;
+  const max = min === undefined ? 0 : (req!.range.maxPort ?? min);
   return {
     mapIps: true,
     minIp: addr,
     maxIp: addr,
-    ...(req === null ? { protoSpecified: false, minPort: 0, maxPort: 0 } : ports(req)),
+    protoSpecified: min !== undefined,
+    minPort: min === undefined ? 0 : Math.min(min, max),
+    maxPort: min === undefined ? 0 : Math.max(min, max),
     randomAll: req !== null && (req.random || req.randomFully),
     persistent: req?.persistent ?? false,
   };
@@ -71,11 +69,15 @@ export function rangeFor(
       const max = req.range.maxIp ?? min;
       const lo = min === undefined || max === undefined ? 0 : Math.min(min, max);
       const hi = min === undefined || max === undefined ? 0 : Math.max(min, max);
+      const minPort = req.range.minPort;
+      const maxPort = minPort === undefined ? 0 : (req.range.maxPort ?? minPort);
       return {
         mapIps: min !== undefined,
         minIp: lo as Ipv4,
         maxIp: hi as Ipv4,
-        ...ports(req),
+        protoSpecified: minPort !== undefined,
+        minPort: minPort === undefined ? 0 : Math.min(minPort, maxPort),
+        maxPort: minPort === undefined ? 0 : Math.max(minPort, maxPort),
         randomAll: req.random || req.randomFully,
         persistent: req.persistent,
       };

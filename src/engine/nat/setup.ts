@@ -31,6 +31,10 @@ export function natDone(entry: CtEntry, manip: Manip): boolean {
 
 const MANIP_OF_TARGET = { DNAT: 'DST', REDIRECT: 'DST', SNAT: 'SRC', MASQUERADE: 'SRC' } as const;
 
+// Results are immutable: the two successes are shared rather than built per connection.
+const OK_CHANGED: SetupResult = Object.freeze({ ok: true, changed: true });
+const OK_UNCHANGED: SetupResult = Object.freeze({ ok: true, changed: false });
+
 /**
  * Sets up the binding of one manip type for a new (unconfirmed) connection: `req` from the
  * nat table's NAT target, or null for the null binding when no rule matched. Fails (packet
@@ -45,7 +49,7 @@ export function setupNat(
   req: NatRequest | null,
   ctx: NatContext,
 ): SetupResult {
-  if (natDone(entry, manip)) return { ok: true, changed: false };
+  if (natDone(entry, manip)) return OK_UNCHANGED;
   if (entry.status & IPS_CONFIRMED) return { ok: false, reason: 'nf_nat: binding on a confirmed connection' };
   if (req !== null && MANIP_OF_TARGET[req.target] !== manip) {
     return { ok: false, reason: `nf_nat: ${req.target} is not a ${manip} manip` };
@@ -63,13 +67,28 @@ export function setupNat(
   }
   if (manip === 'SRC') table.linkSource(entry);
   entry.status |= manip === 'SRC' ? IPS_SRC_NAT_DONE : IPS_DST_NAT_DONE;
-  return { ok: true, changed };
+  return changed ? OK_CHANGED : OK_UNCHANGED;
 }
 
 /** nf_nat_used_tuple: would a connection with this (outgoing) tuple clash with another's? */
 function used(table: ConntrackTable, e: CtEntry, t: Tuple): boolean {
-  const reply = invertTuple(t);
-  return reply !== undefined && table.tupleTaken(reply, e.zone, e);
+  return usedKey(table, e, t, 'SRC', t.sport);
+}
+
+/**
+ * `used` for `t` with its manip key (see keyOf) replaced by `key`, without building the tuple:
+ * the port search asks this up to hundreds of times per connection.
+ */
+function usedKey(table: ConntrackTable, e: CtEntry, t: Tuple, manip: Manip, key: number): boolean {
+  if (t.proto === IPPROTO_ICMP) {
+    // The reply of an ICMP tuple maps the type (invertTuple): the rare case builds the tuples.
+    const reply = invertTuple(withKey(t, manip, key));
+    return reply !== undefined && table.tupleTaken(reply, e.zone, e);
+  }
+  const sport = manip === 'SRC' ? key : t.sport;
+  const dport = manip === 'SRC' ? t.dport : key;
+  // The reply tuple: addresses and ports swapped.
+  return table.tupleTakenBy(t.dst, t.src, t.proto, dport, sport, e.zone, e);
 }
 
 function hasPorts(proto: number): boolean {
@@ -82,7 +101,9 @@ function keyOf(t: Tuple, manip: Manip): number {
 }
 
 function withKey(t: Tuple, manip: Manip, key: number): Tuple {
-  return t.proto === IPPROTO_ICMP || manip === 'SRC' ? { ...t, sport: key } : { ...t, dport: key };
+  return t.proto === IPPROTO_ICMP || manip === 'SRC'
+    ? { src: t.src, dst: t.dst, proto: t.proto, sport: key, dport: t.dport }
+    : { src: t.src, dst: t.dst, proto: t.proto, sport: t.sport, dport: key };
 }
 
 /** l4proto_in_range; protocols without keys are always in range. */
@@ -162,7 +183,10 @@ function bestAddress(t: Tuple, r: NatRangeSpec, manip: Manip, zone: number): Tup
     h = (h ^ (h >>> 16)) >>> 0;
     ip = (r.minIp + Math.floor((h * dist) / 2 ** 32)) as Ipv4;
   }
-  return manip === 'SRC' ? { ...t, src: ip } : { ...t, dst: ip };
+  if (ip === (manip === 'SRC' ? t.src : t.dst)) return t;
+  return manip === 'SRC'
+    ? { src: ip, dst: t.dst, proto: t.proto, sport: t.sport, dport: t.dport }
+    : { src: t.src, dst: ip, proto: t.proto, sport: t.sport, dport: t.dport };
 }
 
 /**
@@ -197,17 +221,17 @@ function uniqueKey(
   } else {
     return t;
   }
-  const random16 = () => Math.floor(random() * 65536);
-  let off = r.randomAll || manip !== 'DST' ? random16() : 0;
+  // random16 stands for get_random_u16(); inlined, as a closure per call would cost more than the search.
+  let off = r.randomAll || manip !== 'DST' ? Math.floor(random() * 65536) : 0;
   let attempts = Math.min(size, MAX_ATTEMPTS);
-  let cand = t;
+  let key = -1;
   for (;;) {
     for (let i = 0; i < attempts; i++, off++) {
-      cand = withKey(t, manip, min + (off % size));
-      if (!used(table, e, cand)) return cand;
+      key = min + (off % size);
+      if (!usedKey(table, e, t, manip, key)) return withKey(t, manip, key);
     }
-    if (attempts >= size || attempts < 16) return cand;
+    if (attempts >= size || attempts < 16) return key < 0 ? t : withKey(t, manip, key);
     attempts = Math.floor(attempts / 2);
-    off = random16();
+    off = Math.floor(random() * 65536);
   }
 }
