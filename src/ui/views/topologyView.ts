@@ -53,6 +53,7 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
   const paths = new Map<string, { pts: Float64Array; reverse: boolean }>();
   let lastCurrent = '';
   let lastSelected: number | undefined;
+  const dots = new Map<string, { el: SVGCircleElement; x: number; y: number }>();
 
   function drawLayout(layout: Layout): void {
     paths.clear();
@@ -167,7 +168,12 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
       const relayout = frame.layout !== drawn;
       if (relayout) fitted = '';
       fitTo(frame.layout, frame.panel);
-      if (relayout) drawLayout(frame.layout);
+      if (relayout) {
+        drawLayout(frame.layout);
+        // A new run reuses packet ids: drop the old run's packets rather than relabel them.
+        for (const dot of dots.values()) dot.el.remove();
+        dots.clear();
+      }
       const cur = frame.current ? `${frame.current.host}/${frame.current.dev ?? ''}` : '';
       if (relayout || cur !== lastCurrent) {
         lastCurrent = cur;
@@ -183,31 +189,54 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
           .selectAll<SVGRectElement, LinkEnd>('rect.port')
           .classed('current', (d) => d.host === frame.current?.host && d.dev === frame.current?.dev);
       }
-      const items: Dot[] = [];
+      // Packets are kept in a map by flight and moved with two setAttribute calls each, only when
+      // they moved by a tenth of a unit: with hundreds in flight a d3 data join per frame (keys,
+      // selections, closures) cost more than the drawing.
+      const seenNow = new Set<string>();
+      const reclass = frame.selectedPacket !== lastSelected;
+      lastSelected = frame.selectedPacket;
       for (const x of frame.flights) {
         const pos = place(x.flight, x.progress);
-        if (pos) items.push({ flight: x.flight, x: pos[0], y: pos[1] });
+        if (!pos) continue;
+        const key = `${x.flight.pkt}@${x.flight.i}`;
+        seenNow.add(key);
+        let dot = dots.get(key);
+        const d: Dot = { flight: x.flight, x: pos[0], y: pos[1] };
+        if (!dot) {
+          const el = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
+          el.setAttribute('r', '6');
+          el.setAttribute('class', dotClass(d, frame.selectedPacket));
+          const title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
+          title.textContent = `#${x.flight.pkt} ${x.flight.label}`;
+          el.appendChild(title);
+          const pkt = x.flight.pkt;
+          el.addEventListener('click', () => onSelectPacket(pkt));
+          gPackets.node()!.appendChild(el);
+          dot = { el, x: Number.NaN, y: Number.NaN };
+          dots.set(key, dot);
+        } else if (reclass) dot.el.setAttribute('class', dotClass(d, frame.selectedPacket));
+        const rx = Math.round(pos[0] * 10) / 10;
+        const ry = Math.round(pos[1] * 10) / 10;
+        if (rx !== dot.x) {
+          dot.x = rx;
+          dot.el.setAttribute('cx', String(rx));
+        }
+        if (ry !== dot.y) {
+          dot.y = ry;
+          dot.el.setAttribute('cy', String(ry));
+        }
       }
-      const dots = gPackets
-        .selectAll<SVGCircleElement, Dot>('circle')
-        .data(items, (d) => `${d.flight.pkt}@${d.flight.i}`)
-        .join((enter) =>
-          enter
-            .append('circle')
-            .attr('r', 6)
-            .attr('class', (d) => dotClass(d, frame.selectedPacket))
-            .on('click', (_ev, d) => onSelectPacket(d.flight.pkt))
-            .call((c) => c.append('title').text((d) => `#${d.flight.pkt} ${d.flight.label}`)),
-        );
-      if (frame.selectedPacket !== lastSelected) {
-        lastSelected = frame.selectedPacket;
-        dots.attr('class', (d) => dotClass(d, frame.selectedPacket));
-      }
-      dots.attr('cx', (d) => d.x).attr('cy', (d) => d.y);
+      if (seenNow.size !== dots.size)
+        for (const [key, dot] of dots)
+          if (!seenNow.has(key)) {
+            dot.el.remove();
+            dots.delete(key);
+          }
     },
     destroy() {
       root.selectAll('*').remove();
       paths.clear();
+      dots.clear();
     },
   };
 }
