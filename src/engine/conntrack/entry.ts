@@ -29,6 +29,8 @@ export class CtEntry implements CtEntryData {
   reply: Tuple;
   status = 0;
   tcpState: TcpCtState | undefined;
+  /** Table internals: tcpState as the tracker's number (-1: none yet); see tcp.ts stateIndexOf. */
+  tcpStateIndex = -1;
   expiresAt: number;
   readonly createdAt: number;
   mark = 0;

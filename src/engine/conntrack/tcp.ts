@@ -1,6 +1,6 @@
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, type TcpHeader } from '../packet';
 import type { CtEntry } from './entry';
-import type { CtSettings } from './timeouts';
+import { type CtSettings, TCP_STATE_ORDER } from './timeouts';
 import { IPS_ASSURED, IPS_SEEN_REPLY, type TcpCtState } from './types';
 
 // The TCP tracker of nf_conntrack_proto_tcp.c (tcp_packet): the state table, the ignore/
@@ -51,18 +51,7 @@ const sS2 = 9;
 const sIV = 10;
 const sIG = 11;
 
-export const TCP_STATE_NAMES: readonly TcpCtState[] = [
-  'NONE',
-  'SYN_SENT',
-  'SYN_RECV',
-  'ESTABLISHED',
-  'FIN_WAIT',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'TIME_WAIT',
-  'CLOSE',
-  'SYN_SENT2',
-];
+export const TCP_STATE_NAMES: readonly TcpCtState[] = TCP_STATE_ORDER;
 
 const STATE_INDEX: Readonly<Record<TcpCtState, number>> = {
   NONE: sNO,
@@ -137,12 +126,24 @@ function trackWindow(e: CtEntry, dir: 0 | 1, th: TcpHeader): void {
 }
 
 /**
+ * The state number of the entry. tcpPacket keeps `tcpStateIndex` beside the name it sets, so
+ * the per-packet path reads a number; the name is checked so a state set any other way is
+ * still read right.
+ */
+function stateIndexOf(e: CtEntry): number {
+  const st = e.tcpState;
+  if (st === undefined) return sNO;
+  const i = e.tcpStateIndex;
+  return i >= 0 && TCP_STATE_NAMES[i] === st ? i : STATE_INDEX[st];
+}
+
+/**
  * Runs one segment through the tracker. `dir` 0 = ORIGINAL, 1 = REPLY. Updates the entry's
  * state, timeout and ASSURED bit; on TCP_ACCEPT the caller refreshes the timer.
  */
 export function tcpPacket(e: CtEntry, dir: 0 | 1, th: TcpHeader, s: CtSettings): TcpVerdict {
   if (!tcpFlagsValid(th.flags)) return TCP_INVALID;
-  const oldState = e.tcpState === undefined ? sNO : STATE_INDEX[e.tcpState];
+  const oldState = stateIndexOf(e);
   const index = tcpIndex(th.flags);
   let newState = TRANSITIONS[dir]![index]![oldState]!;
   const dirName = dir === 0 ? 'ORIGINAL' : 'REPLY';
@@ -171,10 +172,11 @@ export function tcpPacket(e: CtEntry, dir: 0 | 1, th: TcpHeader, s: CtSettings):
   e.tcpLastIndex = index;
   e.tcpLastDir = dirName;
   e.tcpState = TCP_STATE_NAMES[newState]!;
+  e.tcpStateIndex = newState;
   if (old !== newState && newState === sFW) e.tcpSeen[dir].closeInit = true;
 
   let timeout: number;
-  const stateTimeout = s.tcp[e.tcpState];
+  const stateTimeout = s.tcpByIndex[newState]!;
   if (index === TCP_RST_SET) timeout = s.tcp.CLOSE;
   else if ((e.tcpSeen[0].unacked || e.tcpSeen[1].unacked) && stateTimeout > s.tcpUnack) timeout = s.tcpUnack;
   else timeout = stateTimeout;

@@ -12,6 +12,8 @@ export interface CtSettings {
   readonly tcpLoose: boolean;
   /** µs per TCP state. */
   readonly tcp: Readonly<Record<TcpCtState, number>>;
+  /** The same, indexed by the tracker's state number (the order of TCP_STATE_ORDER). */
+  readonly tcpByIndex: readonly number[];
   /** `tcp_timeout_unacknowledged`: cap while data is in flight. */
   readonly tcpUnack: number;
   readonly udp: number;
@@ -33,6 +35,20 @@ const TCP_DEFAULTS: ReadonlyArray<readonly [TcpCtState, string, number]> = [
   ['NONE', 'close', 10],
 ];
 
+/** The TCP states in the kernel's order (enum tcp_conntrack), which tcp.ts numbers them by. */
+export const TCP_STATE_ORDER: readonly TcpCtState[] = [
+  'NONE',
+  'SYN_SENT',
+  'SYN_RECV',
+  'ESTABLISHED',
+  'FIN_WAIT',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+  'TIME_WAIT',
+  'CLOSE',
+  'SYN_SENT2',
+];
+
 function num(sysctls: Sysctls, name: string, dflt: number): number {
   const v = sysctls(name);
   if (v === undefined) return dflt;
@@ -50,6 +66,7 @@ export function readCtSettings(sysctls: Sysctls): CtSettings {
     max: num(sysctls, 'net.netfilter.nf_conntrack_max', 262144),
     tcpLoose: num(sysctls, 'net.netfilter.nf_conntrack_tcp_loose', 1) !== 0,
     tcp,
+    tcpByIndex: TCP_STATE_ORDER.map((state) => tcp[state]),
     tcpUnack: num(sysctls, 'net.netfilter.nf_conntrack_tcp_timeout_unacknowledged', 300) * SECOND,
     udp: num(sysctls, 'net.netfilter.nf_conntrack_udp_timeout', 30) * SECOND,
     udpStream: num(sysctls, 'net.netfilter.nf_conntrack_udp_timeout_stream', 120) * SECOND,

@@ -63,23 +63,46 @@ export function createNetfilter(
   const fns: Record<Hook, HookFn[]> = { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] };
   for (const t of ['raw', 'mangle', 'filter', 'security'] as const) {
     if (!ipt?.hasTable(t)) continue;
-    for (const hook of TABLE_HOOKS[t]) fns[hook].push({ kind: 'table', table: t, prio: TABLE_PRIO[t] });
+    for (const hook of TABLE_HOOKS[t]) fns[hook].push(hookFn('table', t, TABLE_PRIO[t]));
   }
   if (ct) {
-    fns.PREROUTING.push({ kind: 'conntrack', prio: -200 });
-    fns.OUTPUT.push({ kind: 'conntrack', prio: -200 });
-    fns.INPUT.push({ kind: 'confirm', prio: INT_MAX });
-    fns.POSTROUTING.push({ kind: 'confirm', prio: INT_MAX });
+    fns.PREROUTING.push(hookFn('conntrack', undefined, -200));
+    fns.OUTPUT.push(hookFn('conntrack', undefined, -200));
+    fns.INPUT.push(hookFn('confirm', undefined, INT_MAX));
+    fns.POSTROUTING.push(hookFn('confirm', undefined, INT_MAX));
     if (ipt?.hasTable('nat')) {
-      fns.PREROUTING.push({ kind: 'nat', prio: -100 });
-      fns.OUTPUT.push({ kind: 'nat', prio: -100 });
-      fns.INPUT.push({ kind: 'nat', prio: 100 });
-      fns.POSTROUTING.push({ kind: 'nat', prio: 100 });
+      fns.PREROUTING.push(hookFn('nat', undefined, -100));
+      fns.OUTPUT.push(hookFn('nat', undefined, -100));
+      fns.INPUT.push(hookFn('nat', undefined, 100));
+      fns.POSTROUTING.push(hookFn('nat', undefined, 100));
     }
   }
   for (const list of Object.values(fns)) list.sort((a, b) => a.prio - b.prio);
   void INT_MIN;
   return { ipt, ct, ctReason, fns };
+}
+
+/** Every hook function has the same fields (table undefined but for tables): one object shape for nfHook's loop. */
+function hookFn(kind: HookFn['kind'], table: TableName | undefined, prio: number): HookFn {
+  return { kind, table, prio } as HookFn;
+}
+
+/** The functions at `hook`, by named field rather than a keyed lookup (this runs several times per packet). */
+function fnsAt(fns: NetfilterState['fns'], hook: Hook): readonly HookFn[] {
+  switch (hook) {
+    case 'PREROUTING':
+      return fns.PREROUTING;
+    case 'INPUT':
+      return fns.INPUT;
+    case 'FORWARD':
+      return fns.FORWARD;
+    case 'OUTPUT':
+      return fns.OUTPUT;
+    case 'POSTROUTING':
+      return fns.POSTROUTING;
+    default:
+      return fns[hook];
+  }
 }
 
 /** Per-host packet context handed to rule walks; reused to keep the hot path allocation-free. */
@@ -126,7 +149,9 @@ export function nfHook(w: World, h: Host, hook: Hook, skb: Skb): boolean {
       ...(skb.outDev ? { out: skb.outDev } : {}),
       ...(skb.bridged ? { bridged: true } : {}),
     });
-  for (const fn of nf.fns[hook]) {
+  const fns = fnsAt(nf.fns, hook);
+  for (let i = 0; i < fns.length; i++) {
+    const fn = fns[i]!;
     let ok = true;
     switch (fn.kind) {
       case 'table':

@@ -332,10 +332,14 @@ function sendRst(w: World, h: Host, ip: IpPacket, t: TcpHeader, parent: number, 
   ipLocalOut(w, h, rst, undefined, about ? 'reject' : 'tcp-stack', parent, about);
 }
 
+/** The peer of a segment as text; built only where a message needs it, not per segment. */
+function peerOf(ip: IpPacket, t: TcpHeader): string {
+  return `${formatIpv4(ip.src)}:${t.sport}`;
+}
+
 function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, skb: Skb): void {
   const s0 = sk(h);
   const app = s0.app;
-  const who = `${formatIpv4(ip.src)}:${t.sport}`;
   if (w.tl)
     w.emit({
       t: w.now,
@@ -347,9 +351,9 @@ function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, s
   if (t.flags & TCP_RST) {
     const prev = s.state;
     tcpAbort(h, s);
-    if (prev === 'SYN_SENT') app.tcpError(w, h, s, 'ECONNREFUSED', `RST from ${who}`);
+    if (prev === 'SYN_SENT') app.tcpError(w, h, s, 'ECONNREFUSED', `RST from ${peerOf(ip, t)}`);
     else if (s.role === 'client' && prev !== 'TIME_WAIT')
-      app.tcpError(w, h, s, 'ECONNRESET', `RST from ${who}`);
+      app.tcpError(w, h, s, 'ECONNRESET', `RST from ${peerOf(ip, t)}`);
     return;
   }
   switch (s.state) {
@@ -374,16 +378,16 @@ function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, s
             host: h.name,
             type: 'app',
             conn: s.conn,
-            text: `accept() connection from ${who}`,
+            text: `accept() connection from ${peerOf(ip, t)}`,
           });
       }
-      if (t.payloadLen > 0) serverData(w, h, s, t, who);
+      if (t.payloadLen > 0) serverData(w, h, s, t, peerOf(ip, t));
       return;
     case 'ESTABLISHED':
       if (t.payloadLen > 0) {
         s.rcvNxt = (s.rcvNxt + t.payloadLen) >>> 0;
-        if (s.role === 'server') return serverData(w, h, s, t, who, true);
-        app.tcpData(w, h, s, t.payload ?? '', who);
+        if (s.role === 'server') return serverData(w, h, s, t, peerOf(ip, t), true);
+        app.tcpData(w, h, s, t.payload ?? '', peerOf(ip, t));
         // The client read the answer and closes: its FIN carries the ACK of the data.
         tcpClose(w, h, s);
         return;
@@ -413,7 +417,7 @@ function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, s
             host: h.name,
             type: 'app',
             conn: s.conn,
-            text: `connection from ${who} closed`,
+            text: `connection from ${peerOf(ip, t)} closed`,
           });
       }
       return;
