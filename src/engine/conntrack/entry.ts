@@ -1,15 +1,5 @@
 import type { CtDir, CtEntryData, TcpCtState, Tuple } from './types';
 
-/** Per-direction TCP bookkeeping (struct ip_ct_tcp_state, reduced to what the model uses). */
-export interface TcpDirState {
-  /** Highest sequence number sent + 1 (td_end); undefined until the direction is seen. */
-  end: number | undefined;
-  /** IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED: this direction sent data the peer has not acked. */
-  unacked: boolean;
-  /** IP_CT_TCP_FLAG_CLOSE_INIT: this direction sent a FIN. */
-  closeInit: boolean;
-}
-
 /** One node of the tuple hash: each confirmed entry has two (ORIGINAL and REPLY). */
 export interface HashNode {
   readonly entry: CtEntry;
@@ -44,10 +34,17 @@ export class CtEntry implements CtEntryData {
   // TCP tracker memory (ip_ct_tcp): last packet class and direction, per-direction state.
   tcpLastIndex = -1;
   tcpLastDir: CtDir = 'ORIGINAL';
-  readonly tcpSeen: [TcpDirState, TcpDirState] = [
-    { end: undefined, unacked: false, closeInit: false },
-    { end: undefined, unacked: false, closeInit: false },
-  ];
+  // Per-direction state (struct ip_ct_tcp_state, reduced to what the model uses), as fields
+  // suffixed 0 (ORIGINAL) and 1 (REPLY) rather than two objects per connection:
+  /** Highest sequence number sent + 1 (td_end); -1 until the direction is seen. */
+  tcpEnd0 = -1;
+  tcpEnd1 = -1;
+  /** IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED: this direction sent data the peer has not acked. */
+  tcpUnacked0 = false;
+  tcpUnacked1 = false;
+  /** IP_CT_TCP_FLAG_CLOSE_INIT: this direction sent a FIN. */
+  tcpCloseInit0 = false;
+  tcpCloseInit1 = false;
 
   /** Table internals: the shared steady-state in() result per direction (see table.ts). */
   steadyOrig: object | undefined = undefined;

@@ -110,19 +110,28 @@ function after(a: number, b: number): boolean {
 
 /** tcp_in_window, reduced: track td_end and the "data unacknowledged" flag per direction. */
 function trackWindow(e: CtEntry, dir: 0 | 1, th: TcpHeader): void {
-  const sender = e.tcpSeen[dir];
-  const receiver = e.tcpSeen[dir === 0 ? 1 : 0];
   const seq = th.seq >>> 0;
   const end = (seq + th.payloadLen + (th.flags & TCP_SYN ? 1 : 0) + (th.flags & TCP_FIN ? 1 : 0)) >>> 0;
-  if (sender.end === undefined) {
-    sender.end = end;
-  } else if (end !== seq && after(end, sender.end)) {
-    sender.end = end;
-    sender.unacked = true;
+  const senderEnd = dir === 0 ? e.tcpEnd0 : e.tcpEnd1;
+  if (senderEnd < 0) {
+    setEnd(e, dir, end);
+  } else if (end !== seq && after(end, senderEnd)) {
+    setEnd(e, dir, end);
+    if (dir === 0) e.tcpUnacked0 = true;
+    else e.tcpUnacked1 = true;
   }
   // A segment without ACK counts as acknowledging everything, as in the kernel.
-  const ack = th.flags & TCP_ACK ? th.ack >>> 0 : receiver.end;
-  if (receiver.end !== undefined && ack === receiver.end) receiver.unacked = false;
+  const receiverEnd = dir === 0 ? e.tcpEnd1 : e.tcpEnd0;
+  const ack = th.flags & TCP_ACK ? th.ack >>> 0 : receiverEnd;
+  if (receiverEnd >= 0 && ack === receiverEnd) {
+    if (dir === 0) e.tcpUnacked1 = false;
+    else e.tcpUnacked0 = false;
+  }
+}
+
+function setEnd(e: CtEntry, dir: 0 | 1, end: number): void {
+  if (dir === 0) e.tcpEnd0 = end;
+  else e.tcpEnd1 = end;
 }
 
 /**
@@ -151,7 +160,7 @@ export function tcpPacket(e: CtEntry, dir: 0 | 1, th: TcpHeader, s: CtSettings):
 
   if (newState === sSS && oldState >= sTW) {
     // A SYN on a closed or aborted connection: delete it and let the SYN start a new one.
-    const closeInit = e.tcpSeen[0].closeInit || e.tcpSeen[1].closeInit;
+    const closeInit = e.tcpCloseInit0 || e.tcpCloseInit1;
     if (closeInit || (e.tcpLastDir === dirName && e.tcpLastIndex === TCP_RST_SET)) return TCP_REOPEN;
     newState = sIG;
   }
@@ -173,12 +182,15 @@ export function tcpPacket(e: CtEntry, dir: 0 | 1, th: TcpHeader, s: CtSettings):
   e.tcpLastDir = dirName;
   e.tcpState = TCP_STATE_NAMES[newState]!;
   e.tcpStateIndex = newState;
-  if (old !== newState && newState === sFW) e.tcpSeen[dir].closeInit = true;
+  if (old !== newState && newState === sFW) {
+    if (dir === 0) e.tcpCloseInit0 = true;
+    else e.tcpCloseInit1 = true;
+  }
 
   let timeout: number;
   const stateTimeout = s.tcpByIndex[newState]!;
   if (index === TCP_RST_SET) timeout = s.tcp.CLOSE;
-  else if ((e.tcpSeen[0].unacked || e.tcpSeen[1].unacked) && stateTimeout > s.tcpUnack) timeout = s.tcpUnack;
+  else if ((e.tcpUnacked0 || e.tcpUnacked1) && stateTimeout > s.tcpUnack) timeout = s.tcpUnack;
   else timeout = stateTimeout;
 
   if ((e.status & IPS_SEEN_REPLY) === 0) {

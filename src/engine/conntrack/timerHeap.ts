@@ -5,39 +5,34 @@ import type { CtEntry } from './entry';
 // earlier (a TCP state with a shorter timeout) pushes a new node and makes the old one stale
 // through the entry's generation counter. Ties break by entry id, so expiry order is stable.
 
-interface Node {
-  readonly at: number;
-  readonly id: number;
-  readonly gen: number;
-  readonly entry: CtEntry;
-}
-
-function less(a: Node, b: Node): boolean {
-  return a.at < b.at || (a.at === b.at && a.id < b.id);
-}
+// The heap is kept as parallel arrays (time, id, generation, entry) rather than an object per
+// node: a table of 100k+ connections would otherwise keep as many small objects alive for the
+// garbage collector to copy and mark. Times stay unboxed in a double array.
 
 export class TimerHeap {
-  private readonly nodes: Node[] = [];
+  private readonly at: number[] = [];
+  private readonly ids: number[] = [];
+  private readonly gens: number[] = [];
+  private readonly entries: CtEntry[] = [];
 
   /** (Re)arms the entry's timer if it now runs out earlier than its queued node. */
   schedule(e: CtEntry): void {
     if (e.expiresAt >= e.heapAt) return;
     e.heapGen++;
     e.heapAt = e.expiresAt;
-    this.push({ at: e.expiresAt, id: e.id, gen: e.heapGen, entry: e });
+    this.push(e.expiresAt, e.id, e.heapGen, e);
   }
 
   /** The entry whose timer runs out first, after dropping stale and re-queuing refreshed nodes. */
   peek(): CtEntry | undefined {
     for (;;) {
-      const top = this.nodes[0];
-      if (top === undefined) return undefined;
-      const e = top.entry;
-      if (e.dead || top.gen !== e.heapGen) {
+      if (this.entries.length === 0) return undefined;
+      const e = this.entries[0]!;
+      if (e.dead || this.gens[0] !== e.heapGen) {
         this.pop();
         continue;
       }
-      if (e.expiresAt > top.at) {
+      if (e.expiresAt > this.at[0]!) {
         this.pop();
         e.heapAt = Number.POSITIVE_INFINITY;
         this.schedule(e);
@@ -48,37 +43,65 @@ export class TimerHeap {
   }
 
   get size(): number {
-    return this.nodes.length;
+    return this.entries.length;
   }
 
-  private push(n: Node): void {
-    const a = this.nodes;
-    a.push(n);
-    let i = a.length - 1;
+  /** Is node i before node j (time, then entry id)? */
+  private less(i: number, j: number): boolean {
+    const a = this.at[i]!;
+    const b = this.at[j]!;
+    return a < b || (a === b && this.ids[i]! < this.ids[j]!);
+  }
+
+  private move(from: number, to: number): void {
+    this.at[to] = this.at[from]!;
+    this.ids[to] = this.ids[from]!;
+    this.gens[to] = this.gens[from]!;
+    this.entries[to] = this.entries[from]!;
+  }
+
+  private push(at: number, id: number, gen: number, e: CtEntry): void {
+    // The new node sits in the last slot while it sifts up; parents move down over it.
+    let i = this.entries.length;
+    this.at.push(at);
+    this.ids.push(id);
+    this.gens.push(gen);
+    this.entries.push(e);
     while (i > 0) {
       const p = (i - 1) >> 1;
-      if (!less(n, a[p]!)) break;
-      a[i] = a[p]!;
+      const pa = this.at[p]!;
+      if (!(at < pa || (at === pa && id < this.ids[p]!))) break;
+      this.move(p, i);
       i = p;
     }
-    a[i] = n;
+    this.at[i] = at;
+    this.ids[i] = id;
+    this.gens[i] = gen;
+    this.entries[i] = e;
   }
 
   /** Removes the node `peek()` returned. */
   pop(): void {
-    const a = this.nodes;
-    const last = a.pop()!;
-    if (a.length === 0) return;
+    const at = this.at.pop()!;
+    const id = this.ids.pop()!;
+    const gen = this.gens.pop()!;
+    const e = this.entries.pop()!;
+    const n = this.entries.length;
+    if (n === 0) return;
     let i = 0;
     for (;;) {
       const l = 2 * i + 1;
-      if (l >= a.length) break;
+      if (l >= n) break;
       const r = l + 1;
-      const c = r < a.length && less(a[r]!, a[l]!) ? r : l;
-      if (!less(a[c]!, last)) break;
-      a[i] = a[c]!;
+      const c = r < n && this.less(r, l) ? r : l;
+      const ca = this.at[c]!;
+      if (!(ca < at || (ca === at && this.ids[c]! < id))) break;
+      this.move(c, i);
       i = c;
     }
-    a[i] = last;
+    this.at[i] = at;
+    this.ids[i] = id;
+    this.gens[i] = gen;
+    this.entries[i] = e;
   }
 }
