@@ -43,13 +43,69 @@ const ACCEPT: TableVerdict = Object.freeze({ verdict: 'ACCEPT' });
 const DROP: TableVerdict = Object.freeze({ verdict: 'DROP' });
 
 interface CTable {
-  readonly chains: Map<string, CChain & { readonly ruleBase: number; readonly ruleCount: number }>;
+  readonly chains: Map<string, BaseChain>;
   readonly pkts: Float64Array;
   readonly bytes: Float64Array;
   /** Reused call stack; a nested walk (from inside onStep) gets its own. */
   stackChain: CChain[];
   stackPos: Int32Array;
   busy: boolean;
+  /** The built-in chain of each hook (chains.get(hook)), read by named field on every walk. */
+  readonly byHook: ByHook;
+}
+
+type BaseChain = CChain & { readonly ruleBase: number; readonly ruleCount: number };
+
+interface ByHook {
+  readonly PREROUTING: BaseChain | undefined;
+  readonly INPUT: BaseChain | undefined;
+  readonly FORWARD: BaseChain | undefined;
+  readonly OUTPUT: BaseChain | undefined;
+  readonly POSTROUTING: BaseChain | undefined;
+}
+
+/** `tables.get(name)`, as named fields: a walk runs several times per packet. */
+interface ByName {
+  readonly raw: CTable | undefined;
+  readonly mangle: CTable | undefined;
+  readonly nat: CTable | undefined;
+  readonly filter: CTable | undefined;
+  readonly security: CTable | undefined;
+}
+
+function tableAt(b: ByName, name: TableName, tables: Map<TableName, CTable>): CTable | undefined {
+  switch (name) {
+    case 'filter':
+      return b.filter;
+    case 'nat':
+      return b.nat;
+    case 'raw':
+      return b.raw;
+    case 'mangle':
+      return b.mangle;
+    case 'security':
+      return b.security;
+    default:
+      return tables.get(name);
+  }
+}
+
+function chainAt(t: CTable, hook: Hook): BaseChain | undefined {
+  const b = t.byHook;
+  switch (hook) {
+    case 'PREROUTING':
+      return b.PREROUTING;
+    case 'INPUT':
+      return b.INPUT;
+    case 'FORWARD':
+      return b.FORWARD;
+    case 'OUTPUT':
+      return b.OUTPUT;
+    case 'POSTROUTING':
+      return b.POSTROUTING;
+    default:
+      return t.chains.get(hook);
+  }
 }
 
 function verdictOf(t: Target): TableVerdict | null {
@@ -164,8 +220,23 @@ export function createIptables(ruleset: Ruleset, opts: CreateOptions = {}): Ipta
       stackChain: new Array<CChain>(chains.size + 1),
       stackPos: new Int32Array(chains.size + 1),
       busy: false,
+      byHook: {
+        PREROUTING: chains.get('PREROUTING'),
+        INPUT: chains.get('INPUT'),
+        FORWARD: chains.get('FORWARD'),
+        OUTPUT: chains.get('OUTPUT'),
+        POSTROUTING: chains.get('POSTROUTING'),
+      },
     });
   }
+  // The runtime never changes its chains after this point, so these stay right.
+  const byName: ByName = {
+    raw: tables.get('raw'),
+    mangle: tables.get('mangle'),
+    nat: tables.get('nat'),
+    filter: tables.get('filter'),
+    security: tables.get('security'),
+  };
   const reason = conntrackReason(ruleset);
 
   function runTable(
@@ -174,9 +245,9 @@ export function createIptables(ruleset: Ruleset, opts: CreateOptions = {}): Ipta
     ctx: PacketCtx,
     onStep?: (s: WalkStep) => void,
   ): TableVerdict {
-    const t = tables.get(table);
+    const t = tableAt(byName, table, tables);
     if (t === undefined) return ACCEPT;
-    const base = t.chains.get(hook);
+    const base = chainAt(t, hook);
     if (base === undefined || base.policy === undefined) return ACCEPT;
     const pkts = t.pkts;
     const bytes = t.bytes;

@@ -43,7 +43,10 @@ export class Sysctls {
       this.values.set('net.ipv4.ip_forward', fwd);
       this.values.set('net.ipv4.conf.all.forwarding', fwd);
     }
+    this.ipForward = this.int('net.ipv4.ip_forward');
   }
+  /** int('net.ipv4.ip_forward'), read by every routed packet: values never change after construction. */
+  readonly ipForward: number;
   get(name: string): string | undefined {
     return this.values.get(name);
   }
