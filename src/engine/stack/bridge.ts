@@ -1,6 +1,6 @@
 import { BROADCAST_MAC, formatIpv4, type Ipv4 } from '../net/ipv4';
 import type { World } from '../sim/world';
-import type { DropReason } from '../timeline/events';
+import type { BridgeHook, DropReason } from '../timeline/events';
 import type { Host } from './host';
 import type { Iface } from './iface';
 import { neighOutput, setMacs } from './neigh';
@@ -32,6 +32,7 @@ export function brHandleFrame(w: World, h: Host, br: Iface, port: Iface, skb: Sk
   const known = br.fdb.get(f.src);
   br.fdb.set(f.src, port);
   const learned = known !== port ? { mac: f.src, port: port.name } : undefined;
+  brHook(w, h, skb, 'BR_PRE_ROUTING', port.name);
   if (f.type === 0x0800 && callIptables(h)) {
     // br_nf_pre_routing: IPv4 PREROUTING with the bridge as input device.
     skb.ip = f.ip;
@@ -116,6 +117,7 @@ function decide(
     // Up to the IP stack: from here it is routed, not bridged (physdev-in is still known).
     skb.bridged = false;
     if (w.tl) emitBridge(w, h, skb, br, inPort, 'local', [], learned);
+    brHook(w, h, skb, 'BR_LOCAL_IN', inPort.name);
     return deps.netifDeliver(w, h, br, skb);
   }
   if (dst === BROADCAST_MAC || (Number.parseInt(dst.slice(0, 2), 16) & 1) === 1) {
@@ -171,7 +173,10 @@ function flood(
   outs.forEach((p, i) => {
     brForward(w, h, br, p, copies[i]!);
   });
-  if (localCopy) deps.netifDeliver(w, h, br, localCopy);
+  if (localCopy) {
+    brHook(w, h, localCopy, 'BR_LOCAL_IN', inPort.name);
+    deps.netifDeliver(w, h, br, localCopy);
+  }
 }
 
 function cloneSkb(w: World, h: Host, s: Skb): Skb {
@@ -191,10 +196,15 @@ function cloneSkb(w: World, h: Host, s: Skb): Skb {
 
 /** br_forward: with br_netfilter, IPv4 FORWARD and POSTROUTING (`-i br -o br`), then out the port. */
 function brForward(w: World, h: Host, br: Iface, out: Iface, skb: Skb): void {
-  if (skb.bridged && skb.frame.type === 0x0800) {
+  const bnf = skb.bridged && skb.frame.type === 0x0800;
+  brHook(w, h, skb, 'BR_FORWARD', undefined, out.name);
+  if (bnf) {
     skb.outDev = br.name;
     skb.physOut = out.name;
     if (!nfHook(w, h, 'FORWARD', skb)) return;
+  }
+  brHook(w, h, skb, 'BR_POST_ROUTING', undefined, out.name);
+  if (bnf) {
     skb.inDev = '';
     skb.physIn = '';
     if (!nfHook(w, h, 'POSTROUTING', skb)) return;
@@ -213,11 +223,13 @@ export function brDevXmit(w: World, h: Host, br: Iface, skb: Skb): void {
     return decide(w, h, br, fromPort, skb, undefined);
   }
   if (w.tl) w.emit({ t: w.now, host: h.name, type: 'xmit', pkt: skb.id, dev: br.name, frame: skb.frame });
+  brHook(w, h, skb, 'BR_LOCAL_OUT', undefined, br.name);
   const dst = skb.frame.dst;
   const out = dst === BROADCAST_MAC ? undefined : br.fdb.get(dst);
   skb.bridged = false;
   if (out) {
     if (w.tl) emitBridge(w, h, skb, br, br, 'forward', [out.name]);
+    brHook(w, h, skb, 'BR_POST_ROUTING', undefined, out.name);
     return deps.wireXmit(w, h, out, skb);
   }
   const outs = br.ports.filter((p) => p.up);
@@ -234,7 +246,26 @@ export function brDevXmit(w: World, h: Host, br: Iface, skb: Skb): void {
   const copies = outs.map(() => cloneSkb(w, h, skb));
   if (w.tl) w.emit({ t: w.now, host: h.name, type: 'cloned', pkt: skb.id, copies: copies.map((c) => c.id) });
   outs.forEach((p, i) => {
+    brHook(w, h, copies[i]!, 'BR_POST_ROUTING', undefined, p.name);
     deps.wireXmit(w, h, p, copies[i]!);
+  });
+}
+
+/**
+ * A bridge-family hook (reference §1.5) on the timeline. No ebtables tables are modelled, so
+ * nothing is registered there but br_netfilter, whose IPv4 hooks follow as their own events.
+ */
+function brHook(w: World, h: Host, skb: Skb, hook: BridgeHook, inDev?: string, outDev?: string): void {
+  if (!w.tl) return;
+  w.emit({
+    t: w.now,
+    host: h.name,
+    type: 'hook',
+    pkt: skb.id,
+    family: 'bridge',
+    hook,
+    ...(inDev ? { in: inDev } : {}),
+    ...(outDev ? { out: outDev } : {}),
   });
 }
 
