@@ -13,5 +13,5 @@ export { defaultValue, type SettingRun, settingRuns } from './scenario/variants'
 export { runScenario, simulate } from './sim/run';
 export type { Hook, TableName } from './timeline/events';
 export { stateAt } from './timeline/replay';
-export { type HostView, hostViews } from './timeline/views';
 export { formatTime, formatTraceLine } from './timeline/trace';
+export { type HostView, hostViews } from './timeline/views';

@@ -146,14 +146,7 @@ export class Traffic implements AppEvents {
           for (let n = 1; n <= spec.count; n++) {
             w.sched.at(at + (n - 1) * 1_000_000, () => {
               st.sent++;
-              if (w.tl)
-                w.emit({
-                  t: w.now,
-                  host: h.name,
-                  type: 'app',
-                  conn: i,
-                  text: `ping ${formatIpv4(target.ip)} id ${id} seq ${n}`,
-                });
+              w.app(h.name, i, `ping ${formatIpv4(target.ip)} id ${id} seq ${n}`);
               const err = ping(w, h, target.ip, id, n, i);
               if (err) this.finish(st, false, errnoText(err));
             });
@@ -202,41 +195,20 @@ export class Traffic implements AppEvents {
 
   // ---- AppEvents ----
   tcpConnected(w: World, h: Host, s: TcpSock): void {
-    if (w.tl)
-      w.emit({
-        t: w.now,
-        host: h.name,
-        type: 'app',
-        conn: s.conn,
-        text: `connected to ${formatIpv4(s.raddr)}:${s.rport}`,
-      });
+    w.app(h.name, s.conn, `connected to ${formatIpv4(s.raddr)}:${s.rport}`);
   }
   tcpData(w: World, h: Host, s: TcpSock, text: string, from: string): void {
-    if (w.tl)
-      w.emit({
-        t: w.now,
-        host: h.name,
-        type: 'app',
-        conn: s.conn,
-        text: `recv ${JSON.stringify(text)} from ${from}`,
-      });
+    w.app(h.name, s.conn, `recv ${JSON.stringify(text)} from ${from}`);
     const st = s.conn !== undefined ? this.byConn.get(s.conn) : undefined;
     if (st) this.finish(st, true, `connected and got ${JSON.stringify(firstLine(text))} from ${from}`);
   }
   tcpError(w: World, h: Host, s: TcpSock, errno: string, detail: string): void {
-    if (w.tl) w.emit({ t: w.now, host: h.name, type: 'app', conn: s.conn, text: `${errno}: ${detail}` });
+    w.app(h.name, s.conn, `${errno}: ${detail}`);
     const st = s.conn !== undefined ? this.byConn.get(s.conn) : undefined;
     if (st) this.finish(st, false, `${errnoText(errno)} (${detail})`);
   }
   udpData(w: World, h: Host, s: UdpSock, text: string, from: string): void {
-    if (w.tl)
-      w.emit({
-        t: w.now,
-        host: h.name,
-        type: 'app',
-        conn: s.conn,
-        text: `recv ${JSON.stringify(text)} from ${from}`,
-      });
+    w.app(h.name, s.conn, `recv ${JSON.stringify(text)} from ${from}`);
     const st = this.byConn.get(s.conn);
     if (!st) return;
     udpClose(h, s);
@@ -247,7 +219,7 @@ export class Traffic implements AppEvents {
     this.finish(st, true, `got ${JSON.stringify(firstLine(text))} from ${from}`);
   }
   udpError(w: World, h: Host, s: UdpSock, errno: string, detail: string): void {
-    if (w.tl) w.emit({ t: w.now, host: h.name, type: 'app', conn: s.conn, text: `${errno}: ${detail}` });
+    w.app(h.name, s.conn, `${errno}: ${detail}`);
     const st = this.byConn.get(s.conn);
     udpClose(h, s);
     if (st && st.spec.kind !== 'udp-flood') this.finish(st, false, `${errnoText(errno)} (${detail})`);
@@ -256,14 +228,7 @@ export class Traffic implements AppEvents {
     const st = this.pingOwner.get(`${h.name}:${id}`);
     if (!st) return;
     st.answered++;
-    if (w.tl)
-      w.emit({
-        t: w.now,
-        host: h.name,
-        type: 'app',
-        conn: st.index,
-        text: `echo reply from ${formatIpv4(from)} seq ${seq}`,
-      });
+    w.app(h.name, st.index, `echo reply from ${formatIpv4(from)} seq ${seq}`);
     const spec = st.spec;
     if (spec.kind === 'ping' && st.answered === spec.count)
       this.finish(st, true, `${spec.count}/${spec.count} echo replies`);
@@ -271,8 +236,7 @@ export class Traffic implements AppEvents {
   echoError(w: World, h: Host, id: number, seq: number, detail: string): void {
     const st = this.pingOwner.get(`${h.name}:${id}`);
     if (!st) return;
-    if (w.tl)
-      w.emit({ t: w.now, host: h.name, type: 'app', conn: st.index, text: `ping seq ${seq}: ${detail}` });
+    w.app(h.name, st.index, `ping seq ${seq}: ${detail}`);
     this.finish(st, false, detail);
   }
   strayRst(_w: World, h: Host, seg: { src: Ipv4; l4: { proto: number } }): void {

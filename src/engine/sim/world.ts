@@ -1,5 +1,5 @@
 import type { Host } from '../stack/host';
-import type { Micros, PacketId, TimelineEvent } from '../timeline/events';
+import type { ConnId, Micros, PacketId, TimelineEvent } from '../timeline/events';
 import { Scheduler } from './scheduler';
 
 /** Time a frame takes to cross a veth pair or a wire: small, but visible in the animation. */
@@ -28,5 +28,11 @@ export class World {
 
   emit(ev: TimelineEvent): void {
     this.events.push(ev);
+  }
+
+  /** An application's own step (listen, connect, recv, give up), when the timeline is on. */
+  app(host: string, conn: ConnId | undefined, text: string): void {
+    if (this.tl)
+      this.events.push({ t: this.now, host, type: 'app', ...(conn !== undefined ? { conn } : {}), text });
   }
 }

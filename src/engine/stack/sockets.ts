@@ -188,14 +188,7 @@ export function synBackoff(h: Host, n: number): number {
 
 export function tcpListen(w: World, h: Host, addr: Ipv4, port: number, reply: string, conn: ConnId): void {
   sk(h).listeners.set(port, { addr, port, reply, conn });
-  if (w.tl)
-    w.emit({
-      t: w.now,
-      host: h.name,
-      type: 'app',
-      conn,
-      text: `listen on ${formatIpv4(addr)}:${port} (tcp)`,
-    });
+  w.app(h.name, conn, `listen on ${formatIpv4(addr)}:${port} (tcp)`);
 }
 
 export function tcpConnect(
@@ -228,14 +221,7 @@ export function tcpConnect(
     retries: 0,
   };
   s0.tcp.set(s);
-  if (w.tl)
-    w.emit({
-      t: w.now,
-      host: h.name,
-      type: 'app',
-      conn,
-      text: `connect() from ${formatIpv4(s.laddr)}:${sport} to ${formatIpv4(dst)}:${dport}`,
-    });
+  w.app(h.name, conn, `connect() from ${formatIpv4(s.laddr)}:${sport} to ${formatIpv4(dst)}:${dport}`);
   tcpOut(w, h, s, TCP_SYN);
   s.sndNxt = (isn + 1) >>> 0;
   scheduleSynRetransmit(w, h, s);
@@ -248,8 +234,7 @@ function scheduleSynRetransmit(w: World, h: Host, s: TcpSock): void {
   w.sched.after(synBackoff(h, s.retries + 1), () => {
     if (s.state !== 'SYN_SENT') return;
     s.retries++;
-    if (w.tl)
-      w.emit({ t: w.now, host: h.name, type: 'app', conn: s.conn, text: `SYN retransmission #${s.retries}` });
+    w.app(h.name, s.conn, `SYN retransmission #${s.retries}`);
     const ip = tcpPacket(h, s.laddr, s.raddr, s.lport, s.rport, TCP_SYN, (s.sndNxt - 1) >>> 0, 0);
     ipLocalOut(w, h, ip, s.conn, 'socket');
     scheduleSynRetransmit(w, h, s);
@@ -372,14 +357,7 @@ function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, s
     case 'SYN_RECV':
       if (t.flags & TCP_ACK && t.ack === s.sndNxt) {
         s.state = 'ESTABLISHED';
-        if (w.tl)
-          w.emit({
-            t: w.now,
-            host: h.name,
-            type: 'app',
-            conn: s.conn,
-            text: `accept() connection from ${peerOf(ip, t)}`,
-          });
+        w.app(h.name, s.conn, `accept() connection from ${peerOf(ip, t)}`);
       }
       if (t.payloadLen > 0) serverData(w, h, s, t, peerOf(ip, t));
       return;
@@ -411,14 +389,7 @@ function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, s
       if (t.flags & TCP_ACK && t.ack === s.sndNxt) {
         s.state = 'CLOSED';
         s0.tcp.delete(s);
-        if (w.tl)
-          w.emit({
-            t: w.now,
-            host: h.name,
-            type: 'app',
-            conn: s.conn,
-            text: `connection from ${peerOf(ip, t)} closed`,
-          });
+        w.app(h.name, s.conn, `connection from ${peerOf(ip, t)} closed`);
       }
       return;
     default:
@@ -428,14 +399,7 @@ function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, s
 
 function serverData(w: World, h: Host, s: TcpSock, t: TcpHeader, who: string, counted = false): void {
   if (!counted) s.rcvNxt = (s.rcvNxt + t.payloadLen) >>> 0;
-  if (w.tl)
-    w.emit({
-      t: w.now,
-      host: h.name,
-      type: 'app',
-      conn: s.conn,
-      text: `recv ${JSON.stringify(t.payload ?? '')} from ${who}`,
-    });
+  w.app(h.name, s.conn, `recv ${JSON.stringify(t.payload ?? '')} from ${who}`);
   const reply = s.reply ?? '';
   tcpOut(w, h, s, TCP_PSH | TCP_ACK, reply);
   s.sndNxt = (s.sndNxt + reply.length) >>> 0;
@@ -445,14 +409,7 @@ function serverData(w: World, h: Host, s: TcpSock, t: TcpHeader, who: string, co
 
 export function udpListen(w: World, h: Host, addr: Ipv4, port: number, reply: string, conn: ConnId): void {
   sk(h).udp.set(port, { laddr: addr, lport: port, conn, reply });
-  if (w.tl)
-    w.emit({
-      t: w.now,
-      host: h.name,
-      type: 'app',
-      conn,
-      text: `listen on ${formatIpv4(addr)}:${port} (udp)`,
-    });
+  w.app(h.name, conn, `listen on ${formatIpv4(addr)}:${port} (udp)`);
 }
 
 export function udpSend(
@@ -471,14 +428,12 @@ export function udpSend(
   const sport = sportWanted ?? h.ephemeralPort((p) => s0.udp.has(p) || s0.listeners.has(p));
   const s: UdpSock = { laddr: r.src, lport: sport, raddr: dst, rport: dport, conn };
   s0.udp.set(sport, s);
-  if (w.tl && !quiet)
-    w.emit({
-      t: w.now,
-      host: h.name,
-      type: 'app',
+  if (!quiet)
+    w.app(
+      h.name,
       conn,
-      text: `sendto ${formatIpv4(dst)}:${dport} from ${formatIpv4(r.src)}:${sport}: ${JSON.stringify(text)}`,
-    });
+      `sendto ${formatIpv4(dst)}:${dport} from ${formatIpv4(r.src)}:${sport}: ${JSON.stringify(text)}`,
+    );
   ipLocalOut(w, h, udpPacket(h, r.src, dst, sport, dport, text), conn, 'socket');
   return s;
 }
@@ -507,14 +462,7 @@ function udpRcv(w: World, h: Host, skb: Skb): void {
   const who = `${formatIpv4(ip.src)}:${u.sport}`;
   if (w.tl) w.emit({ t: w.now, host: h.name, type: 'deliver', pkt: skb.id, to: `udp socket :${u.dport}` });
   if (s.raddr === undefined) {
-    if (w.tl)
-      w.emit({
-        t: w.now,
-        host: h.name,
-        type: 'app',
-        conn: s.conn,
-        text: `recv ${JSON.stringify(u.payload ?? '')} from ${who}`,
-      });
+    w.app(h.name, s.conn, `recv ${JSON.stringify(u.payload ?? '')} from ${who}`);
     const reply = s.reply ?? 'answer';
     ipLocalOut(w, h, udpPacket(h, ip.dst, ip.src, u.dport, u.sport, reply), s.conn, 'socket');
     return;
