@@ -7,10 +7,17 @@ import type { Ipv4 } from '../net/ipv4';
 import type { World } from '../sim/world';
 import type { Hook } from '../timeline/events';
 import type { Host } from './host';
-import { type CtHooks, createNetfilter, makeCtx, type NetfilterState, walk } from './netfilter';
+import {
+  type CtHooks,
+  createNetfilter,
+  emitDrop,
+  makeCtx,
+  type NetfilterState,
+  tableDrop,
+  walk,
+} from './netfilter';
 import type { Skb } from './skb';
 import { withIp } from './skb';
-import { sendRejectFn } from './sockets';
 
 // Glue between the packet path and the conntrack table / NAT core: nf_conntrack_in,
 // nf_nat_inet_fn and nf_confirm as hook functions, each reporting to the timeline.
@@ -171,15 +178,13 @@ function ctHooks(table: ConntrackTable): CtHooks {
         const before = skb.ip;
         const translated = natIcmpReply(e, skb.dir!, manip, skb.ip);
         if (translated === undefined) {
-          if (w.tl)
-            w.emit({
-              t: w.now,
-              host: h.name,
-              type: 'drop',
-              pkt: skb.id,
-              reason: 'nat-icmp-redirect',
-              text: 'ICMP redirect about a NATed connection: dropped by the NAT core (nf_nat_icmp_reply_translation)',
-            });
+          emitDrop(
+            w,
+            h,
+            skb,
+            'nat-icmp-redirect',
+            'ICMP redirect about a NATed connection: dropped by the NAT core (nf_nat_icmp_reply_translation)',
+          );
           return false;
         }
         skb.ip = translated;
@@ -196,16 +201,7 @@ function ctHooks(table: ConntrackTable): CtHooks {
       if (isNewish && !natDone(e, manip)) {
         const v = walk(w, h, nf, 'nat', hook, skb);
         if (v.verdict === 'DROP') {
-          if (w.tl)
-            w.emit({
-              t: w.now,
-              host: h.name,
-              type: 'drop',
-              pkt: skb.id,
-              reason: 'rule',
-              text: `dropped by nat ${hook}`,
-            });
-          if (v.reject) sendRejectFn(w, h, skb, v.reject.with);
+          tableDrop(w, h, skb, 'nat', hook, v);
           return false;
         }
         const req: NatRequest | null = v.nat ?? null;
@@ -215,15 +211,7 @@ function ctHooks(table: ConntrackTable): CtHooks {
           random: h.random,
         });
         if (!r.ok) {
-          if (w.tl)
-            w.emit({
-              t: w.now,
-              host: h.name,
-              type: 'drop',
-              pkt: skb.id,
-              reason: 'rule',
-              text: `${req?.target ?? 'NAT'}: ${r.reason}`,
-            });
+          emitDrop(w, h, skb, 'rule', `${req?.target ?? 'NAT'}: ${r.reason}`);
           return false;
         }
         if (w.tl && req)
@@ -258,15 +246,7 @@ function ctHooks(table: ConntrackTable): CtHooks {
       // Only the original direction confirms (__nf_conntrack_confirm); an attached error does not.
       if (!e || e.status & IPS_CONFIRMED || skb.dir !== 'ORIGINAL') return true;
       if (!table.confirm(e, w.now)) {
-        if (w.tl)
-          w.emit({
-            t: w.now,
-            host: h.name,
-            type: 'drop',
-            pkt: skb.id,
-            reason: 'duplicate',
-            text: 'nf_conntrack insert_failed: another entry holds this tuple',
-          });
+        emitDrop(w, h, skb, 'duplicate', 'nf_conntrack insert_failed: another entry holds this tuple');
         return false;
       }
       if (w.tl)

@@ -1,7 +1,7 @@
 import type { AddrType, PacketCtx, TableVerdict, WalkStep } from '../iptables/types';
 import type { Ipv4 } from '../net/ipv4';
 import type { World } from '../sim/world';
-import type { Hook, TableName } from '../timeline/events';
+import type { DropReason, Hook, TableName } from '../timeline/events';
 import type { Host } from './host';
 import type { Skb } from './skb';
 
@@ -187,8 +187,7 @@ export function runTable(
 ): boolean {
   const v = walk(w, h, nf, table, hook, skb);
   if (v.verdict === 'DROP') {
-    dropEvent(w, h, skb, table, hook, v.reject !== undefined);
-    if (v.reject) h.sockets?.sendReject?.(w, h, skb, v.reject.with);
+    tableDrop(w, h, skb, table, hook, v);
     return false;
   }
   return true;
@@ -257,14 +256,19 @@ export function walk(
   return v;
 }
 
-function dropEvent(w: World, h: Host, skb: Skb, table: TableName, hook: Hook, reject: boolean): void {
-  if (!w.tl) return;
-  w.emit({
-    t: w.now,
-    host: h.name,
-    type: 'drop',
-    pkt: skb.id,
-    reason: 'rule',
-    text: `${reject ? 'rejected' : 'dropped'} by ${table} ${hook}`,
-  });
+/** A packet's fate when it is dropped: the one place that records it. */
+export function emitDrop(w: World, h: Host, skb: Skb, reason: DropReason, text: string): void {
+  if (w.tl) w.emit({ t: w.now, host: h.name, type: 'drop', pkt: skb.id, reason, text });
+}
+
+/** A table's walk ended in DROP or REJECT: record it, and for REJECT send the error. */
+export function tableDrop(w: World, h: Host, skb: Skb, table: TableName, hook: Hook, v: TableVerdict): void {
+  emitDrop(w, h, skb, 'rule', `${v.reject ? 'rejected' : 'dropped'} by ${table} ${hook}`);
+  if (v.reject) rejectSender(w, h, skb, v.reject.with);
+}
+
+/** REJECT's answer (ICMP error or TCP reset) is built by the transport layer, which registers here. */
+let rejectSender: (w: World, h: Host, skb: Skb, how: string) => void = () => {};
+export function setRejectSender(f: typeof rejectSender): void {
+  rejectSender = f;
 }

@@ -17,6 +17,7 @@ import type { World } from '../sim/world';
 import type { ConnId } from '../timeline/events';
 import type { Host } from './host';
 import { drop, ipLocalOut, type L4, routeOutput, setL4 } from './ip';
+import { setRejectSender } from './netfilter';
 import type { Skb } from './skb';
 
 // End-host transport: just enough TCP, UDP and ICMP to behave as Linux does on the wire —
@@ -658,4 +659,4 @@ const l4: L4 = {
 };
 setL4(l4);
 
-export const sendRejectFn = sendReject;
+setRejectSender(sendReject);
