@@ -1,3 +1,4 @@
+import { TCP_STATE_ORDER } from '../src/engine/conntrack/timeouts';
 import { type CtEntryData, IPS_ASSURED, IPS_SEEN_REPLY, type Tuple } from '../src/engine/conntrack/types';
 import { formatIpv4 } from '../src/engine/net/ipv4';
 import { identityLabeller, type Labeller } from './packetSummary';
@@ -29,18 +30,7 @@ export interface CtRow {
   readonly zone: number;
 }
 
-const TCP_STATES = new Set([
-  'NONE',
-  'SYN_SENT',
-  'SYN_RECV',
-  'ESTABLISHED',
-  'FIN_WAIT',
-  'CLOSE_WAIT',
-  'LAST_ACK',
-  'TIME_WAIT',
-  'CLOSE',
-  'SYN_SENT2',
-]);
+const TCP_STATES: ReadonlySet<string> = new Set(TCP_STATE_ORDER);
 
 /**
  * Parses one line of `conntrack -L` (or `-E`, with or without `[NEW]`/timestamp prefix, or

@@ -7,7 +7,7 @@ import { brDevXmit, brHandleFrame, setBridgeDeps } from './bridge';
 import type { Host } from './host';
 import type { Iface } from './iface';
 import { arpRcv, neighOutput, setNeighDeps } from './neigh';
-import { nfHook } from './netfilter';
+import { emitDrop, nfHook } from './netfilter';
 import { decisionText, type Route } from './route';
 import { newSkb, type Skb, wireSkb, withIp } from './skb';
 
@@ -28,7 +28,7 @@ export function setL4(x: L4): void {
 }
 
 export function drop(w: World, h: Host, skb: Skb, reason: DropReason, text: string): void {
-  if (w.tl) w.emit({ t: w.now, host: h.name, type: 'drop', pkt: skb.id, reason, text });
+  emitDrop(w, h, skb, reason, text);
   (h.nf as { ct?: { free(w: World, h: Host, s: Skb): void } }).ct?.free(w, h, skb);
 }
 
