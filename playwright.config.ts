@@ -2,6 +2,8 @@ import { defineConfig } from '@playwright/test';
 
 // Playwright cannot download browsers here: use Debian's Chromium (override with CHROMIUM_PATH).
 const executablePath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+// Several checkouts of the project can run their suites side by side on one machine.
+const port = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: 'e2e',
@@ -12,7 +14,7 @@ export default defineConfig({
   reporter: process.env.CI ? 'line' : 'list',
   outputDir: 'test-results',
   use: {
-    baseURL: 'http://127.0.0.1:4173',
+    baseURL: `http://127.0.0.1:${port}`,
     launchOptions: {
       executablePath,
       args: [
@@ -28,8 +30,8 @@ export default defineConfig({
     viewport: { width: 1280, height: 720 },
   },
   webServer: {
-    command: 'npx vite preview --host 127.0.0.1 --port 4173 --strictPort',
-    url: 'http://127.0.0.1:4173',
+    command: `npx vite preview --host 127.0.0.1 --port ${port} --strictPort`,
+    url: `http://127.0.0.1:${port}`,
     reuseExistingServer: !process.env.CI,
     timeout: 60_000,
   },

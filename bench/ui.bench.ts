@@ -15,7 +15,7 @@ import { chromium, type Page } from '@playwright/test';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(ROOT, 'node_modules/.cache/nflab-bench-ui');
-const PORT = 4178;
+const PORT = Number(process.env.BENCH_UI_PORT ?? 4178);
 const BASE = `http://127.0.0.1:${PORT}`;
 const GOALS = { frameP95Ms: 16.7, flipMs: 100, filterMs: 100, initialJsGzipKb: 200, firstRenderMs: 1000 };
 
