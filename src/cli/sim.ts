@@ -43,28 +43,42 @@ function load(ref: string): Scenario {
   return s;
 }
 
+/** The whole output as one string (tests); the runner streams `renderChunks` instead. */
 export function render(r: RunResult, format: Format): string {
-  const out: string[] = [];
+  let out = '';
+  for (const c of renderChunks(r, format)) out += c;
+  return out;
+}
+
+/** Lines per chunk: a run may hold millions of events, more than one string can (Invalid string length). */
+const CHUNK = 2000;
+
+/** The output in pieces of at most CHUNK lines (or events, for json), so memory stays bounded. */
+export function* renderChunks(r: RunResult, format: Format): Generator<string> {
+  const lines = (xs: Iterable<string>) => chunkLines(xs);
   switch (format) {
     case 'outcome':
-      for (const o of r.outcomes) out.push(o.line);
+      yield* lines(r.outcomes.map((o) => o.line));
       break;
     case 'trace':
-      for (const e of r.events) out.push(formatTraceLine(e));
+      yield* lines(mapIter(r.events, formatTraceLine));
       break;
     case 'conntrack':
     case 'proc': {
       const st = stateAt(r, r.events.length);
+      const out: string[] = [];
       for (const h of r.hosts) {
         out.push(`# host ${h.name}`);
         for (const e of st.conntrack[h.name] ?? [])
           out.push(format === 'conntrack' ? formatConntrackL(e, st.now) : formatProcConntrack(e, st.now));
       }
+      yield* lines(out);
       break;
     }
     case 'iptables-save':
     case 'iptables': {
       const v = hostViews(r, r.events.length);
+      const out: string[] = [];
       for (const h of r.hosts) {
         out.push(`# host ${h.name}`);
         const hv = v.hosts[h.name]!;
@@ -72,6 +86,7 @@ export function render(r: RunResult, format: Format): string {
           if (hv.iptablesSave) out.push(hv.iptablesSave.replace(/\n$/, ''));
         } else for (const t of hv.iptablesList) out.push(`# table ${t.table}`, t.text.replace(/\n$/, ''));
       }
+      yield* lines(out);
       break;
     }
     case 'json': {
@@ -81,21 +96,42 @@ export function render(r: RunResult, format: Format): string {
         conntrack[h.name] = (st.conntrack[h.name] ?? []).map((e) => formatConntrackL(e, st.now));
       const counters: Record<string, Record<string, { pkts: number; bytes: number }>> = {};
       for (const [h, m] of Object.entries(st.counters)) counters[h] = Object.fromEntries(m);
-      out.push(
-        JSON.stringify({
-          scenario: r.scenario.id,
-          settings: r.settings,
-          endTime: r.endTime,
-          hosts: r.hosts,
-          outcomes: r.outcomes,
-          final: { conntrack, counters },
-          events: r.events,
-        }),
-      );
+      const head = JSON.stringify({
+        scenario: r.scenario.id,
+        settings: r.settings,
+        endTime: r.endTime,
+        hosts: r.hosts,
+        outcomes: r.outcomes,
+        final: { conntrack, counters },
+        ...(r.stopped ? { stopped: r.stopped } : {}),
+      });
+      // The same text JSON.stringify would give for the whole object, events last, written in pieces.
+      yield `${head.slice(0, -1)},"events":[`;
+      const ev = r.events;
+      for (let i = 0; i < ev.length; i += CHUNK) {
+        const part = ev.slice(i, i + CHUNK).map((e) => JSON.stringify(e));
+        yield (i > 0 ? ',' : '') + part.join(',');
+      }
+      yield ']}\n';
       break;
     }
   }
-  return out.length ? `${out.join('\n')}\n` : '';
+}
+
+function* mapIter<T>(xs: readonly T[], f: (x: T) => string): Generator<string> {
+  for (const x of xs) yield f(x);
+}
+
+function* chunkLines(xs: Iterable<string>): Generator<string> {
+  let buf: string[] = [];
+  for (const x of xs) {
+    buf.push(x);
+    if (buf.length >= CHUNK) {
+      yield `${buf.join('\n')}\n`;
+      buf = [];
+    }
+  }
+  if (buf.length) yield `${buf.join('\n')}\n`;
 }
 
 function main(): void {
@@ -108,7 +144,10 @@ function main(): void {
   const scenario = load(args.scenario!);
   const r = simulate(scenario, { settings: args.settings });
   if (!r.ok) fail(r.error);
-  process.stdout.write(render(r.result, args.format));
+  // Pipes and files are written synchronously by node on Linux, so each chunk is gone before the next.
+  for (const chunk of renderChunks(r.result, args.format)) process.stdout.write(chunk);
+  // A run stopped by a budget still completed what it could: exit 0, and say why it stopped.
+  if (r.result.stopped) process.stderr.write(`sim: ${args.scenario}: ${r.result.stopped.text}\n`);
 }
 
 if (process.argv[1]?.endsWith('sim.ts')) main();

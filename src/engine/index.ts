@@ -10,7 +10,7 @@ export { applySettings, parseScenario, parseScenarioText } from './scenario/load
 export type { HostSpec, ScenarioInput, SettingSpec, TrafficSpec } from './scenario/schema';
 export { scenarioSchema } from './scenario/schema';
 export { defaultValue, type SettingRun, settingRuns } from './scenario/variants';
-export { runScenario, simulate } from './sim/run';
+export { runScenario, simulate, startRun } from './sim/run';
 export type { Hook, TableName } from './timeline/events';
 export { stateAt } from './timeline/replay';
 export { formatTime, formatTraceLine } from './timeline/trace';

@@ -1,3 +1,4 @@
+import { WalkTooLong } from '../budget';
 import type { Ipv4 } from '../net/ipv4';
 import { compileEffect } from './effects';
 import { layoutChain } from './indexed';
@@ -37,6 +38,8 @@ export interface IptablesRuntime {
 export interface CreateOptions {
   /** Scan every rule in order instead of using hashed runs (the reference for tests). */
   naive?: boolean;
+  /** Rule evaluations allowed in one walk before it throws WalkTooLong (budget.ts, rulesPerWalk). */
+  maxEvaluations?: number;
 }
 
 const ACCEPT: TableVerdict = Object.freeze({ verdict: 'ACCEPT' });
@@ -193,6 +196,7 @@ function compileRule(r: Rule, rulenum: number, ctr: number): RuleOp {
 
 export function createIptables(ruleset: Ruleset, opts: CreateOptions = {}): IptablesRuntime {
   const naive = opts.naive === true;
+  const maxEvaluations = opts.maxEvaluations ?? Number.POSITIVE_INFINITY;
   const tables = new Map<TableName, CTable>();
   for (const t of ruleset.tables) {
     let slots = 0;
@@ -260,8 +264,13 @@ export function createIptables(ruleset: Ruleset, opts: CreateOptions = {}): Ipta
     let ops: Op[] = chain.ops;
     let i = 0;
     let sp = 0;
+    let evaluations = 0;
     let result: TableVerdict;
     for (;;) {
+      if (++evaluations > maxEvaluations) {
+        t.busy = nested;
+        throw new WalkTooLong(maxEvaluations);
+      }
       if (i >= ops.length) {
         if (sp === 0) {
           result = policy(t, base, len, onStep);

@@ -1,4 +1,5 @@
-import type { HostSummary, RunOptions, RunResult } from '../api';
+import type { HostSummary, RunOptions, RunOutcomeOf, RunResult, RunSession, RunStop } from '../api';
+import { type Budgets, BudgetExceeded, budgetsOf, DEFAULT_BUDGETS, stopOf } from '../budget';
 import { formatIpv4 } from '../net/ipv4';
 import { applySettings } from '../scenario/load';
 import type { Scenario } from '../scenario/schema';
@@ -9,57 +10,130 @@ import { Sockets } from '../stack/sockets';
 import { Traffic } from './traffic';
 import { World } from './world';
 
-export type RunOutcome = { ok: true; result: RunResult } | { ok: false; error: string };
-
-/** Hard cap on tasks per run, so a pathological scenario ends instead of hanging a worker. */
-const MAX_TASKS = 5_000_000;
+export type RunOutcome = RunOutcomeOf<RunResult>;
 
 /**
  * Loads a validated scenario into a world, plays its traffic script on the virtual clock and
  * returns the timeline. Never throws for a scenario that passed `parseScenario`; errors that
  * only show when building (a route via an address on no link, a broken ruleset) come back
- * as `{ ok: false, error }` naming the field.
+ * as `{ ok: false, error }` naming the field. A run that hits a budget (budget.ts) is still
+ * `ok`: its result carries `stopped` and the timeline up to there.
  */
 export function simulate(scenario0: Scenario, opts: RunOptions = {}): RunOutcome {
-  try {
-    return simulateUnguarded(scenario0, opts);
-  } catch (e) {
-    // A bug in the model must not take the worker or the runner down with it: say where.
-    return { ok: false, error: `${scenario0.id}: internal error in the model: ${(e as Error).message}` };
+  const started = startRun(scenario0, opts);
+  if (!started.ok) return started;
+  const run = started.session;
+  const every = Math.max(1, opts.progressEvery ?? 4096);
+  const poll = opts.shouldStop !== undefined || opts.onProgress !== undefined;
+  for (;;) {
+    const r = run.advance(poll ? every : Number.POSITIVE_INFINITY);
+    if (r) return r;
+    const p = run.progress();
+    opts.onProgress?.(p);
+    if (opts.shouldStop?.(p)) return run.cancel();
   }
 }
 
-function simulateUnguarded(scenario0: Scenario, opts: RunOptions): RunOutcome {
+/** Starts a run that the caller steps (see RunSession in api.ts); errors as `simulate` gives them. */
+export function startRun(
+  scenario0: Scenario,
+  opts: RunOptions = {},
+): { ok: true; session: RunSession } | { ok: false; error: string } {
+  try {
+    return startUnguarded(scenario0, opts);
+  } catch (e) {
+    return { ok: false, error: internalError(scenario0, e) };
+  }
+}
+
+function internalError(scenario: Scenario, e: unknown): string {
+  // A bug in the model must not take the worker or the runner down with it: say where.
+  return `${scenario.id}: internal error in the model: ${(e as Error).message}`;
+}
+
+function startUnguarded(
+  scenario0: Scenario,
+  opts: RunOptions,
+): { ok: true; session: RunSession } | { ok: false; error: string } {
   const settings = opts.settings ?? {};
   const applied = applySettings(scenario0, settings);
   if (!applied.ok) return applied;
   const scenario = applied.scenario;
-  const built = buildWorld(scenario, opts.timeline ?? true, opts.naiveRules ?? false);
+  const budgets = budgetsOf(opts.budgets);
+  const built = buildWorld(scenario, opts.timeline ?? true, opts.naiveRules ?? false, budgets);
   if (!built.ok) return built;
   const { world: w, traffic } = built;
   const err = traffic.start(w.hosts, scenario.traffic);
   if (err) return { ok: false, error: `${scenario.id}: ${err}` };
   const until = opts.until ?? Number.POSITIVE_INFINITY;
+  const horizon = w.sched.lastTime() ?? 0;
   let tasks = 0;
-  for (;;) {
-    const next = w.sched.peekTime();
-    if (next === undefined || next > until || tasks++ > MAX_TASKS) break;
-    expireUpTo(w, next);
-    w.sched.step();
-  }
-  const endTime = Math.max(w.now, 0);
-  expireUpTo(w, endTime);
-  return {
-    ok: true,
-    result: {
-      scenario,
-      settings,
-      hosts: [...w.hosts.values()].map(summarise),
-      events: w.events,
-      endTime,
-      outcomes: traffic.outcomes(),
+  let done: RunOutcome | undefined;
+
+  const finish = (stop: RunStop | undefined): RunOutcome => {
+    const endTime = Math.max(w.now, 0);
+    expireUpTo(w, endTime);
+    if (stop && w.tl)
+      w.emit({
+        t: w.now,
+        host: typeof stop.params.host === 'string' ? stop.params.host : '-',
+        type: 'stopped',
+        key: stop.key,
+        params: stop.params,
+        text: stop.text,
+      });
+    done = {
+      ok: true,
+      result: {
+        scenario,
+        settings,
+        hosts: [...w.hosts.values()].map(summarise),
+        events: w.events,
+        endTime,
+        outcomes: traffic.outcomes(stop?.key),
+        ...(stop ? { stopped: stop } : {}),
+      },
+    };
+    return done;
+  };
+
+  // After each task: the budgets a single task cannot blow by itself (one task is one hop of
+  // one packet; the rule walk, which can, checks its own budget and throws BudgetExceeded).
+  const overBudget = (): RunStop | undefined => {
+    if (w.stop) return w.stop;
+    if (w.events.length > budgets.events) return stopOf('budget.events', { limit: budgets.events });
+    if (w.frames > budgets.frames) return stopOf('budget.frames', { limit: budgets.frames });
+    if (w.sched.pending > budgets.inFlight) return stopOf('budget.memory', { limit: budgets.inFlight });
+    if (tasks >= budgets.tasks) return stopOf('budget.tasks', { limit: budgets.tasks });
+    return undefined;
+  };
+
+  const session: RunSession = {
+    advance(maxTasks) {
+      if (done) return done;
+      try {
+        for (let n = 0; n < maxTasks; n++) {
+          const next = w.sched.peekTime();
+          if (next === undefined || next > until) return finish(undefined);
+          expireUpTo(w, next);
+          w.sched.step();
+          tasks++;
+          const stop = overBudget();
+          if (stop) return finish(stop);
+        }
+        return undefined;
+      } catch (e) {
+        if (e instanceof BudgetExceeded) return finish(e.stop);
+        done = { ok: false, error: internalError(scenario0, e) };
+        return done;
+      }
+    },
+    progress: () => ({ now: w.now, horizon, tasks, events: w.events.length, frames: w.frames }),
+    cancel() {
+      return done ?? finish(stopOf('cancelled', { tasks }));
     },
   };
+  return { ok: true, session };
 }
 
 /** The public entry: like `simulate`, but bad input throws a one-line Error (for callers that validated already). */
@@ -73,8 +147,9 @@ export function buildWorld(
   scenario: Scenario,
   timeline: boolean,
   naiveRules = false,
+  budgets: Budgets = DEFAULT_BUDGETS,
 ): { ok: true; world: World; traffic: Traffic } | { ok: false; error: string } {
-  const w = new World(scenario.seed, timeline);
+  const w = new World(scenario.seed, timeline, budgets);
   const traffic = new Traffic(w, scenario.traffic);
   for (const [hi, spec] of scenario.hosts.entries()) {
     const h = buildHost(spec, scenario.seed, hi);
@@ -83,11 +158,17 @@ export function buildWorld(
       return { ok: false, error: `${scenario.id}: ${e.where}: ${e.message}` };
     }
     const host = h as Host;
-    const nf = createNetfilterFor(host, `${scenario.id}: hosts[${hi}].iptables_save`, naiveRules);
+    const nf = createNetfilterFor(
+      host,
+      `${scenario.id}: hosts[${hi}].iptables_save`,
+      naiveRules,
+      budgets.rulesPerWalk,
+    );
     if (typeof nf === 'string') return { ok: false, error: nf };
     host.nf = nf;
     host.sockets = new Sockets(traffic);
     w.hosts.set(host.name, host);
+    for (const i of host.ifaces.values()) if (i.kind === 'bridge') w.bridges++;
   }
   for (const h of w.hosts.values())
     for (const s of h.spec.interfaces) {

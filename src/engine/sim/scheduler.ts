@@ -55,6 +55,13 @@ export class Scheduler {
     return this.heap.length;
   }
 
+  /** The latest time any pending task is due (a scan: for progress, not the hot path). */
+  lastTime(): Micros | undefined {
+    let last: Micros | undefined;
+    for (const t of this.heap) if (last === undefined || t.t > last) last = t.t;
+    return last;
+  }
+
   peekTime(): Micros | undefined {
     return this.heap[0]?.t;
   }

@@ -175,11 +175,14 @@ export class Traffic implements AppEvents {
     if (w.tl) w.emit({ t: w.now, host: st.from, type: 'outcome', conn: st.index, ok, line: outcomeLine(st) });
   }
 
-  outcomes(): Outcome[] {
+  /** `stopped`: the run was cut short by a budget or a cancel, whose key undecided items name. */
+  outcomes(stopped?: string): Outcome[] {
     return this.items.map((st) => {
       if (!st.done) {
         st.done = true;
-        st.reason = 'still running when the run ended';
+        st.reason = stopped
+          ? `not decided: the run was stopped (${stopped})`
+          : 'still running when the run ended';
       }
       return {
         conn: st.index,

@@ -28,6 +28,7 @@ function callIptables(h: Host): boolean {
 
 /** br_handle_frame: a frame received on bridge port `port`. */
 export function brHandleFrame(w: World, h: Host, br: Iface, port: Iface, skb: Skb): void {
+  w.bridgeCrossing(++skb.crossings, h.name, br.name);
   const f = skb.frame;
   const known = br.fdb.get(f.src);
   br.fdb.set(f.src, port);

@@ -34,14 +34,22 @@ export interface HostNetfilter extends NetfilterState {
 const manipOf = (hook: Hook): 'SRC' | 'DST' => (hook === 'PREROUTING' || hook === 'OUTPUT' ? 'DST' : 'SRC');
 
 /** Builds a host's netfilter: parses its ruleset (errors name source and line) and registers hooks. */
-export function createNetfilterFor(h: Host, source: string, naiveRules = false): HostNetfilter | string {
+export function createNetfilterFor(
+  h: Host,
+  source: string,
+  naiveRules = false,
+  maxEvaluations?: number,
+): HostNetfilter | string {
   const text = h.spec.iptables_save;
   let ipt: ReturnType<typeof createIptables> | undefined;
   let saveText = '';
   if (text !== undefined && text.trim() !== '') {
     const parsed = parseIptablesSave(text, source);
     if (!parsed.ok) return `${parsed.error.source}: line ${parsed.error.line}: ${parsed.error.message}`;
-    ipt = createIptables(parsed.ruleset, { naive: naiveRules });
+    ipt = createIptables(parsed.ruleset, {
+      naive: naiveRules,
+      ...(maxEvaluations !== undefined ? { maxEvaluations } : {}),
+    });
     saveText = formatIptablesSave(parsed.ruleset, { header: false });
   }
   const ctReason = ipt?.needsConntrack();

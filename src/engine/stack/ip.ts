@@ -48,6 +48,7 @@ export function netifRx(w: World, h: Host, dev: Iface, skb: Skb): void {
 
 /** The frame is for this host's protocol stack on `dev` (possibly a bridge device). */
 export function netifDeliver(w: World, h: Host, dev: Iface, skb: Skb): void {
+  skb.crossings = 0;
   const f = skb.frame;
   if (f.type === 0x0806) return arpRcv(w, h, dev, skb);
   if (f.dst !== dev.mac && f.dst !== 'ff:ff:ff:ff:ff:ff' && dev.kind !== 'loopback')
@@ -331,6 +332,7 @@ export function devXmit(w: World, h: Host, dev: Iface, skb: Skb): void {
 }
 
 export function wireXmit(w: World, h: Host, dev: Iface, skb: Skb): void {
+  w.frames++;
   const peer = dev.peer;
   if (w.tl)
     w.emit({

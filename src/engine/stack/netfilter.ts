@@ -1,3 +1,4 @@
+import { BudgetExceeded, stopOf, WalkTooLong } from '../budget';
 import type { AddrType, PacketCtx, TableVerdict, WalkStep } from '../iptables/types';
 import type { Ipv4 } from '../net/ipv4';
 import type { World } from '../sim/world';
@@ -214,6 +215,24 @@ export function walk(
   ctx.notrack = skb.notrack;
   ctx.zone = skb.zone;
   ctx.trace = skb.trace;
+  try {
+    return walkCtx(w, h, nf, table, hook, skb, ctx);
+  } catch (e) {
+    if (!(e instanceof WalkTooLong)) throw e;
+    const where = { limit: e.limit, pkt: skb.id, table, hook, host: h.name };
+    throw new BudgetExceeded(stopOf('budget.rules', where));
+  }
+}
+
+function walkCtx(
+  w: World,
+  h: Host,
+  nf: NetfilterState,
+  table: TableName,
+  hook: Hook,
+  skb: Skb,
+  ctx: PacketCtx,
+): TableVerdict {
   let v: TableVerdict;
   if (w.tl) {
     w.emit({ t: w.now, host: h.name, type: 'chain', pkt: skb.id, table, chain: hook, hook });

@@ -30,6 +30,11 @@ export interface Skb {
   bridged: boolean;
   /** PREROUTING already ran in the bridge: ip_sabotage_in skips it at IP receive. */
   sabotage: boolean;
+  /**
+   * Bridges this frame (and the frame it was flooded from) crossed since an IP stack last
+   * handled it; crosses the wire with the frame. More than the world's bridges is a loop (World.bridgeCrossing).
+   */
+  crossings: number;
 }
 
 export function newSkb(id: PacketId, conn: ConnId | undefined, frame: Frame): Skb {
@@ -52,6 +57,7 @@ export function newSkb(id: PacketId, conn: ConnId | undefined, frame: Frame): Sk
     physOut: '',
     bridged: false,
     sabotage: false,
+    crossings: 0,
   };
 }
 

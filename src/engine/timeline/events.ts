@@ -1,5 +1,6 @@
 import type { CtDir, CtEntryData, CtState } from '../conntrack/types';
 import type { Ipv4 } from '../net/ipv4';
+import type { StopKey } from '../api';
 import type { Frame } from '../packet';
 
 /** Virtual time in microseconds since the start of the run. */
@@ -186,6 +187,16 @@ export type TimelineEvent =
       readonly conn: ConnId;
       readonly ok: boolean;
       readonly line: string;
+    })
+  /**
+   * The run ended early: a budget or a storm (see budget.ts) or a cancel. Always the last event;
+   * packets still in flight then have no fate. `host` is where it happened, `-` when nowhere.
+   */
+  | (At & {
+      readonly type: 'stopped';
+      readonly key: StopKey;
+      readonly params: Readonly<Record<string, string | number>>;
+      readonly text: string;
     });
 
 export type TimelineEventType = TimelineEvent['type'];

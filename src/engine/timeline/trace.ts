@@ -57,5 +57,7 @@ function body(ev: TimelineEvent): string {
       return `cloned into ${ev.copies.map((c) => `#${c}`).join(' ')}`;
     case 'outcome':
       return `outcome: ${ev.line}`;
+    case 'stopped':
+      return ev.text;
   }
 }

@@ -150,6 +150,8 @@ function Line({ e, t }: { e: TimelineEvent; t: Dict }) {
     case 'app':
     case 'outcome':
       return <>{e.type === 'app' ? e.text : e.line}</>;
+    case 'stopped':
+      return <>{e.text}</>;
     default: {
       const never: never = e;
       return <>{String(never)}</>;
