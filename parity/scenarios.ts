@@ -13,6 +13,15 @@ const here = dirname(fileURLToPath(import.meta.url));
 const SCENARIO_DIR = join(here, '..', 'src', 'scenarios');
 const FIXTURE_DIR = join(here, 'fixtures');
 
+/**
+ * Kernel cases that are not built-in scenarios but pin one behaviour each: run after the
+ * built-ins, in this order (paths from the repository root).
+ */
+export const KERNEL_CASES: readonly string[] = [
+  // issue 7.1: a SYN answered only by a RST; the tracker kills the entry, conntrack -L is empty
+  'src/cli/testdata/rst-killed-syn.json',
+];
+
 export interface Loaded {
   readonly scenarios: Scenario[];
   readonly errors: string[];
@@ -45,6 +54,14 @@ export async function loadBuiltins(): Promise<Loaded> {
     const files = readdirSync(SCENARIO_DIR).filter((f) => f.endsWith('.json'));
     for (const f of files) add(JSON.parse(readFileSync(join(SCENARIO_DIR, f), 'utf8')), `src/scenarios/${f}`);
     if (files.length) source = 'src/scenarios/*.json';
+  }
+  for (const f of KERNEL_CASES) {
+    const r = parseScenarioText(readFileSync(join(here, '..', f), 'utf8'), f);
+    if (!r.ok) errors.push(r.error);
+    else if (!byId.has(r.scenario.id)) {
+      byId.set(r.scenario.id, r.scenario);
+      source += ` + ${f}`;
+    }
   }
   for (const f of readdirSync(FIXTURE_DIR).filter((x) => x.endsWith('.json'))) {
     const r = parseScenarioText(readFileSync(join(FIXTURE_DIR, f), 'utf8'), `parity/fixtures/${f}`);

@@ -1,7 +1,7 @@
 import type { RunResult } from '../src/engine/api';
-import type { CtEntryData } from '../src/engine/conntrack/types';
 import { formatIpv4 } from '../src/engine/net/ipv4';
 import type { Frame } from '../src/engine/packet';
+import { stateAt } from '../src/engine/timeline/replay';
 import { type CtRow, parseConntrackLine, rowFromEngine } from './conntrackRow';
 import type { PacketFields } from './packetSummary';
 import { groupTrace } from './trace';
@@ -48,7 +48,6 @@ function fieldsOfFrame(f: Frame): PacketFields | undefined {
 
 /** The engine's run in the parity columns. */
 export function engineSide(r: RunResult): Side {
-  const tables = new Map<string, Map<number, CtEntryData>>();
   const frames = new Map<number, Frame>();
   const open = new Map<string, { host: string; fields: PacketFields; path: string[] }>();
   const order: { host: string; fields: PacketFields; path: string[] }[] = [];
@@ -93,22 +92,15 @@ export function engineSide(r: RunResult): Side {
       case 'chain':
         open.get(`${e.pkt}@${e.host}`)?.path.push(`${e.table}:${e.chain}`);
         break;
-      case 'conntrack': {
-        const t = tables.get(e.host) ?? new Map<number, CtEntryData>();
-        tables.set(e.host, t);
-        if (e.op === 'confirmed') t.set(e.entry.id, e.entry);
-        else if (e.op === 'destroy' || e.op === 'early-drop') t.delete(e.entry.id);
-        else if (e.op !== 'new' && e.op !== 'freed' && t.has(e.entry.id)) t.set(e.entry.id, e.entry);
-        break;
-      }
       default:
         break;
     }
   }
+  // The table every view shows (the CLI, the app): the timeline's replay at the end, so
+  // parity checks what people see, not a fold of its own.
+  const end = stateAt(r, r.events.length);
   const conntrack: Record<string, CtRow[]> = {};
-  for (const h of r.hosts) conntrack[h.name] = [];
-  for (const [host, t] of tables)
-    conntrack[host] = [...t.values()].filter((e) => e.expiresAt > r.endTime).map(rowFromEngine);
+  for (const h of r.hosts) conntrack[h.name] = (end.conntrack[h.name] ?? []).map(rowFromEngine);
   const packets: Record<string, PathPacket[]> = {};
   for (const h of r.hosts) packets[h.name] = [];
   for (const p of order) {

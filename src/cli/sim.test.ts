@@ -37,6 +37,14 @@ describe('sim runner (design.md §3)', () => {
     expect(proc).toMatch(/^# host node\nipv4 {5}2 tcp {6}6 \d+ SYN_SENT .* mark=0 zone=0 use=2\n/);
   });
 
+  it('shows no entry for a SYN answered only by a RST: the tracker killed it (issue 7.1)', () => {
+    const r = sim(join(here, 'testdata/rst-killed-syn.json'), '--format', 'conntrack');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('# host host\n# host peer\n');
+    const proc = sim(join(here, 'testdata/rst-killed-syn.json'), '--format', 'json');
+    expect(JSON.parse(proc.out).final.conntrack).toEqual({ host: [], peer: [] });
+  });
+
   it('says per connection whether it worked and why', () => {
     expect(render(runScenario(hairpin), 'outcome')).toMatch(/^pod-a -> 10\.96\.0\.10:80 tcp failed: .*RST/);
     const json = JSON.parse(render(runScenario(hairpin), 'json'));

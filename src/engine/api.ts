@@ -31,6 +31,21 @@ export interface RunOptions {
   /** Called at the same moments as shouldStop, with how far the run is. */
   readonly onProgress?: (p: RunProgress) => void;
   readonly progressEvery?: number;
+  /**
+   * Called between scheduler tasks (and once at the end) with each host's live conntrack
+   * table, so tests can hold the timeline's replay against the table it stands for. Unset,
+   * it costs nothing.
+   */
+  readonly observe?: (live: LiveTables) => void;
+}
+
+/** The live conntrack tables at a quiet moment of a run: no packet is half-way through a host. */
+export interface LiveTables {
+  /** How many timeline events had been recorded by then. */
+  readonly index: number;
+  readonly now: Micros;
+  /** Per host with a conntrack table, its confirmed entries in `conntrack -L` order. */
+  readonly conntrack: Readonly<Record<string, readonly CtEntryData[]>>;
 }
 
 /** Why a run ended before its traffic script was done. */

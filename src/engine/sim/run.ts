@@ -1,4 +1,13 @@
-import type { HostSummary, RunOptions, RunOutcomeOf, RunResult, RunSession, RunStop } from '../api';
+import type {
+  CtEntryData,
+  HostSummary,
+  LiveTables,
+  RunOptions,
+  RunOutcomeOf,
+  RunResult,
+  RunSession,
+  RunStop,
+} from '../api';
 import { type Budgets, BudgetExceeded, budgetsOf, DEFAULT_BUDGETS, stopOf } from '../budget';
 import { formatIpv4 } from '../net/ipv4';
 import { applySettings } from '../scenario/load';
@@ -67,12 +76,14 @@ function startUnguarded(
   if (err) return { ok: false, error: `${scenario.id}: ${err}` };
   const until = opts.until ?? Number.POSITIVE_INFINITY;
   const horizon = w.sched.lastTime() ?? 0;
+  const observe = opts.observe;
   let tasks = 0;
   let done: RunOutcome | undefined;
 
   const finish = (stop: RunStop | undefined): RunOutcome => {
     const endTime = Math.max(w.now, 0);
     expireUpTo(w, endTime);
+    if (observe) observe(liveTables(w, endTime));
     if (stop && w.tl)
       w.emit({
         t: w.now,
@@ -118,6 +129,7 @@ function startUnguarded(
           expireUpTo(w, next);
           w.sched.step();
           tasks++;
+          if (observe) observe(liveTables(w));
           const stop = overBudget();
           if (stop) return finish(stop);
         }
@@ -176,6 +188,12 @@ export function buildWorld(
       h.ifaces.get(s.name)!.peer = w.hosts.get(s.peer.host)!.ifaces.get(s.peer.ifname);
     }
   return { ok: true, world: w, traffic };
+}
+
+function liveTables(w: World, now = w.now): LiveTables {
+  const conntrack: Record<string, CtEntryData[]> = {};
+  for (const h of w.hosts.values()) if (h.nf.table) conntrack[h.name] = h.nf.table.list(now);
+  return { index: w.events.length, now, conntrack };
 }
 
 function expireUpTo(w: World, t: number): void {

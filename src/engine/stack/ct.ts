@@ -1,4 +1,4 @@
-import { ConntrackTable, formatConntrackL } from '../conntrack';
+import { ConntrackTable, type CtRemoved, formatConntrackL } from '../conntrack';
 import { type CtDir, IPS_CONFIRMED } from '../conntrack/types';
 import { createIptables, formatIptablesSave, parseIptablesSave } from '../iptables';
 import type { CtView, NatRequest, PacketCtx } from '../iptables/types';
@@ -105,17 +105,12 @@ function ctHooks(table: ConntrackTable): CtHooks {
   return {
     in(w, h, skb) {
       const r = table.in(skb.ip, w.now, skb.zone);
-      if (w.tl)
-        for (const rm of r.removed) {
-          const op = rm.why === 'early-drop' ? 'early-drop' : 'destroy';
-          const note =
-            rm.why === 'early-drop'
-              ? 'early drop: the table is full and this entry is not [ASSURED]'
-              : rm.why === 'expired'
-                ? 'timer expired'
-                : 'killed by the TCP tracker';
-          w.emit({ t: w.now, host: h.name, type: 'conntrack', pkt: skb.id, op, entry: rm.entry, note });
-        }
+      // Entries that left before this packet found its own (expired, early-dropped, the old
+      // connection a SYN reopens) are told first; the packet's own entry, when the tracker
+      // killed it (a RST as the only answer), is told after the lookup that found it, as the
+      // kernel finds the entry, then nf_ct_kill_acct deletes it.
+      const own = r.kind === 'tracked' ? r.entry.id : -1;
+      if (w.tl) for (const rm of r.removed) if (rm.entry.id !== own) removedEvent(w, h, skb, rm);
       switch (r.kind) {
         case 'tracked':
         case 'related-error': {
@@ -123,7 +118,7 @@ function ctHooks(table: ConntrackTable): CtHooks {
           skb.ctinfo = r.ctinfo;
           skb.dir = r.dir;
           skb.ctstate = r.ctstate;
-          if (w.tl)
+          if (w.tl) {
             w.emit({
               t: w.now,
               host: h.name,
@@ -139,6 +134,8 @@ function ctHooks(table: ConntrackTable): CtHooks {
               ctstate: r.ctstate,
               dir: r.dir,
             });
+            for (const rm of r.removed) if (rm.entry.id === own) removedEvent(w, h, skb, rm);
+          }
           return true;
         }
         case 'invalid':
@@ -288,6 +285,18 @@ function ctHooks(table: ConntrackTable): CtHooks {
         });
     },
   };
+}
+
+/** The event for an entry that left the table while a packet was being tracked. */
+function removedEvent(w: World, h: Host, skb: Skb, rm: CtRemoved): void {
+  const op = rm.why === 'early-drop' ? 'early-drop' : 'destroy';
+  const note =
+    rm.why === 'early-drop'
+      ? 'early drop: the table is full and this entry is not [ASSURED]'
+      : rm.why === 'expired'
+        ? 'timer expired'
+        : 'killed by the TCP tracker';
+  w.emit({ t: w.now, host: h.name, type: 'conntrack', pkt: skb.id, op, entry: rm.entry, note });
 }
 
 const labels = new WeakMap<object, { SRC?: string; DST?: string }>();

@@ -1,6 +1,6 @@
 import type { Counter, RunResult, WorldState } from '../api';
 import type { CtEntryData } from '../conntrack/types';
-import { IPS_CONFIRMED } from '../conntrack/types';
+import { IPS_DYING } from '../conntrack/types';
 import type { TimelineEvent } from './events';
 
 // The world at any point of the timeline, folded from the events. Checkpoints every
@@ -37,8 +37,13 @@ function apply(a: Acc, ev: TimelineEvent): void {
         m = new Map();
         a.ct.set(ev.host, m);
       }
+      // An entry enters the table only by its confirmation; every later event about it only
+      // refreshes the picture of an entry still there. So an event that reports a packet's
+      // lookup of an entry the tracker then killed (or any event after a destroy) can never
+      // bring a dead entry back.
       if (ev.op === 'destroy' || ev.op === 'early-drop' || ev.op === 'freed') m.delete(ev.entry.id);
-      else if (ev.entry.status & IPS_CONFIRMED) m.set(ev.entry.id, ev.entry);
+      else if (ev.entry.status & IPS_DYING) m.delete(ev.entry.id);
+      else if (ev.op === 'confirmed' || m.has(ev.entry.id)) m.set(ev.entry.id, ev.entry);
       break;
     }
     case 'rule':
