@@ -15,3 +15,4 @@ export type { Hook, TableName } from './timeline/events';
 export { stateAt } from './timeline/replay';
 export { formatTime, formatTraceLine } from './timeline/trace';
 export { type HostView, hostViews } from './timeline/views';
+export { type CommandOutput, COMMANDS, runCommand } from './console/run';

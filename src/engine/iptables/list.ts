@@ -9,8 +9,10 @@ import {
   portText,
   probabilityText,
 } from './format';
+import { protoName } from './names';
 import type { AddrSpec, Match, PortSpec, Rule, Ruleset, Target } from './ruleset';
 import type { Counter, CounterLookup, TableName } from './types';
+import { serviceName } from './values';
 
 // Byte-exact `iptables -t T -L -n [-v] [-x] [--line-numbers]` of iptables 1.8.9 (nf_tables):
 // print_header / print_rule_details / xtables_print_num and each extension's print().
@@ -18,9 +20,12 @@ import type { Counter, CounterLookup, TableName } from './types';
 export interface ListOptions {
   counters?: CounterLookup;
   verbose: boolean;
-  numeric: true;
+  /** `-n`: numbers for protocols, addresses and ports; without it `all`, `anywhere`, `dpt:http`. */
+  numeric: boolean;
   exact?: boolean;
   lineNumbers?: boolean;
+  /** `iptables -L CHAIN`: only this chain. */
+  chain?: string;
 }
 
 const pad = (s: string, n: number) => s.padEnd(n);
@@ -39,10 +44,16 @@ export function printNum(n: number, exact: boolean, table: boolean): string {
   return table ? `${lpad(String(v), 4)}T ` : `${v}T `;
 }
 
+// Without -n, iptables names ports by getservbyport (per protocol); this sandbox has no
+// resolver, so addresses stay numbers (as getnameinfo answers for names it cannot find).
+let portName: (n: number) => string = String;
+
 function ports(name: string, p: PortSpec | undefined): string {
   if (!p) return '';
   const i = p.invert ? '!' : '';
-  return p.lo === p.hi ? ` ${name}:${i}${p.lo}` : ` ${name}s:${i}${p.lo}:${p.hi}`;
+  return p.lo === p.hi
+    ? ` ${name}:${i}${portName(p.lo)}`
+    : ` ${name}s:${i}${portName(p.lo)}:${portName(p.hi)}`;
 }
 
 const hex2 = (n: number) => `0x${n.toString(16).toUpperCase().padStart(2, '0')}`;
@@ -179,9 +190,9 @@ function targetName(t: Target | undefined): string {
   return t.kind;
 }
 
-function addrCol(a: AddrSpec | undefined): string {
-  if (!a) return ` ${pad('0.0.0.0/0', 19)} `;
-  const text = a.mask === 0 ? `${formatIpv4(a.addr)}/0` : addrShort(a);
+function addrCol(a: AddrSpec | undefined, numeric: boolean): string {
+  if (!a) return ` ${pad(numeric ? '0.0.0.0/0' : 'anywhere', 19)} `;
+  const text = a.mask === 0 ? (numeric ? `${formatIpv4(a.addr)}/0` : 'anywhere') : addrShort(a);
   return `${a.invert ? '!' : ' '}${pad(text, 19)} `;
 }
 
@@ -192,16 +203,19 @@ export function formatRuleList(r: Rule, num: number, ctr: Counter, o: ListOption
   if (o.verbose) s += printNum(ctr.pkts, exact, true) + printNum(ctr.bytes, exact, true);
   s += `${pad(targetName(r.target), 9)} `;
   s += r.proto?.invert ? '!' : ' ';
-  s += `${pad(String(r.proto?.num ?? 0), 4)} `;
+  const proto = r.proto?.num ?? 0;
+  s += `${pad(o.numeric ? String(proto) : proto === 0 ? 'all' : protoName(proto), 4)} `;
   s += r.fragment ? `${r.fragment.invert ? '!' : '-'}f ` : '-- ';
   if (o.verbose) {
     const i = r.inIface ? `${r.inIface.invert ? '!' : ''}${r.inIface.name}` : '*';
     const out = r.outIface ? `${r.outIface.invert ? '!' : ''}${r.outIface.name}` : '*';
     s += ` ${pad(i, 6)} ${pad(out, 6)} `;
   }
-  s += addrCol(r.src) + addrCol(r.dst);
+  s += addrCol(r.src, o.numeric) + addrCol(r.dst, o.numeric);
   if (r.target?.kind === 'goto') s += '[goto] ';
+  portName = o.numeric ? String : serviceName;
   for (const m of r.matches) s += formatMatchList(m);
+  portName = String;
   if (r.target) s += formatTargetList(r.target);
   return s;
 }
@@ -224,6 +238,7 @@ export function formatIptablesList(rs: Ruleset, table: TableName, o: ListOptions
   head += ` ${pad('source', 19)}  ${pad('destination', 19)} `;
   const blocks: string[] = [];
   for (const c of t.chains) {
+    if (o.chain !== undefined && c.name !== o.chain) continue;
     const lines: string[] = [];
     if (c.builtin) {
       const p = o.counters ? (o.counters(table, c.name, 0) ?? { pkts: 0, bytes: 0 }) : c.counters;

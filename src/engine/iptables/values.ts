@@ -83,6 +83,15 @@ const SERVICES: ReadonlyMap<string, number> = new Map([
   ['http-alt', 8080],
 ]);
 
+const SERVICE_BY_PORT: ReadonlyMap<number, string> = new Map(
+  [...SERVICES].reverse().map(([name, port]) => [port, name] as const),
+);
+
+/** The name getservbyport gives (the first /etc/services entry), or the number. */
+export function serviceName(port: number): string {
+  return SERVICE_BY_PORT.get(port) ?? String(port);
+}
+
 export function parsePort(text: string): number | undefined {
   if (/^\d{1,5}$/.test(text)) {
     const n = Number(text);
