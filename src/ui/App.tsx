@@ -4,6 +4,7 @@ import { useEffect } from 'react';
 import { Controls } from './Controls';
 import { dictionaries } from './i18n';
 import { AccountPanel, OutcomePanel, TeachingPanel } from './Panels';
+import { noticeText } from './notice';
 import { installKeyboard, startPlaybackLoop } from './playback';
 import { useApp, useAppStore } from './react';
 import { Scroll } from './Scroll';
@@ -19,12 +20,7 @@ function NoticeBar() {
   const dismiss = useApp((s) => s.dismissNotice);
   if (!notice) return null;
   const t = dictionaries[lang];
-  const text =
-    notice.key === 'workerDied'
-      ? t.workerDied(notice.detail)
-      : notice.key === 'badLink'
-        ? t.badLink(notice.detail)
-        : t.runFailed(notice.detail);
+  const text = noticeText(t, notice);
   return (
     <div role="alert" className="notice">
       <span>{text}</span>
@@ -76,7 +72,9 @@ function Main() {
   if (!result || !index)
     return (
       <main className="main loading">
-        <p className="dim">{phase === 'starting' ? t.loading : t.running}</p>
+        <p className="dim">
+          {phase === 'starting' ? t.loading : phase === 'running' ? t.running : t.nothingShown}
+        </p>
       </main>
     );
   const pkt = selected ?? currentPacket(result.events, playhead);

@@ -5,6 +5,9 @@ import { dictionaries, type Lang } from './i18n';
 import { useApp, useAppStore } from './react';
 import { SPEEDS } from './store';
 
+/** A scenario file larger than this is refused unread (the biggest built-in is about 10 kB). */
+const MAX_FILE_BYTES = 1024 * 1024;
+
 // Media-control glyphs drawn as SVG: fonts without the Unicode symbols show boxes.
 const ICONS = {
   restart: 'M3 3h2v10H3zM13 3v10L6 8z',
@@ -32,6 +35,8 @@ export function Controls() {
   const theme = useApp((s) => s.theme);
   const shareLink = useApp((s) => s.shareLink);
   const playing = useApp((s) => s.playing);
+  const phase = useApp((s) => s.phase);
+  const progress = useApp((s) => s.progress);
   const a = useAppStore().getState();
   const fileRef = useRef<HTMLInputElement>(null);
   const current = source?.kind === 'builtin' ? source.id : '';
@@ -99,6 +104,14 @@ export function Controls() {
           <Icon name="end" />
         </button>
       </div>
+      {phase === 'running' ? (
+        <div className="run-status" role="status" aria-label="Run progress">
+          <span>{progress ? t.progress(progress.events, Math.round(progress.now / 1000)) : t.running}</span>
+          <button type="button" aria-label="Stop" onClick={a.stop}>
+            {t.stop}
+          </button>
+        </div>
+      ) : null}
       <label className="field" title={t.speed}>
         <select aria-label="Speed" value={speed} onChange={(e) => a.setSpeed(Number(e.target.value))}>
           {SPEEDS.map((s) => (
@@ -136,15 +149,18 @@ export function Controls() {
         onChange={async (e) => {
           const f = e.target.files?.[0];
           if (!f) return;
-          if (f.size > 1024 * 1024) {
-            a.dismissNotice();
+          if (f.size > MAX_FILE_BYTES) {
+            a.report({ key: 'badFile', detail: `${f.name}: ${t.fileTooLarge(MAX_FILE_BYTES / 1024)}` });
+            e.target.value = '';
             return;
           }
           let json: unknown;
           try {
             json = JSON.parse(await f.text());
-          } catch {
-            json = null;
+          } catch (err) {
+            a.report({ key: 'badFile', detail: `${f.name}: ${(err as Error).message}` });
+            e.target.value = '';
+            return;
           }
           await a.openScenarioJson(json, f.name);
           e.target.value = '';

@@ -53,6 +53,12 @@ export interface Dict {
   readonly workerDied: (reason: string) => string;
   readonly badLink: (reason: string) => string;
   readonly runFailed: (reason: string) => string;
+  readonly badFile: (reason: string) => string;
+  readonly fileTooLarge: (limitKb: number) => string;
+  readonly runStopped: string;
+  readonly stop: string;
+  readonly progress: (events: number, ms: number) => string;
+  readonly nothingShown: string;
   readonly openFile: string;
   readonly edited: string;
   readonly bridgedNote: string;
@@ -136,6 +142,12 @@ const en: Dict = {
   workerDied: (r) => `The engine stopped (${r}). It was restarted; your scenario and settings are kept.`,
   badLink: (r) => `This link could not be opened (${r}). Showing the default scenario instead.`,
   runFailed: (r) => `The scenario could not run: ${r}`,
+  badFile: (r) => `This file could not be opened: ${r}`,
+  fileTooLarge: (kb) => `larger than ${kb} kB`,
+  runStopped: 'The run was stopped. The views show what they showed before.',
+  stop: 'Stop',
+  progress: (n, ms) => `${n.toLocaleString('en')} events, ${ms.toLocaleString('en')} ms of virtual time`,
+  nothingShown: 'Nothing to show yet: pick a scenario.',
   openFile: 'Open JSON…',
   edited: '(edited scenario)',
   bridgedNote: 'bridged, br_netfilter',
@@ -217,6 +229,12 @@ const zh: Dict = {
   workerDied: (r) => `引擎已停止（${r}）。已重新启动，你的场景和设置均已保留。`,
   badLink: (r) => `无法打开此链接（${r}）。改为显示默认场景。`,
   runFailed: (r) => `场景无法运行：${r}`,
+  badFile: (r) => `无法打开此文件：${r}`,
+  fileTooLarge: (kb) => `超过 ${kb} kB`,
+  runStopped: '运行已停止。视图仍显示停止前的内容。',
+  stop: '停止',
+  progress: (n, ms) => `${n.toLocaleString('zh')} 个事件，虚拟时间 ${ms.toLocaleString('zh')} 毫秒`,
+  nothingShown: '暂无内容：请选择一个场景。',
   openFile: '打开 JSON…',
   edited: '（编辑过的场景）',
   bridgedNote: '桥接帧，br_netfilter',

@@ -42,6 +42,11 @@ describe('share links', () => {
     ['#v=1&s=a&set=__proto__=1', 'bad setting'],
     ['#v=1&s=a&set=node:x y=1', 'bad setting'],
     [`#v=1&s=${'a'.repeat(MAX_LINK_CHARS)}`, 'longer'],
+    // A few kB that lz-string would inflate to 3 million characters before anyone measured.
+    [
+      `#v=1&doc=${compressToEncodedURIComponent('{"a":"'.concat('x'.repeat(3e6), '"}'))}`,
+      'larger than 1024 kB',
+    ],
   ])('refuses %s clearly', (hash, msg) => {
     const r = decodeShareHash(hash);
     expect(r.ok).toBe(false);

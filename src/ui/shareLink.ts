@@ -2,7 +2,8 @@
 // input: it is size-capped, decoded without ever evaluating it, and the scenario inside is
 // validated by the engine's schema (in the worker) before use. Links carry a version; a link
 // of an older version is migrated step by step, so every released link keeps opening.
-import { compressToEncodedURIComponent, decompressFromEncodedURIComponent } from 'lz-string';
+import { compressToEncodedURIComponent } from 'lz-string';
+import { decompressUriComponent } from './links/lz';
 import type { Settings } from '../engine/api';
 
 export const LINK_VERSION = 1;
@@ -99,17 +100,18 @@ export function decodeShareHash(
     if (!SCENARIO_ID.test(id)) return { ok: false, error: 'scenario id is malformed' };
     scenario = { kind: 'builtin', id };
   } else if (doc !== null) {
-    let text: string | null;
+    // Decompression stops at the cap: a small link cannot make the tab build a huge string.
+    const text = decompressUriComponent(doc, MAX_SCENARIO_CHARS);
+    if (!text.ok)
+      return {
+        ok: false,
+        error:
+          text.why === 'too-large'
+            ? `the scenario in the link is larger than ${MAX_SCENARIO_CHARS / 1024} kB`
+            : 'the scenario in the link is corrupt',
+      };
     try {
-      text = decompressFromEncodedURIComponent(doc);
-    } catch {
-      text = null;
-    }
-    if (!text) return { ok: false, error: 'the scenario in the link is corrupt' };
-    if (text.length > MAX_SCENARIO_CHARS)
-      return { ok: false, error: 'the scenario in the link is too large' };
-    try {
-      scenario = { kind: 'inline', json: JSON.parse(text) as unknown };
+      scenario = { kind: 'inline', json: JSON.parse(text.text) as unknown };
     } catch {
       return { ok: false, error: 'the scenario in the link is not JSON' };
     }

@@ -1,36 +1,70 @@
+import { compressToEncodedURIComponent } from 'lz-string';
 import { describe, expect, it } from 'vitest';
 import type { Transport } from '../worker/client';
 import { createDispatcher } from '../worker/dispatch';
-import type { ResponseMessage } from '../worker/protocol';
+import type { RequestMessage, ResponseMessage } from '../worker/protocol';
 import { fakeEngine } from '../worker/testEngine';
 import { createAppStore } from './store';
 
-/** An in-memory worker over the real dispatcher; `kill` simulates a crash. */
-function memoryWorkers() {
-  const engines: ReturnType<typeof fakeEngine>[] = [];
-  const kills: (() => void)[] = [];
+/**
+ * In-memory workers over the real dispatcher. `kill` simulates a crash of the newest live one;
+ * with `holdRuns`, runs wait in their worker until `finishRuns()`, so a test can act while one
+ * is in progress.
+ */
+function memoryWorkers(opts: { holdRuns?: boolean } = {}) {
+  interface W {
+    engine: ReturnType<typeof fakeEngine>;
+    alive: boolean;
+    terminated: boolean;
+    kill(): void;
+    held: (() => void)[];
+  }
+  const workers: W[] = [];
   const transport = (): Transport => {
     const engine = fakeEngine();
-    engines.push(engine);
-    const d = createDispatcher(engine);
+    let tick = 0;
+    const d = createDispatcher(engine, () => (tick += 1000));
     let deliver!: (m: ResponseMessage) => void;
-    let alive = true;
+    const w: W = { engine, alive: true, terminated: false, kill: () => {}, held: [] };
+    workers.push(w);
+    const handle = (m: RequestMessage) => {
+      if (!w.alive) return;
+      const r = d.handle(m, (x) => w.alive && deliver(x));
+      if (w.alive) deliver(r);
+    };
     return {
-      post: (m) => queueMicrotask(() => alive && deliver(d.handle(m))),
+      post(m) {
+        if (opts.holdRuns && m.type === 'run') w.held.push(() => handle(m));
+        else queueMicrotask(() => handle(m));
+      },
       listen(onMessage, onDeath) {
         deliver = onMessage;
-        kills.push(() => {
-          alive = false;
+        w.kill = () => {
+          w.alive = false;
           onDeath('crashed');
-        });
+        };
         queueMicrotask(() => onMessage(d.ready()));
       },
       terminate() {
-        alive = false;
+        w.alive = false;
+        w.terminated = true;
       },
     };
   };
-  return { transport, engines, kill: () => kills.at(-1)!() };
+  return {
+    transport,
+    workers,
+    engines: () => workers.map((w) => w.engine),
+    live: () => workers.filter((w) => w.alive),
+    kill: () =>
+      workers
+        .filter((w) => w.alive)
+        .at(-1)!
+        .kill(),
+    finishRuns: () => {
+      for (const w of workers) for (const f of w.held.splice(0)) f();
+    },
+  };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 5));
@@ -38,7 +72,7 @@ const settle = () => new Promise((r) => setTimeout(r, 5));
 describe('app store', () => {
   it('starts on the default scenario and fetches a snapshot for the playhead', async () => {
     const w = memoryWorkers();
-    const store = createAppStore({ transport: w.transport });
+    const store = createAppStore({ transport: w.transport, heartbeatMs: 0 });
     await store.getState().start('');
     await settle();
     const s = store.getState();
@@ -52,7 +86,7 @@ describe('app store', () => {
   });
 
   it('steps, seeks and plays by wall time at its speed', async () => {
-    const store = createAppStore({ transport: memoryWorkers().transport });
+    const store = createAppStore({ transport: memoryWorkers().transport, heartbeatMs: 0 });
     await store.getState().start('');
     const s = store.getState();
     s.step();
@@ -72,31 +106,152 @@ describe('app store', () => {
   });
 
   it('keeps the playhead at the end when a setting re-runs the scenario', async () => {
-    const store = createAppStore({ transport: memoryWorkers().transport });
+    const store = createAppStore({ transport: memoryWorkers().transport, heartbeatMs: 0 });
     await store.getState().start('');
     store.getState().end();
     await store.getState().setSetting('a:net.ipv4.ip_forward', '1');
     expect(store.getState()).toMatchObject({ playhead: 2, settings: { 'a:net.ipv4.ip_forward': '1' } });
   });
 
-  it('restarts a dead worker and re-runs the same scenario and settings', async () => {
+  it('replaces a dead worker and rebuilds the same view: scenario, settings, playhead, packet', async () => {
     const w = memoryWorkers();
-    const store = createAppStore({ transport: w.transport });
+    const store = createAppStore({ transport: w.transport, heartbeatMs: 0 });
     await store.getState().start('');
     await store.getState().setSetting('a:x.y', '1');
-    store.getState().end();
+    store.getState().step();
+    store.getState().selectPacket(7);
+    const ran = w.engines().reduce((n, e) => n + e.runs, 0);
     w.kill();
     expect(store.getState().notice).toEqual({ key: 'workerDied', detail: 'crashed' });
     await settle();
     const s = store.getState();
-    expect(w.engines).toHaveLength(2);
-    expect(w.engines[1]!.runs).toBe(1);
-    expect(s).toMatchObject({ settings: { 'a:x.y': '1' }, playhead: 2, phase: 'ready' });
+    expect(w.engines().reduce((n, e) => n + e.runs, 0)).toBe(ran + 1);
+    expect(s).toMatchObject({ settings: { 'a:x.y': '1' }, playhead: 1, selectedPacket: 7, phase: 'ready' });
     expect(s.scenario?.id).toBe('fixture');
+    expect(s.snapshot?.hosts.a?.conntrack[0]?.line).toBe('at 1');
+    // Exactly one worker is left, and every other one, the crashed one too, was ended for good.
+    expect(w.live()).toHaveLength(1);
+    expect(w.workers.filter((x) => !x.alive && !x.terminated)).toHaveLength(0);
+  });
+
+  it('keeps the new setting when the worker dies during the re-run it asked for', async () => {
+    const w = memoryWorkers({ holdRuns: true });
+    const store = createAppStore({ transport: w.transport, heartbeatMs: 0 });
+    const started = store.getState().start('');
+    await settle();
+    w.finishRuns();
+    await started;
+    const rerun = store.getState().setSetting('a:x.y', '1');
+    await settle();
+    expect(store.getState()).toMatchObject({ phase: 'running', settings: { 'a:x.y': '1' } });
+    w.kill(); // the runner, mid-run
+    await settle();
+    expect(store.getState().notice).toEqual({ key: 'workerDied', detail: 'crashed' });
+    w.finishRuns();
+    await rerun;
+    await settle();
+    const s = store.getState();
+    expect(s).toMatchObject({ phase: 'ready', settings: { 'a:x.y': '1' } });
+    expect(s.result?.settings).toEqual({ 'a:x.y': '1' });
+  });
+
+  it('Stop ends the run at once and leaves the view as it was', async () => {
+    const w = memoryWorkers({ holdRuns: true });
+    const store = createAppStore({ transport: w.transport, heartbeatMs: 0 });
+    const started = store.getState().start('');
+    await settle();
+    w.finishRuns();
+    await started;
+    const before = store.getState().result;
+    void store.getState().setSetting('a:x.y', '1');
+    await settle();
+    const runner = w.workers.at(-1)!;
+    expect(runner.alive).toBe(true);
+    store.getState().stop();
+    // Synchronously: the worker is gone (its memory with it), the old view and settings are back.
+    expect(runner.terminated).toBe(true);
+    expect(store.getState()).toMatchObject({ phase: 'ready', settings: {}, notice: { key: 'runStopped' } });
+    expect(store.getState().result).toBe(before);
+    w.finishRuns();
+    await settle();
+    expect(store.getState().result).toBe(before);
+    store.getState().seek(2);
+    await settle();
+    expect(store.getState().snapshot?.index).toBe(2);
+  });
+
+  it('a new choice cancels the run in progress', async () => {
+    const w = memoryWorkers({ holdRuns: true });
+    const store = createAppStore({ transport: w.transport, heartbeatMs: 0 });
+    const started = store.getState().start('');
+    await settle();
+    w.finishRuns();
+    await started;
+    void store.getState().setSetting('a:x.y', '1');
+    await settle();
+    const first = w.workers.at(-1)!;
+    const second = store.getState().setSetting('a:x.y', '0');
+    expect(first.terminated).toBe(true);
+    await settle();
+    w.finishRuns();
+    await second;
+    expect(store.getState()).toMatchObject({ phase: 'ready', settings: { 'a:x.y': '0' } });
+    expect(w.live()).toHaveLength(1);
+  });
+
+  it('shows the progress of a run', async () => {
+    const w = memoryWorkers({ holdRuns: true });
+    const store = createAppStore({ transport: w.transport, heartbeatMs: 0 });
+    const started = store.getState().start('');
+    await settle();
+    const engine = w.workers.at(-1)!.engine;
+    const seen: unknown[] = [];
+    store.subscribe((s) => s.progress && seen.push(s.progress));
+    const run = engine.runScenario;
+    engine.runScenario = (sc, st, progress) => {
+      for (let i = 1; i <= 3; i++) progress?.({ events: i * 1000, now: i * 10 });
+      return run(sc, st);
+    };
+    w.finishRuns();
+    await started;
+    expect(seen).toEqual([
+      { events: 1000, now: 10 },
+      { events: 2000, now: 20 },
+      { events: 3000, now: 30 },
+    ]);
+    expect(store.getState().progress).toBeNull();
+  });
+
+  it('refuses a link with deeply nested JSON with a message, and opens the default', async () => {
+    let deep = '1';
+    for (let i = 0; i < 5000; i++) deep = `[${deep}]`;
+    const store = createAppStore({ transport: memoryWorkers().transport, heartbeatMs: 0 });
+    await store
+      .getState()
+      .start(`#v=1&doc=${compressToEncodedURIComponent(`{"version":1,"hosts":${deep}}`)}`);
+    expect(store.getState().notice).toEqual({
+      key: 'badLink',
+      detail:
+        'the scenario in the link: nested deeper than 64 levels at hosts[0][0][0][0][0][0][0][0][0][0][0]…',
+    });
+    expect(store.getState()).toMatchObject({ phase: 'ready', scenario: { id: 'fixture' } });
+  });
+
+  it('says what is wrong with a file and keeps what the user had', async () => {
+    const store = createAppStore({ transport: memoryWorkers().transport, heartbeatMs: 0 });
+    await store.getState().start('');
+    const before = store.getState().result;
+    let deep: unknown = {};
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    expect(await store.getState().openScenarioJson(deep, 'deep.json')).toBe(false);
+    expect(store.getState().notice?.detail).toMatch(/^deep\.json: nested deeper than 64 levels at a\.a\.a/);
+    expect(await store.getState().openScenarioJson({ id: 'x' }, 'mine.json')).toBe(false);
+    expect(store.getState().notice).toEqual({ key: 'badFile', detail: 'mine.json: id: invalid' });
+    expect(store.getState().result).toBe(before);
   });
 
   it('opens a share link and reproduces settings, playhead and packet', async () => {
-    const store = createAppStore({ transport: memoryWorkers().transport });
+    const store = createAppStore({ transport: memoryWorkers().transport, heartbeatMs: 0 });
     await store.getState().start('#v=1&s=fixture&set=a:k.l=1&at=1&pkt=7');
     expect(store.getState()).toMatchObject({ playhead: 1, selectedPacket: 7, settings: { 'a:k.l': '1' } });
     const link = store.getState().share('http://x/');
@@ -104,11 +259,11 @@ describe('app store', () => {
   });
 
   it('falls back to the default scenario with a clear message on a bad link', async () => {
-    const store = createAppStore({ transport: memoryWorkers().transport });
+    const store = createAppStore({ transport: memoryWorkers().transport, heartbeatMs: 0 });
     await store.getState().start('#v=1&s=nope');
     expect(store.getState().notice).toEqual({ key: 'badLink', detail: 'no built-in scenario nope' });
     expect(store.getState().scenario?.id).toBe('fixture');
-    const bad = createAppStore({ transport: memoryWorkers().transport });
+    const bad = createAppStore({ transport: memoryWorkers().transport, heartbeatMs: 0 });
     await bad.getState().start('#v=1&doc=N4XyA');
     expect(bad.getState().notice?.key).toBe('badLink');
     expect(bad.getState().scenario?.id).toBe('fixture');

@@ -6,7 +6,8 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { RunResult, Scenario, Settings } from '../engine/api';
 import type { Transport } from '../worker/client';
 import { EngineClient } from '../worker/client';
-import { type ResultOf, type Snapshot, WorkerDiedError } from '../worker/protocol';
+import { checkShape } from '../worker/limits';
+import { type Progress, type ResultOf, type Snapshot, WorkerDiedError } from '../worker/protocol';
 import type { Lang } from './i18n';
 import { settingKey } from './settings';
 import { decodeShareHash, encodeShareHash, type LinkScenario } from './shareLink';
@@ -17,21 +18,30 @@ export const DEFAULT_SCENARIO = 'same-bridge-hairpin';
 export const SPEEDS = [1, 2, 4, 8, 16, 32, 120, 480] as const;
 /** Restarts allowed after worker deaths before the app gives up (a crash loop). */
 const MAX_RESTARTS = 5;
+/** An idle worker is asked for a sign of life this often (ms); 0 turns the heartbeat off. */
+export const HEARTBEAT_MS = 5000;
 
 export type Notice =
   | { readonly key: 'workerDied'; readonly detail: string }
   | { readonly key: 'badLink'; readonly detail: string }
-  | { readonly key: 'runFailed'; readonly detail: string };
+  | { readonly key: 'badFile'; readonly detail: string }
+  | { readonly key: 'runFailed'; readonly detail: string }
+  | { readonly key: 'runStopped'; readonly detail: string };
 
 export type Theme = 'light' | 'dark';
 
 export interface AppState {
   readonly phase: 'starting' | 'running' | 'ready';
+  /** How far the run in progress has come (null: none, or no report yet). */
+  readonly progress: Progress | null;
   readonly catalog: readonly Scenario[];
   readonly scenario: Scenario | null;
   /** How the scenario was obtained: a share link repeats it. */
   readonly source: LinkScenario | null;
-  /** The user's overrides (`host:key` -> value); the scenario's own values are the defaults. */
+  /**
+   * The user's overrides (`host:key` -> value); the scenario's own values are the defaults.
+   * While a re-run is in progress these are the new ones (the views still show `result`).
+   */
   readonly settings: Settings;
   readonly runId: number | null;
   readonly result: RunResult | null;
@@ -56,6 +66,8 @@ export interface AppActions {
   selectScenario(id: string): Promise<void>;
   openScenarioJson(json: unknown, source: string): Promise<boolean>;
   setSetting(key: string, value: string): Promise<void>;
+  /** Cancels the run in progress; the view stays on what it showed before. */
+  stop(): void;
   play(): void;
   pause(): void;
   togglePlay(): void;
@@ -71,8 +83,10 @@ export interface AppActions {
   setTheme(t: Theme): void;
   setLang(l: Lang): void;
   share(baseUrl: string): string;
+  /** Shows a problem found outside the store (e.g. a file too large to read). */
+  report(notice: Notice): void;
   dismissNotice(): void;
-  /** For tests and the crash drill: kill the worker as if it had crashed. */
+  /** For tests and the crash drill: kill the busiest worker as if it had crashed. */
   crashWorker(): void;
 }
 
@@ -82,14 +96,36 @@ export interface StoreDeps {
   transport: () => Transport;
   theme?: Theme;
   lang?: Lang;
+  /** Heartbeat period (ms) for the idle worker; 0: none (tests drive deaths themselves). */
+  heartbeatMs?: number;
 }
 
 type Keep =
   | { readonly kind: 'at'; readonly playhead: number }
   | { readonly kind: 'relative'; readonly from: AppState };
 
+/** A run asked for: what a crash must not lose. */
+interface Want {
+  readonly seq: number;
+  readonly scenario: Scenario;
+  readonly source: LinkScenario | null;
+  readonly settings: Settings;
+  readonly keep: Keep;
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * Workers: `shown` holds the run on screen and answers snapshots, loads and heartbeats; each
+ * run gets a fresh `runner`, so cancelling is terminating it (immediate, whatever the engine is
+ * doing, and its memory goes with it) while the run on screen stays fully usable. A runner
+ * that lands becomes `shown` and the old one is terminated.
+ */
 export function createAppStore(deps: StoreDeps): AppStore {
-  let client: EngineClient;
+  let shown: EngineClient | null = null;
+  let runner: { client: EngineClient; want: Want } | null = null;
   let restarts = 0;
   let runSeq = 0;
   // Snapshot requests are coalesced: at most one in flight, the latest wanted index next.
@@ -98,47 +134,101 @@ export function createAppStore(deps: StoreDeps): AppStore {
   let requestSnapshot: () => void = () => {};
 
   const store = createStore<AppState & AppActions>()((set, get) => {
-    // Set by crashWorker so that its terminate counts as a death, not a shutdown.
-    let crashing = false;
-
-    function connect(): void {
-      client = new EngineClient(deps.transport());
-      const mine = client;
-      mine.onDeath((reason) => {
-        if (mine !== client) return;
-        if (reason === 'terminated' && !crashing) return;
-        crashing = false;
-        snapInFlight = false;
-        if (restarts >= MAX_RESTARTS) {
-          set({ notice: { key: 'workerDied', detail: `${reason}; restarted too often, reload the page` } });
-          return;
-        }
-        restarts++;
-        set({ notice: { key: 'workerDied', detail: reason }, runId: null });
-        connect();
-        const s = get();
-        if (s.scenario) void run(s.scenario, s.settings, { kind: 'relative', from: s });
-      });
+    function spawn(): EngineClient {
+      return new EngineClient(deps.transport());
     }
 
-    async function run(scenario: Scenario, settings: Settings, keep: Keep): Promise<boolean> {
+    /** The worker holding the run on screen, or a fresh idle one if it is gone. */
+    function idle(): EngineClient {
+      if (!shown || shown.dead) adopt(spawn(), null);
+      return shown!;
+    }
+
+    /** Makes `client` the shown worker; the previous one is terminated (memory released). */
+    function adopt(client: EngineClient, runId: number | null): void {
+      const old = shown;
+      shown = client;
+      client.onDeath((reason) => {
+        if (client !== shown) return; // replaced on purpose
+        shownDied(reason);
+      });
+      if (old && old !== client) old.terminate('replaced');
+      if (runId === null && get().runId !== null) set({ runId: null });
+    }
+
+    function shownDied(reason: string): void {
+      shown = null;
+      snapInFlight = false;
+      if (restarts >= MAX_RESTARTS) {
+        set({ notice: { key: 'workerDied', detail: `${reason}; restarted too often, reload the page` } });
+        return;
+      }
+      restarts++;
+      set({ notice: { key: 'workerDied', detail: reason }, runId: null });
+      // A run in progress will bring its own worker; otherwise the view is rebuilt from the
+      // same inputs, which give the same timeline, so the playhead is kept exactly.
+      const s = get();
+      if (runner || !s.scenario) return;
+      void run(s.scenario, s.source, s.settings, { kind: 'at', playhead: s.playhead });
+    }
+
+    /** Back to what is on screen after a run that did not land. */
+    function revert(notice: Notice | null): void {
+      const s = get();
+      set({
+        phase: 'ready',
+        progress: null,
+        settings: s.result ? s.result.settings : s.settings,
+        ...(s.result ? { source: shownSource } : {}),
+        ...(notice ? { notice } : {}),
+      });
+    }
+    // The source of the run on screen (state.source may already name the one being run).
+    let shownSource: LinkScenario | null = null;
+
+    async function run(
+      scenario: Scenario,
+      source: LinkScenario | null,
+      settings: Settings,
+      keep: Keep,
+      retry = 0,
+    ): Promise<boolean> {
       const seq = ++runSeq;
-      set({ phase: 'running' });
+      if (runner) runner.client.terminate('cancelled');
+      const want: Want = { seq, scenario, source, settings, keep };
+      const client = spawn();
+      runner = { client, want };
+      set({ phase: 'running', progress: null, settings, ...(source ? { source } : {}) });
       let r: ResultOf['run'];
       try {
-        r = await client.request('run', { scenario, settings });
+        await client.ready;
+        r = await client.request(
+          'run',
+          { scenario, settings },
+          { onProgress: (p) => seq === runSeq && set({ progress: p }) },
+        );
       } catch (e) {
-        if (e instanceof WorkerDiedError) return false; // the restart re-runs
-        if (seq === runSeq)
-          set({ phase: 'ready', notice: { key: 'runFailed', detail: (e as Error).message } });
+        if (seq !== runSeq) return false; // cancelled or superseded: nothing to say
+        runner = null;
+        client.terminate('failed');
+        if (e instanceof WorkerDiedError && retry === 0 && restarts < MAX_RESTARTS) {
+          // A crash during a run: once more in a fresh worker, with what the user asked for.
+          restarts++;
+          set({ notice: { key: 'workerDied', detail: e.message } });
+          return run(scenario, source, settings, keep, 1);
+        }
+        revert({ key: 'runFailed', detail: messageOf(e) });
+        if (!shown || shown.dead) idle();
         return false;
       }
       if (seq !== runSeq) {
-        void client.request('release', { runId: r.runId }).catch(() => {});
+        client.terminate('superseded');
         return false;
       }
+      runner = null;
+      adopt(client, r.runId);
+      shownSource = source;
       const prev = get();
-      if (prev.runId !== null) void client.request('release', { runId: prev.runId }).catch(() => {});
       const n = r.result.events.length;
       let playhead: number;
       if (keep.kind === 'at') playhead = Math.min(n, Math.max(0, keep.playhead));
@@ -153,8 +243,10 @@ export function createAppStore(deps: StoreDeps): AppStore {
       }
       set({
         phase: 'ready',
+        progress: null,
         scenario,
         settings,
+        ...(source ? { source } : {}),
         runId: r.runId,
         result: r.result,
         index: indexTimeline(r.result.events),
@@ -179,7 +271,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
         snapWanted = null;
         snapInFlight = true;
         try {
-          const snap = await client.request('snapshot', want);
+          const snap = await idle().request('snapshot', want);
           if (get().runId === snap.runId) set({ snapshot: snap });
         } catch {
           // A released run or a dead worker: the next run or restart asks again.
@@ -202,13 +294,41 @@ export function createAppStore(deps: StoreDeps): AppStore {
     async function fallback(detail: string | null): Promise<void> {
       const s = scenarioById(DEFAULT_SCENARIO) ?? get().catalog[0];
       if (detail) set({ notice: { key: 'badLink', detail } });
-      if (!s) return;
-      set({ source: { kind: 'builtin', id: s.id }, selectedPacket: null });
-      await run(s, {}, { kind: 'at', playhead: 0 });
+      if (!s) {
+        set({ phase: 'ready' });
+        return;
+      }
+      set({ selectedPacket: null });
+      await run(s, { kind: 'builtin', id: s.id }, {}, { kind: 'at', playhead: 0 });
+    }
+
+    async function openLink(hash: string): Promise<void> {
+      const link = decodeShareHash(hash);
+      if (link.ok === 'none') return fallback(null);
+      if (link.ok === false) return fallback(link.error);
+      const st = link.state;
+      let scenario: Scenario | undefined;
+      if (st.scenario.kind === 'builtin') {
+        scenario = scenarioById(st.scenario.id);
+        if (!scenario) return fallback(`no built-in scenario ${st.scenario.id}`);
+      } else {
+        const bad = checkShape(st.scenario.json);
+        if (bad) return fallback(`the scenario in the link: ${bad}`);
+        const loaded = await idle().request('load', { json: st.scenario.json, source: 'share link' });
+        if (!loaded.ok) return fallback(loaded.error);
+        scenario = loaded.scenario;
+      }
+      set({ selectedPacket: st.packet });
+      const ran = await run(scenario, st.scenario, st.settings, { kind: 'at', playhead: st.playhead });
+      // A link whose run fails (not one the user stopped or replaced) leaves the default on screen.
+      const after = get();
+      if (!ran && after.result === null && after.notice?.key === 'runFailed')
+        return fallback(after.notice.detail);
     }
 
     return {
       phase: 'starting',
+      progress: null,
       catalog: [],
       scenario: null,
       source: null,
@@ -228,58 +348,74 @@ export function createAppStore(deps: StoreDeps): AppStore {
       shareLink: '',
 
       async start(hash) {
-        connect();
         let catalog: readonly Scenario[];
         try {
-          await client.ready;
-          catalog = (await client.request('catalog', {})).scenarios;
+          const c = idle();
+          await c.ready;
+          catalog = (await c.request('catalog', {})).scenarios;
         } catch (e) {
-          set({ phase: 'ready', notice: { key: 'runFailed', detail: (e as Error).message } });
+          set({ phase: 'ready', notice: { key: 'runFailed', detail: messageOf(e) } });
           return;
         }
         set({ catalog });
-        const link = decodeShareHash(hash);
-        if (link.ok === 'none') return fallback(null);
-        if (link.ok === false) return fallback(link.error);
-        const st = link.state;
-        let scenario: Scenario | undefined;
-        if (st.scenario.kind === 'builtin') {
-          scenario = scenarioById(st.scenario.id);
-          if (!scenario) return fallback(`no built-in scenario ${st.scenario.id}`);
-        } else {
-          const loaded = await client.request('load', { json: st.scenario.json, source: 'share link' });
-          if (!loaded.ok) return fallback(loaded.error);
-          scenario = loaded.scenario;
+        try {
+          await openLink(hash);
+        } catch (e) {
+          // Whatever went wrong with the link, the app opens on something usable and says why.
+          await fallback(messageOf(e));
         }
-        set({ source: st.scenario, selectedPacket: st.packet });
-        const ran = await run(scenario, st.settings, { kind: 'at', playhead: st.playhead });
-        if (!ran && get().result === null) return fallback(get().notice?.detail ?? 'the link could not run');
       },
 
       async selectScenario(id) {
         const s = scenarioById(id);
         if (!s) return;
-        set({ source: { kind: 'builtin', id }, selectedPacket: null, playing: false, snapshot: null });
-        await run(s, {}, { kind: 'at', playhead: 0 });
+        set({ selectedPacket: null, playing: false });
+        await run(s, { kind: 'builtin', id }, {}, { kind: 'at', playhead: 0 });
       },
 
       async openScenarioJson(json, source) {
-        const loaded = await client.request('load', { json, source });
-        if (!loaded.ok) {
-          set({ notice: { key: 'runFailed', detail: loaded.error } });
+        const bad = checkShape(json);
+        if (bad) {
+          set({ notice: { key: 'badFile', detail: `${source}: ${bad}` } });
           return false;
         }
-        set({ source: { kind: 'inline', json }, selectedPacket: null, playing: false, snapshot: null });
-        return run(loaded.scenario, {}, { kind: 'at', playhead: 0 });
+        let loaded: ResultOf['load'];
+        try {
+          loaded = await idle().request('load', { json, source });
+        } catch (e) {
+          set({ notice: { key: 'badFile', detail: `${source}: ${messageOf(e)}` } });
+          return false;
+        }
+        if (!loaded.ok) {
+          set({ notice: { key: 'badFile', detail: loaded.error } });
+          return false;
+        }
+        set({ selectedPacket: null, playing: false });
+        return run(loaded.scenario, { kind: 'inline', json }, {}, { kind: 'at', playhead: 0 });
       },
 
       async setSetting(key, value) {
         const s = get();
         if (!s.scenario) return;
         const spec = s.scenario.settings.find((x) => settingKey(x) === key);
-        const settings = { ...s.settings, [key]: value };
         if (spec && !spec.values.includes(value)) return;
-        await run(s.scenario, settings, { kind: 'relative', from: s });
+        // While a re-run is under way the user's latest choice wins; it builds on the last request.
+        const base = runner ? runner.want : { scenario: s.scenario, source: s.source, settings: s.settings };
+        await run(
+          base.scenario,
+          base.source,
+          { ...base.settings, [key]: value },
+          { kind: 'relative', from: s },
+        );
+      },
+
+      stop() {
+        if (!runner) return;
+        runSeq++;
+        runner.client.terminate('stopped');
+        runner = null;
+        revert({ key: 'runStopped', detail: '' });
+        if (!shown || shown.dead) idle();
       },
 
       play() {
@@ -344,10 +480,10 @@ export function createAppStore(deps: StoreDeps): AppStore {
         set({ shareLink: link });
         return link;
       },
+      report: (notice) => set({ notice }),
       dismissNotice: () => set({ notice: null }),
       crashWorker() {
-        crashing = true;
-        client.terminate();
+        (runner?.client ?? shown)?.terminate('simulated crash');
       },
     };
   });
@@ -356,5 +492,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
   store.subscribe((s, prev) => {
     if (s.runId !== prev.runId || s.playhead !== prev.playhead) requestSnapshot();
   });
+  // A worker that died without a word is found by asking it, not only when the user acts.
+  const beat = deps.heartbeatMs ?? HEARTBEAT_MS;
+  if (beat > 0)
+    setInterval(() => {
+      if (shown && !shown.dead && !runner) shown.request('ping', {}).catch(() => {});
+    }, beat);
   return store;
 }

@@ -1,7 +1,12 @@
 // The UI side of the protocol. Unlike duckdb-wasm's client, a dead worker never leaves a
 // promise hanging: every pending request is rejected with WorkerDiedError, and so is every
-// later one, so the caller can restart a fresh client and re-issue what it needs.
+// later one, so the caller can restart a fresh client and re-issue what it needs. A worker
+// that stops answering (it exited silently, or a run went quiet) counts as dead: each request
+// has a deadline, a running one is kept alive by its progress messages, and a dead worker is
+// terminated so that its memory is released.
+import { checkShape } from './limits';
 import {
+  type Progress,
   PROTOCOL_VERSION,
   type Request,
   type RequestMessage,
@@ -23,9 +28,38 @@ export interface Transport {
 type DataOf<T extends RequestType> = Extract<Request, { type: T }>['data'];
 
 interface Pending {
+  readonly type: RequestType;
   resolve(v: unknown): void;
   reject(e: Error): void;
+  onProgress?: (p: Progress) => void;
+  /** Silence allowed before the worker is declared dead (ms). */
+  readonly silenceMs: number;
+  timer: ReturnType<typeof setTimeout> | undefined;
 }
+
+export interface RequestOptions {
+  /** Progress messages of a run. */
+  readonly onProgress?: (p: Progress) => void;
+  /** Overrides the default deadline of this request type (ms). */
+  readonly silenceMs?: number;
+}
+
+/**
+ * How long a request may go without a word from the worker. Everything but a run is answered
+ * in milliseconds even on a loaded machine; a run reports progress several times a second, so
+ * a quiet one is a worker that died without an `error` event.
+ */
+/** Time a new worker has to load its script and greet. */
+export const READY_MS = 30_000;
+
+export const SILENCE_MS: Readonly<Record<RequestType, number>> = {
+  catalog: 20_000,
+  load: 20_000,
+  run: 30_000,
+  snapshot: 20_000,
+  release: 20_000,
+  ping: 10_000,
+};
 
 export class EngineClient {
   private nextId = 1;
@@ -33,6 +67,7 @@ export class EngineClient {
   private deathReason: string | undefined;
   private readonly deathListeners: ((reason: string) => void)[] = [];
   private readonly logListeners: ((level: string, text: string) => void)[] = [];
+  private readyTimer: ReturnType<typeof setTimeout> | undefined;
   /** Resolves when the worker greeted us with our protocol version. */
   readonly ready: Promise<void>;
 
@@ -46,6 +81,12 @@ export class EngineClient {
     // Nobody may be waiting on `ready`; a death is reported through onDeath as well.
     this.ready.catch(() => {});
     this.deathListeners.push((reason) => readyReject(new WorkerDiedError(reason)));
+    // A worker whose script never loads says nothing at all: give it a deadline too.
+    this.readyTimer = setTimeout(() => this.die('the engine worker did not start'), READY_MS);
+    this.ready.then(
+      () => clearTimeout(this.readyTimer),
+      () => {},
+    );
     transport.listen(
       (msg) => {
         switch (msg.type) {
@@ -56,11 +97,19 @@ export class EngineClient {
           case 'log':
             for (const l of this.logListeners) l(msg.data.level, msg.data.text);
             return;
+          case 'progress': {
+            const p = this.pending.get(msg.requestId);
+            if (!p) return;
+            this.arm(p);
+            p.onProgress?.(msg.data);
+            return;
+          }
           case 'ok':
           case 'error': {
             const p = this.pending.get(msg.requestId);
             if (!p) return; // answer to a request already rejected by a death: ignore
             this.pending.delete(msg.requestId);
+            clearTimeout(p.timer);
             if (msg.type === 'ok') p.resolve(msg.data);
             else p.reject(new WorkerError(msg.data));
             return;
@@ -79,19 +128,40 @@ export class EngineClient {
     return this.deathReason !== undefined;
   }
 
-  request<T extends RequestType>(type: T, data: DataOf<T>): Promise<ResultOf[T]> {
+  request<T extends RequestType>(type: T, data: DataOf<T>, opts: RequestOptions = {}): Promise<ResultOf[T]> {
     if (this.deathReason !== undefined) return Promise.reject(new WorkerDiedError(this.deathReason));
+    // Refused before postMessage, whose structured clone would throw (or worse) on it.
+    const bad = checkShape(data);
+    if (bad) return Promise.reject(new InputError(bad));
     const messageId = this.nextId++;
     return new Promise<ResultOf[T]>((resolve, reject) => {
-      this.pending.set(messageId, { resolve: resolve as (v: unknown) => void, reject });
+      const p: Pending = {
+        type,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+        silenceMs: opts.silenceMs ?? SILENCE_MS[type],
+        timer: undefined,
+        ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+      };
+      this.pending.set(messageId, p);
       try {
         this.transport.post({ messageId, type, data } as RequestMessage);
       } catch (e) {
         // e.g. DataCloneError: this request fails, the worker lives on.
         this.pending.delete(messageId);
         reject(e instanceof Error ? e : new Error(String(e)));
+        return;
       }
+      this.arm(p);
     });
+  }
+
+  /** (Re)starts the request's deadline: silence past it means the worker is gone. */
+  private arm(p: Pending): void {
+    clearTimeout(p.timer);
+    p.timer = setTimeout(() => {
+      this.die(`no answer to ${p.type} within ${Math.round(p.silenceMs / 1000)} s`);
+    }, p.silenceMs);
   }
 
   onDeath(cb: (reason: string) => void): () => void {
@@ -110,20 +180,31 @@ export class EngineClient {
     return this.pending.size;
   }
 
-  terminate(): void {
-    this.transport.terminate();
-    this.die('terminated');
+  /** Ends the worker for good (its memory is released); pending requests fail with `reason`. */
+  terminate(reason = 'terminated'): void {
+    this.die(reason);
   }
 
   private die(reason: string): void {
     if (this.deathReason !== undefined) return;
     this.deathReason = reason;
+    clearTimeout(this.readyTimer);
+    // Whatever the cause, the worker is ended for good: a half-dead one holds its memory.
+    this.transport.terminate();
     const err = new WorkerDiedError(reason);
     const all = [...this.pending.values()];
     this.pending.clear();
-    for (const p of all) p.reject(err);
+    for (const p of all) {
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
     for (const l of [...this.deathListeners]) l(reason);
   }
+}
+
+/** A request refused on this side because its data is not sendable (too deep, too big). */
+export class InputError extends Error {
+  override name = 'InputError';
 }
 
 /** The real transport: a module worker built by Vite. */
@@ -138,6 +219,8 @@ export function workerTransport(): Transport {
       worker.addEventListener('message', (e: MessageEvent<ResponseMessage>) => onMessage(e.data));
       worker.addEventListener('error', (e: ErrorEvent) => {
         e.preventDefault();
+        // An error event may leave the worker alive in a broken state: end it for good.
+        worker.terminate();
         onDeath(e.message || 'the engine worker crashed');
       });
       worker.addEventListener('messageerror', () =>

@@ -92,4 +92,29 @@ describe('dispatcher', () => {
     const r = d.handle({ messageId: 3, type: 'bogus', data: {} } as never);
     expect(r).toMatchObject({ type: 'error', requestId: 3, data: { message: 'unknown request type bogus' } });
   });
+
+  it("reports a run's progress through emit, spaced in wall time, before the answer", () => {
+    const engine = fakeEngine();
+    const run = engine.runScenario;
+    engine.runScenario = (sc, st, progress) => {
+      for (let i = 1; i <= 10; i++) progress?.({ events: i, now: i * 100 });
+      return run(sc, st);
+    };
+    let now = 0;
+    const d = createDispatcher(engine, () => (now += 40)); // each report is 40 ms after the last
+    const sent: ResponseMessage[] = [];
+    const r = d.handle(
+      { messageId: 9, type: 'run', data: { scenario: fixtureScenario, settings: {} } },
+      (m) => sent.push(m),
+    );
+    expect(r).toMatchObject({ type: 'ok', requestId: 9 });
+    expect(sent.every((m) => m.type === 'progress' && m.requestId === 9)).toBe(true);
+    // 40 ms apart, at most one per 100 ms: every third report goes out.
+    expect(sent.map((m) => (m.data as { events: number }).events)).toEqual([3, 6, 9]);
+  });
+
+  it('answers a ping', () => {
+    const d = createDispatcher(fakeEngine());
+    expect(ok(d.handle({ messageId: 1, type: 'ping', data: {} }))).toEqual({ pong: true });
+  });
 });

@@ -3,6 +3,7 @@
 import type { RunResult, Scenario, Settings } from '../engine/api';
 import {
   type LoadResult,
+  type Progress,
   PROTOCOL_VERSION,
   type RequestMessage,
   type ResponseMessage,
@@ -16,34 +17,52 @@ import {
 export interface EngineApi {
   readonly builtins: readonly Scenario[];
   parseScenario(json: unknown, source: string): LoadResult;
-  runScenario(scenario: Scenario, settings: Settings): RunResult;
+  /** `progress` is called between scheduler events, as often as the engine likes. */
+  runScenario(scenario: Scenario, settings: Settings, progress?: (p: Progress) => void): RunResult;
   /** The views' text after the first `index` events (index already clamped to the timeline). */
   snapshot(result: RunResult, index: number): Pick<Snapshot, 'now' | 'hosts'>;
 }
 
 /** Runs the UI still shows: the current one and the one it replaces while a re-run lands. */
 const KEEP_RUNS = 4;
+/** Progress messages are spaced at least this far apart (wall time, ms). */
+export const PROGRESS_EVERY_MS = 100;
 
 export interface Dispatcher {
   /** The unsolicited greeting the worker sends first. */
   ready(): ResponseMessage;
-  handle(msg: RequestMessage): ResponseMessage;
+  /** The answer to `msg`; `emit` carries the progress messages sent before it. */
+  handle(msg: RequestMessage, emit?: (m: ResponseMessage) => void): ResponseMessage;
 }
 
-export function createDispatcher(engine: EngineApi): Dispatcher {
+export function createDispatcher(engine: EngineApi, clock: () => number = () => Date.now()): Dispatcher {
   let nextMessageId = 1;
   let nextRunId: RunId = 1;
   // Insertion order doubles as age: the oldest run is evicted first.
   const runs = new Map<RunId, RunResult>();
 
-  function answer(msg: RequestMessage): ResultOf[RequestMessage['type']] {
+  function reporter(msg: RequestMessage, emit?: (m: ResponseMessage) => void) {
+    if (!emit) return undefined;
+    let last = clock();
+    return (p: Progress): void => {
+      const now = clock();
+      if (now - last < PROGRESS_EVERY_MS) return;
+      last = now;
+      emit({ messageId: nextMessageId++, type: 'progress', requestId: msg.messageId, data: p });
+    };
+  }
+
+  function answer(
+    msg: RequestMessage,
+    emit?: (m: ResponseMessage) => void,
+  ): ResultOf[RequestMessage['type']] {
     switch (msg.type) {
       case 'catalog':
         return { scenarios: engine.builtins };
       case 'load':
         return engine.parseScenario(msg.data.json, msg.data.source);
       case 'run': {
-        const result = engine.runScenario(msg.data.scenario, msg.data.settings);
+        const result = engine.runScenario(msg.data.scenario, msg.data.settings, reporter(msg, emit));
         const runId = nextRunId++;
         runs.set(runId, result);
         for (const id of runs.keys()) if (runs.size > KEEP_RUNS) runs.delete(id);
@@ -57,6 +76,8 @@ export function createDispatcher(engine: EngineApi): Dispatcher {
       }
       case 'release':
         return { released: runs.delete(msg.data.runId) };
+      case 'ping':
+        return { pong: true };
       default: {
         // Exhaustiveness: a new request type fails to compile here until it is handled.
         const never: never = msg;
@@ -67,9 +88,9 @@ export function createDispatcher(engine: EngineApi): Dispatcher {
 
   return {
     ready: () => ({ messageId: nextMessageId++, type: 'ready', data: { version: PROTOCOL_VERSION } }),
-    handle(msg) {
+    handle(msg, emit) {
       try {
-        return { messageId: nextMessageId++, type: 'ok', requestId: msg.messageId, data: answer(msg) };
+        return { messageId: nextMessageId++, type: 'ok', requestId: msg.messageId, data: answer(msg, emit) };
       } catch (e) {
         return {
           messageId: nextMessageId++,

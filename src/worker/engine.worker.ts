@@ -3,13 +3,29 @@
 // connects it to the worker's message port.
 import { createDispatcher } from './dispatch';
 import { realEngine } from './engineApi';
-import type { RequestMessage } from './protocol';
+import { type RequestMessage, type ResponseMessage, serializeError } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const dispatcher = createDispatcher(realEngine);
 
+function post(m: ResponseMessage): void {
+  try {
+    scope.postMessage(m);
+  } catch (e) {
+    // A result the structured clone refuses (DataCloneError, out of memory): the request
+    // fails with the reason instead of leaving its promise waiting for ever.
+    if (m.type === 'ok' || m.type === 'error')
+      scope.postMessage({
+        messageId: m.messageId,
+        type: 'error',
+        requestId: m.requestId,
+        data: serializeError(e),
+      } satisfies ResponseMessage);
+  }
+}
+
 scope.addEventListener('message', (e: MessageEvent<RequestMessage>) => {
-  scope.postMessage(dispatcher.handle(e.data));
+  post(dispatcher.handle(e.data, post));
 });
 
 scope.postMessage(dispatcher.ready());

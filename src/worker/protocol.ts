@@ -9,7 +9,7 @@ import type { TableName } from '../engine/timeline/events';
 export type { LoadResult, Outcome, RunResult, Scenario, Settings };
 
 /** Bumped on any incompatible change; the client refuses a worker that speaks another version. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 export type RunId = number;
 
@@ -24,7 +24,9 @@ export type Request =
   /** The views' text for the world after the first `index` events of a run. */
   | { readonly type: 'snapshot'; readonly data: { readonly runId: RunId; readonly index: number } }
   /** Forget a run the UI no longer shows. */
-  | { readonly type: 'release'; readonly data: { readonly runId: RunId } };
+  | { readonly type: 'release'; readonly data: { readonly runId: RunId } }
+  /** Heartbeat: an idle worker answers at once; one that does not is replaced. */
+  | { readonly type: 'ping'; readonly data: Record<string, never> };
 
 export type RequestType = Request['type'];
 
@@ -58,6 +60,15 @@ export interface ResultOf {
   run: { readonly runId: RunId; readonly result: RunResult };
   snapshot: Snapshot;
   release: { readonly released: boolean };
+  ping: { readonly pong: true };
+}
+
+/** How far a run has come: sent while it runs, at most a few times a second. */
+export interface Progress {
+  /** Timeline events recorded so far. */
+  readonly events: number;
+  /** Virtual time reached (µs). */
+  readonly now: number;
 }
 
 export interface SerializedError {
@@ -71,6 +82,12 @@ export type RequestMessage = { readonly messageId: number } & Request;
 
 /** What the worker sends: answers carry `requestId`; `ready` and `log` are unsolicited. */
 export type ResponseMessage =
+  | {
+      readonly messageId: number;
+      readonly type: 'progress';
+      readonly requestId: number;
+      readonly data: Progress;
+    }
   | { readonly messageId: number; readonly type: 'ready'; readonly data: { readonly version: number } }
   | {
       readonly messageId: number;
