@@ -23,7 +23,7 @@ describe('parseArgs', () => {
   it('names what is wrong', () => {
     expect(parseArgs(['x', '--format', 'xml'])).toEqual({
       error:
-        '--format: expected one of conntrack, proc, trace, json, outcome, iptables-save, iptables, got xml',
+        '--format: expected one of conntrack, proc, trace, json, outcome, iptables-save, iptables, nft, got xml',
     });
     expect(parseArgs(['x', '--set', 'novalue'])).toMatchObject({ error: expect.stringContaining('--set') });
     expect(parseArgs([])).toMatchObject({ error: expect.stringContaining('usage') });

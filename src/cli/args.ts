@@ -1,6 +1,14 @@
 // Argument parsing for `npm run -s sim`, kept apart from I/O so it can be unit-tested.
 
-export type Format = 'conntrack' | 'proc' | 'trace' | 'json' | 'outcome' | 'iptables-save' | 'iptables';
+export type Format =
+  | 'conntrack'
+  | 'proc'
+  | 'trace'
+  | 'json'
+  | 'outcome'
+  | 'iptables-save'
+  | 'iptables'
+  | 'nft';
 /** The contract's formats (design.md §3), then two more: `iptables-save -c` and `iptables -L -n -v` per host. */
 export const FORMATS: readonly Format[] = [
   'conntrack',
@@ -10,6 +18,7 @@ export const FORMATS: readonly Format[] = [
   'outcome',
   'iptables-save',
   'iptables',
+  'nft',
 ];
 
 export interface SimArgs {
@@ -51,7 +60,7 @@ export function parseArgs(argv: readonly string[]): SimArgs | { error: string } 
   if (!list && scenario === undefined)
     return {
       error:
-        'usage: sim <scenario id or file.json> [--set host:key=value] [--format conntrack|proc|trace|json|outcome|iptables-save|iptables] | --list',
+        'usage: sim <scenario id or file.json> [--set host:key=value] [--format conntrack|proc|trace|json|outcome|iptables-save|iptables|nft] | --list',
     };
   return { list, format, settings, ...(scenario !== undefined ? { scenario } : {}) };
 }

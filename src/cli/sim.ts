@@ -89,6 +89,18 @@ export function* renderChunks(r: RunResult, format: Format): Generator<string> {
       yield* lines(out);
       break;
     }
+    case 'nft': {
+      // `nft list ruleset` per host, with the counters at the end of the run.
+      const v = hostViews(r, r.events.length);
+      const out: string[] = [];
+      for (const h of r.hosts) {
+        out.push(`# host ${h.name}`);
+        const text = v.hosts[h.name]!.nft;
+        if (text) out.push(text.replace(/\n$/, ''));
+      }
+      yield* lines(out);
+      break;
+    }
     case 'json': {
       const st = stateAt(r, r.events.length);
       const conntrack: Record<string, string[]> = {};

@@ -121,6 +121,8 @@ export interface HostSummary {
   readonly sysctls: Readonly<Record<string, string>>;
   /** The ruleset as loaded, as `iptables-save` prints it (no counters). */
   readonly iptablesSave: string;
+  /** The native nftables ruleset as loaded, as `nft list ruleset` prints it (no live counters); empty when none. */
+  readonly nftRuleset?: string;
   /** True when something in the ruleset makes this namespace track connections, and what. */
   readonly conntrackReason?: string;
 }

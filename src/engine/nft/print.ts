@@ -74,17 +74,45 @@ function printSet(s: NftSet): string {
   return `${out}\t}\n`;
 }
 
-function compareKeys(a: Key, b: Key): number {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.str !== undefined || y.str !== undefined) {
-      const c = (x.str ?? '') < (y.str ?? '') ? -1 : (x.str ?? '') > (y.str ?? '') ? 1 : 0;
-      if (c) return c;
-    } else if (x.lo !== y.lo) return x.lo - y.lo;
-    else if (x.hi !== y.hi) return x.hi - y.hi;
+/**
+ * nft's order of set elements. A single value sorts by its number. A concatenation sorts as
+ * nft compares its register image read as one little-endian number: the last field weighs
+ * most, and within a network-order field the last byte does (seen on nft 1.0.6:
+ * `10.96.0.1 . tcp . 80` lists before `10.96.0.0 . tcp . 443`).
+ */
+function compareKeys(a: Key, b: Key, types: readonly DataType[]): number {
+  if (a.length === 1) return compareScalar(a[0]!, b[0]!, (v) => v);
+  for (let i = a.length - 1; i >= 0; i--) {
+    const c = compareScalar(a[i]!, b[i]!, registerOrder(types[i]!));
+    if (c) return c;
   }
   return 0;
+}
+
+function compareScalar(x: Key[number], y: Key[number], f: (v: number) => number): number {
+  if (x.str !== undefined || y.str !== undefined) {
+    const p = x.str ?? '';
+    const q = y.str ?? '';
+    return p < q ? -1 : p > q ? 1 : 0;
+  }
+  return f(x.lo) - f(y.lo) || f(x.hi) - f(y.hi);
+}
+
+const swap16 = (v: number) => ((v & 0xff) << 8) | (v >>> 8);
+const swap32 = (v: number) =>
+  (((v & 0xff) << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0;
+
+/** A field's bytes as a little-endian number: network-order types are byte-swapped. */
+function registerOrder(t: DataType): (v: number) => number {
+  switch (t) {
+    case 'ipv4_addr':
+      return swap32;
+    case 'inet_service':
+    case 'ether_type':
+      return swap16;
+    default:
+      return (v) => v;
+  }
 }
 
 /** `{ a, b }`, sorted as nft sorts them; `perLine` elements to a line, then `,\n\t\t\t     `. */
@@ -94,7 +122,7 @@ function printElements(
   perLine: number,
   dataTypes?: readonly DataType[],
 ): string {
-  const sorted = [...elements].sort((a, b) => compareKeys(a.key, b.key));
+  const sorted = [...elements].sort((a, b) => compareKeys(a.key, b.key, types));
   let out = '{ ';
   let count = 0;
   sorted.forEach((e, i) => {

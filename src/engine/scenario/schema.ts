@@ -45,6 +45,8 @@ export const hostSchema = z
     sysctls: z.record(z.string(), z.string()).default({}),
     /** The host's ruleset as `iptables-save` prints it. */
     iptables_save: z.string().optional(),
+    /** Native nftables, as `nft list ruleset` prints it (loaded after iptables_save, as parity does). */
+    nft_ruleset: z.string().optional(),
     /** Layout hint for the topology view, 0..1 across and down. */
     position: z.object({ x: z.number(), y: z.number() }).optional(),
   })

@@ -215,6 +215,7 @@ function summarise(h: Host): HostSummary {
     routes: h.routes.main.map(formatRoute),
     sysctls: h.sysctl.entries(),
     iptablesSave: h.nf.saveText ?? '',
+    ...(h.nf.nftText ? { nftRuleset: h.nf.nftText } : {}),
     ...(h.nf.ctReason ? { conntrackReason: h.nf.ctReason } : {}),
   };
 }

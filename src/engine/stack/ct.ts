@@ -2,6 +2,10 @@ import { ConntrackTable, type CtRemoved, formatConntrackL } from '../conntrack';
 import { type CtDir, IPS_CONFIRMED } from '../conntrack/types';
 import { createIptables, formatIptablesSave, parseIptablesSave } from '../iptables';
 import type { CtView, NatRequest, PacketCtx } from '../iptables/types';
+import { NftRuntime } from '../nft/eval';
+import { nftErrorLine } from '../nft/error';
+import { parseNft } from '../nft/parse';
+import { printRuleset } from '../nft/print';
 import { natDone, natIcmpReply, natPacket, setupNat } from '../nat';
 import type { Ipv4 } from '../net/ipv4';
 import type { World } from '../sim/world';
@@ -26,6 +30,8 @@ export interface HostNetfilter extends NetfilterState {
   readonly ctx: PacketCtx;
   readonly table: ConntrackTable | undefined;
   readonly saveText: string;
+  /** The nft ruleset as loaded, as `nft list ruleset` prints it without live counters. */
+  readonly nftText: string;
   ctView(skb: Skb): CtView;
   setCtMark(skb: Skb, mark: number): void;
   expire(w: World, h: Host, t: number): void;
@@ -52,12 +58,21 @@ export function createNetfilterFor(
     });
     saveText = formatIptablesSave(parsed.ruleset, { header: false });
   }
-  const ctReason = ipt?.needsConntrack();
+  let nft: NftRuntime | undefined;
+  let nftText = '';
+  const nftSource = source.replace(/iptables_save$/, 'nft_ruleset');
+  if (h.spec.nft_ruleset !== undefined && h.spec.nft_ruleset.trim() !== '') {
+    const parsed = parseNft(h.spec.nft_ruleset);
+    if (!parsed.ok) return nftErrorLine(nftSource, parsed.error);
+    nft = new NftRuntime(parsed.ruleset);
+    nftText = printRuleset(parsed.ruleset);
+  }
+  const ctReason = ipt?.needsConntrack() ?? nft?.needsConntrack();
   const table = ctReason
     ? new ConntrackTable({ sysctls: (n: string) => h.sysctl.get(n), random: h.random })
     : undefined;
   const hooks = table ? ctHooks(table) : undefined;
-  const base = createNetfilter(ipt, hooks, ctReason);
+  const base = createNetfilter(ipt, hooks, ctReason, nft);
   const view: CtView = {
     state: 'INVALID',
     dir: 'ORIGINAL',
@@ -71,6 +86,7 @@ export function createNetfilterFor(
     ctx: makeCtx(h),
     table,
     saveText,
+    nftText,
     ctView(skb) {
       const e = skb.ct;
       (view as { state: string }).state = skb.ctstate;
@@ -204,12 +220,19 @@ function ctHooks(table: ConntrackTable): CtHooks {
         return true;
       }
       if (isNewish && !natDone(e, manip)) {
-        const v = walk(w, h, nf, 'nat', hook, skb);
-        if (v.verdict === 'DROP') {
-          tableDrop(w, h, skb, 'nat', hook, v);
-          return false;
+        // nf_nat_inet_fn: the nat chains at this hook in order, until one makes a binding.
+        let req: NatRequest | null = null;
+        for (const c of nf.natChains[hook]) {
+          const v = walk(w, h, nf, c.table, hook, skb);
+          if (v.verdict === 'DROP') {
+            tableDrop(w, h, skb, c.table, hook, v);
+            return false;
+          }
+          if (v.nat) {
+            req = v.nat;
+            break;
+          }
         }
-        const req: NatRequest | null = v.nat ?? null;
         const r = setupNat(table, e, manip, req, {
           masqueradeAddress: req?.target === 'MASQUERADE' ? masqAddr(h, skb) : undefined,
           redirectAddress: req?.target === 'REDIRECT' ? redirectAddr(h, skb, hook) : undefined,

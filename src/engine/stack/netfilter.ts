@@ -1,6 +1,7 @@
 import { BudgetExceeded, stopOf, WalkTooLong } from '../budget';
 import type { AddrType, PacketCtx, TableVerdict, WalkStep } from '../iptables/types';
 import type { Ipv4 } from '../net/ipv4';
+import type { NftBase, NftRuntime } from '../nft/eval';
 import type { World } from '../sim/world';
 import type { DropReason, Hook, TableName } from '../timeline/events';
 import type { Host } from './host';
@@ -27,9 +28,22 @@ export interface CtHooks {
 /** A hook function as registered at a hook, in priority order. */
 type HookFn =
   | { readonly kind: 'table'; readonly table: TableName; readonly prio: number }
+  | { readonly kind: 'nft'; readonly base: NftBase; readonly prio: number }
   | { readonly kind: 'conntrack'; readonly prio: number }
   | { readonly kind: 'nat'; readonly prio: number }
   | { readonly kind: 'confirm'; readonly prio: number };
+
+/**
+ * A chain the NAT core consults for a connection's first packet (nf_nat_inet_fn): the iptables
+ * nat table's chain at that hook, or an nft chain of type nat. They run in priority order until
+ * one sets up a binding; the NAT core itself sits at -100 / 100 whatever their priorities.
+ */
+export type NatChain =
+  | { readonly table: 'nat'; readonly prio: number }
+  | { readonly table: NftBase; readonly prio: number };
+
+/** Either an iptables table's chain at the hook, or an nft base chain. */
+export type ChainRef = TableName | NftBase;
 
 const INT_MIN = -2147483648;
 const INT_MAX = 2147483647;
@@ -46,6 +60,9 @@ const TABLE_HOOKS: Record<TableName, readonly Hook[]> = {
 
 export interface NetfilterState {
   readonly ipt: IptablesLike | undefined;
+  readonly nft: NftRuntime | undefined;
+  /** Per hook, the chains the NAT core walks, in the order it walks them. */
+  readonly natChains: Record<Hook, readonly NatChain[]>;
   readonly ct: CtHooks | undefined;
   /** Why this namespace tracks connections (a nat table, a conntrack match, ...). */
   readonly ctReason: string | undefined;
@@ -60,27 +77,56 @@ export function createNetfilter(
   ipt: IptablesLike | undefined,
   ct: CtHooks | undefined,
   ctReason?: string,
+  nft?: NftRuntime,
 ): NetfilterState {
   const fns: Record<Hook, HookFn[]> = { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] };
+  const natChains: Record<Hook, NatChain[]> = {
+    PREROUTING: [],
+    INPUT: [],
+    FORWARD: [],
+    OUTPUT: [],
+    POSTROUTING: [],
+  };
   for (const t of ['raw', 'mangle', 'filter', 'security'] as const) {
     if (!ipt?.hasTable(t)) continue;
-    for (const hook of TABLE_HOOKS[t]) fns[hook].push(hookFn('table', t, TABLE_PRIO[t]));
+    for (const hook of TABLE_HOOKS[t]) register(fns[hook], hookFn('table', t, TABLE_PRIO[t]));
+  }
+  if (ipt?.hasTable('nat'))
+    for (const hook of TABLE_HOOKS.nat)
+      register(natChains[hook], {
+        table: 'nat',
+        prio: hook === 'PREROUTING' || hook === 'OUTPUT' ? -100 : 100,
+      });
+  // The nft ruleset is loaded after the iptables one (scenario order, and parity's order).
+  for (const base of nft?.bases ?? []) {
+    if (base.type === 'nat') register(natChains[base.hook], { table: base, prio: base.prio });
+    else register(fns[base.hook], { kind: 'nft', base, prio: base.prio });
   }
   if (ct) {
-    fns.PREROUTING.push(hookFn('conntrack', undefined, -200));
-    fns.OUTPUT.push(hookFn('conntrack', undefined, -200));
-    fns.INPUT.push(hookFn('confirm', undefined, INT_MAX));
-    fns.POSTROUTING.push(hookFn('confirm', undefined, INT_MAX));
-    if (ipt?.hasTable('nat')) {
-      fns.PREROUTING.push(hookFn('nat', undefined, -100));
-      fns.OUTPUT.push(hookFn('nat', undefined, -100));
-      fns.INPUT.push(hookFn('nat', undefined, 100));
-      fns.POSTROUTING.push(hookFn('nat', undefined, 100));
+    register(fns.PREROUTING, hookFn('conntrack', undefined, -200));
+    register(fns.OUTPUT, hookFn('conntrack', undefined, -200));
+    register(fns.INPUT, hookFn('confirm', undefined, INT_MAX));
+    register(fns.POSTROUTING, hookFn('confirm', undefined, INT_MAX));
+    if (Object.values(natChains).some((l) => l.length > 0)) {
+      register(fns.PREROUTING, hookFn('nat', undefined, -100));
+      register(fns.OUTPUT, hookFn('nat', undefined, -100));
+      register(fns.INPUT, hookFn('nat', undefined, 100));
+      register(fns.POSTROUTING, hookFn('nat', undefined, 100));
     }
   }
-  for (const list of Object.values(fns)) list.sort((a, b) => a.prio - b.prio);
   void INT_MIN;
-  return { ipt, ct, ctReason, fns };
+  return { ipt, nft, natChains, ct, ctReason, fns };
+}
+
+/**
+ * nf_hook_entries_grow: a new function goes before the first one whose priority is not lower,
+ * so at equal priority the one registered last runs first (seen on Linux 6.18 with three nft
+ * tables at input priority 0: the last loaded was traced first).
+ */
+function register<T extends { readonly prio: number }>(list: T[], fn: T): void {
+  let i = 0;
+  while (i < list.length && list[i]!.prio < fn.prio) i++;
+  list.splice(i, 0, fn);
 }
 
 /** Every hook function has the same fields (table undefined but for tables): one object shape for nfHook's loop. */
@@ -158,6 +204,9 @@ export function nfHook(w: World, h: Host, hook: Hook, skb: Skb): boolean {
       case 'table':
         ok = runTable(w, h, nf, fn.table, hook, skb);
         break;
+      case 'nft':
+        ok = runTable(w, h, nf, fn.base, hook, skb);
+        break;
       case 'conntrack':
         // A looped-back packet keeps the entry it got on the way out (stat `ignore`).
         if (skb.ct === undefined && !skb.notrack) ok = nf.ct!.in(w, h, skb, hook);
@@ -177,12 +226,12 @@ export function nfHook(w: World, h: Host, hook: Hook, skb: Skb): boolean {
   return true;
 }
 
-/** Walks one table's chain for the NAT core (nat rules run from nf_nat_inet_fn). */
+/** Walks one table's chain (or an nft base chain) at a hook; false when it dropped the packet. */
 export function runTable(
   w: World,
   h: Host,
   nf: NetfilterState,
-  table: TableName,
+  table: ChainRef,
   hook: Hook,
   skb: Skb,
 ): boolean {
@@ -198,7 +247,7 @@ export function walk(
   w: World,
   h: Host,
   nf: NetfilterState,
-  table: TableName,
+  ref: ChainRef,
   hook: Hook,
   skb: Skb,
 ): TableVerdict {
@@ -216,9 +265,10 @@ export function walk(
   ctx.zone = skb.zone;
   ctx.trace = skb.trace;
   try {
-    return walkCtx(w, h, nf, table, hook, skb, ctx);
+    return walkCtx(w, h, nf, ref, hook, skb, ctx);
   } catch (e) {
     if (!(e instanceof WalkTooLong)) throw e;
+    const table = typeof ref === 'string' ? ref : `${ref.table.name} ${ref.chain.name}`;
     const where = { limit: e.limit, pkt: skb.id, table, hook, host: h.name };
     throw new BudgetExceeded(stopOf('budget.rules', where));
   }
@@ -228,15 +278,29 @@ function walkCtx(
   w: World,
   h: Host,
   nf: NetfilterState,
-  table: TableName,
+  ref: ChainRef,
   hook: Hook,
   skb: Skb,
   ctx: PacketCtx,
 ): TableVerdict {
   let v: TableVerdict;
+  const nftBase = typeof ref === 'string' ? undefined : ref;
+  const table = nftBase ? nftBase.table.name : (ref as TableName);
+  const family = nftBase ? { family: nftBase.table.family } : {};
+  const run = (onStep?: (s: WalkStep) => void): TableVerdict =>
+    nftBase ? nf.nft!.run(nftBase, ctx, onStep) : nf.ipt!.runTable(ref as TableName, hook, ctx, onStep);
   if (w.tl) {
-    w.emit({ t: w.now, host: h.name, type: 'chain', pkt: skb.id, table, chain: hook, hook });
-    v = nf.ipt!.runTable(table, hook, ctx, (s) => {
+    w.emit({
+      t: w.now,
+      host: h.name,
+      type: 'chain',
+      pkt: skb.id,
+      table,
+      chain: nftBase ? nftBase.chain.name : hook,
+      hook,
+      ...family,
+    });
+    v = run((s) => {
       if (s.kind === 'rule')
         w.emit({
           t: w.now,
@@ -249,6 +313,7 @@ function walkCtx(
           text: s.text,
           verdict: s.verdict,
           bytes: s.bytes,
+          ...family,
         });
       else if (s.kind === 'policy')
         w.emit({
@@ -260,11 +325,12 @@ function walkCtx(
           chain: s.chain,
           policy: s.policy,
           bytes: s.bytes,
+          ...family,
         });
       else w.emit({ t: w.now, host: h.name, type: 'target', pkt: skb.id, target: s.target, text: s.text });
     });
   } else {
-    v = nf.ipt!.runTable(table, hook, ctx);
+    v = run();
   }
   skb.mark = ctx.mark;
   skb.notrack = ctx.notrack;
@@ -281,8 +347,9 @@ export function emitDrop(w: World, h: Host, skb: Skb, reason: DropReason, text: 
 }
 
 /** A table's walk ended in DROP or REJECT: record it, and for REJECT send the error. */
-export function tableDrop(w: World, h: Host, skb: Skb, table: TableName, hook: Hook, v: TableVerdict): void {
-  emitDrop(w, h, skb, 'rule', `${v.reject ? 'rejected' : 'dropped'} by ${table} ${hook}`);
+export function tableDrop(w: World, h: Host, skb: Skb, table: ChainRef, hook: Hook, v: TableVerdict): void {
+  const what = typeof table === 'string' ? table : `${table.table.name} ${table.chain.name}`;
+  emitDrop(w, h, skb, 'rule', `${v.reject ? 'rejected' : 'dropped'} by ${what} ${hook}`);
   if (v.reject) rejectSender(w, h, skb, v.reject.with);
 }
 

@@ -13,6 +13,9 @@ export type ConnId = number;
 export type Hook = 'PREROUTING' | 'INPUT' | 'FORWARD' | 'OUTPUT' | 'POSTROUTING';
 export type BridgeHook = 'BR_PRE_ROUTING' | 'BR_LOCAL_IN' | 'BR_FORWARD' | 'BR_LOCAL_OUT' | 'BR_POST_ROUTING';
 export type TableName = 'raw' | 'mangle' | 'nat' | 'filter' | 'security';
+/** A native nftables table's name (any string nft accepts); events carrying one also carry `family`. */
+export type NftTableName = string & { readonly __nft?: never };
+export type NftFamily = 'ip' | 'inet' | 'bridge';
 
 /** Why a packet ended without reaching a socket; one code per distinct kernel reason. */
 export type DropReason =
@@ -90,35 +93,41 @@ export type TimelineEvent =
       readonly out?: string;
       readonly bridged?: boolean;
     })
-  /** A table's base chain at this hook is walked (only chains that exist, as iptables-nft does). */
+  /**
+   * A table's base chain at this hook is walked (only chains that exist, as iptables-nft does).
+   * For a native nftables chain, `family` is set and `table`/`chain` are the nft names.
+   */
   | (At & {
       readonly type: 'chain';
       readonly pkt: PacketId;
-      readonly table: TableName;
+      readonly table: TableName | NftTableName;
       readonly chain: string;
       readonly hook: Hook;
+      readonly family?: NftFamily;
     })
   /** A rule whose matches all succeeded (counted). `rulenum` is 1-based within its chain. */
   | (At & {
       readonly type: 'rule';
       readonly pkt: PacketId;
-      readonly table: TableName;
+      readonly table: TableName | NftTableName;
       readonly chain: string;
       readonly rulenum: number;
-      /** The rule as iptables-save prints it, starting with `-A CHAIN`. */
+      /** The rule as iptables-save prints it, starting with `-A CHAIN`; nft rules as `nft list ruleset` prints them. */
       readonly text: string;
       /** What the walk does next: continue, jump X, goto X, return, accept, drop. */
       readonly verdict: string;
       readonly bytes: number;
+      readonly family?: NftFamily;
     })
   /** The end of a built-in chain: its policy applies (counted). */
   | (At & {
       readonly type: 'policy';
       readonly pkt: PacketId;
-      readonly table: TableName;
+      readonly table: TableName | NftTableName;
       readonly chain: string;
       readonly policy: 'ACCEPT' | 'DROP';
       readonly bytes: number;
+      readonly family?: NftFamily;
     })
   /** A side effect of a non-terminating target: LOG line, MARK, CONNMARK, TRACE, CT. */
   | (At & { readonly type: 'target'; readonly pkt: PacketId; readonly target: string; readonly text: string })

@@ -53,7 +53,8 @@ function apply(a: Acc, ev: TimelineEvent): void {
         m = new Map();
         a.counters.set(ev.host, m);
       }
-      const key = `${ev.table}/${ev.chain}/${ev.type === 'rule' ? ev.rulenum : 0}`;
+      // nft tables are keyed with their family, so `ip filter` never mixes with iptables' filter.
+      const key = `${ev.family ? `${ev.family} ` : ''}${ev.table}/${ev.chain}/${ev.type === 'rule' ? ev.rulenum : 0}`;
       const c = m.get(key);
       if (c) {
         c.pkts++;

@@ -1,6 +1,9 @@
 import type { RunResult } from '../api';
 import { formatConntrackL } from '../conntrack';
 import { formatIptablesList, formatIptablesSave, parseIptablesSave, type Ruleset } from '../iptables';
+import { parseNft } from '../nft/parse';
+import { printRuleset } from '../nft/print';
+import type { Ruleset as NftRuleset, Stmt } from '../nft/types';
 import type { TableName } from './events';
 import { stateAt } from './replay';
 
@@ -12,6 +15,23 @@ export interface HostView {
   readonly iptablesSave: string;
   /** `iptables -t <table> -L -n -v` per table the host has. */
   readonly iptablesList: readonly { readonly table: TableName; readonly text: string }[];
+  /** `nft list ruleset` of the native nftables tables, with the counters at that point; '' when none. */
+  readonly nft: string;
+}
+
+const nftRulesets = new WeakMap<RunResult, Map<string, NftRuleset | null>>();
+
+function nftRulesetOf(result: RunResult, host: string, text: string | undefined): NftRuleset | null {
+  let m = nftRulesets.get(result);
+  if (!m) {
+    m = new Map();
+    nftRulesets.set(result, m);
+  }
+  if (!m.has(host)) {
+    const r = text?.trim() ? parseNft(text) : null;
+    m.set(host, r?.ok ? r.ruleset : null);
+  }
+  return m.get(host) ?? null;
 }
 
 // Each host's ruleset parsed once per run: a run's rulesets never change.
@@ -42,6 +62,7 @@ export function hostViews(
     const lookup = (table: TableName, chain: string, rulenum: number) =>
       counters?.get(`${table}/${chain}/${rulenum}`) ?? { pkts: 0, bytes: 0 };
     const rs = rulesetOf(result, h.name, h.iptablesSave);
+    const nrs = nftRulesetOf(result, h.name, h.nftRuleset);
     hosts[h.name] = {
       conntrack: (w.conntrack[h.name] ?? []).map((e) => ({ id: e.id, line: formatConntrackL(e, w.now) })),
       iptablesSave: rs ? formatIptablesSave(rs, { counters: lookup }) : '',
@@ -51,6 +72,14 @@ export function hostViews(
             text: formatIptablesList(rs, t.name, { counters: lookup, verbose: true, numeric: true }),
           }))
         : [],
+      nft: nrs
+        ? printRuleset(nrs, (t, c, i, s) => {
+            // A counter counts the packets that reached it: those its rule matched (see nft/eval.ts).
+            const hit = counters?.get(`${t.family} ${t.name}/${c.name}/${i + 1}`);
+            const init = c.rules[i]!.stmts[s] as Extract<Stmt, { k: 'counter' }>;
+            return { packets: init.packets + (hit?.pkts ?? 0), bytes: init.bytes + (hit?.bytes ?? 0) };
+          })
+        : '',
     };
   }
   return { now: w.now, hosts };
