@@ -56,7 +56,7 @@ function run(nft: string, iptables?: string): RunResult {
 /** The chains the first packet (the SYN) walked on the server, as `<table> <chain> <HOOK>`. */
 function synChains(r: RunResult): string[] {
   const syn = r.events.find((e) => e.type === 'rcv' && e.host === 'server' && e.frame.type === 0x0800);
-  if (!syn || syn.type !== 'rcv') throw new Error('no SYN reached the server');
+  if (syn?.type !== 'rcv') throw new Error('no SYN reached the server');
   return r.events.flatMap((e) =>
     e.type === 'chain' && e.host === 'server' && e.pkt === syn.pkt ? [`${e.table} ${e.chain} ${e.hook}`] : [],
   );
@@ -133,6 +133,10 @@ describe('nft verdicts', () => {
     expect(synsAndAcks).toBeGreaterThan(1);
     expect(r.hosts.find((h) => h.name === 'server')!.nftRuleset).toContain(
       'tcp dport 80 counter packets 0 bytes 0',
+    );
+    const bytes = r.events.reduce((n, e) => n + (e.type === 'rule' && e.host === 'server' ? e.bytes : 0), 0);
+    expect(hostViews(r, r.events.length).hosts.server!.nft).toContain(
+      `tcp dport 80 counter packets ${synsAndAcks} bytes ${bytes}`,
     );
   });
 });
