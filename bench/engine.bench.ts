@@ -58,8 +58,8 @@ export function benchEstablished(packets = 1_000_000): { established_pps: number
   const w = b.world;
   const client = w.hosts.get('client')!;
   const server = w.hosts.get('server')!;
-  tcpListen(w, server, ipv4('0.0.0.0'), 80, '', 0);
-  const s = tcpConnect(w, client, ipv4('10.0.2.2'), 80, 40000, '', 0) as TcpSock;
+  tcpListen(w, server, ipv4('0.0.0.0'), 80, { reply: '' }, 0);
+  const s = tcpConnect(w, client, ipv4('10.0.2.2'), 80, 40000, { send: '' }, 0) as TcpSock;
   while (w.sched.step()) {
     /* handshake, ARP */
   }

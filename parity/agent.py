@@ -9,10 +9,19 @@ process exits by start + `run_ms` whatever happens. Output: one JSON object per 
 
 Application behaviour (the engine models the same):
 - tcp-listen: accept; write `reply` (if any) at once; read until the client's FIN; close.
+  With `echo` or `delay`: answer each message (with itself, or with `reply`) after `delay` ms.
+  With `close_first` (HTTP/1.0): write `reply` and close at once.
+- tcp-session: connect; at each action's time send its text or close (shutdown SHUT_WR, then
+  read to EOF); ok = connected, never reset, and every message answered.
+- tcp-inject: a raw socket sends one crafted TCP segment on the 4-tuple of this host's socket
+  `sport` <-> `to`, its numbers relative to that socket's snd_nxt / rcv_nxt, which TCP_REPAIR
+  reads without disturbing the connection.
 - tcp-connect: connect (bounded by `timeout`); write `send` (if any); shut down the write
   side (FIN); read until the server's FIN; close. ok = the connection was established.
 - udp-listen: answer each datagram with `reply` (no answer when `reply` is unset).
-- udp-send: a connected UDP socket sends `send` and waits `timeout` for one answer.
+- udp-send: a connected UDP socket (or with `connected: false` an unconnected one, which takes
+  an answer from any address) sends `send` and waits `timeout` for one answer; each `more`
+  message goes at its time on the same socket and waits for its own answer.
 - ping: raw ICMP echo requests, `count` of them one second apart, id = `id` or a fixed
   per-item value; ok = at least one echo reply with that id.
 - udp-flood: `flows` datagrams, each from a fresh connected socket (a fresh source port) kept
@@ -30,6 +39,10 @@ import threading
 import time
 
 OUT_LOCK = threading.Lock()
+# Connected TCP sockets of this host by (local port, peer address, peer port), for tcp-inject.
+SOCKETS = {}
+# The shared start time (set by main), which every `at` counts from.
+START = [0.0]
 
 
 def emit(obj):
@@ -71,16 +84,30 @@ def tcp_server(item, deadline):
 
     def serve(c, peer):
         try:
+            SOCKETS[(c.getsockname()[1], peer[0], peer[1])] = c
             c.settimeout(max(0.05, remaining(deadline)))
             emit({"idx": item["idx"], "event": "accepted", "peer": "%s:%d" % peer})
-            if item.get("reply"):
-                c.sendall(item["reply"].encode())
+            reply = (item.get("reply") or "").encode()
+            if item.get("close_first"):
+                if reply:
+                    c.sendall(reply)
+                emit({"idx": item["idx"], "event": "closed-first", "peer": "%s:%d" % peer})
+                return
+            per_message = item.get("echo") or item.get("delay")
+            if reply and not per_message:
+                c.sendall(reply)
             got = b""
             while remaining(deadline) > 0:
                 chunk = c.recv(65536)
                 if not chunk:
                     break
                 got += chunk
+                if per_message:
+                    if item.get("delay"):
+                        time.sleep(min(item["delay"] / 1000.0, remaining(deadline)))
+                    answer = chunk if item.get("echo") else reply
+                    if answer:
+                        c.sendall(answer)
             emit({"idx": item["idx"], "event": "request", "peer": "%s:%d" % peer, "bytes": len(got)})
         except OSError as e:
             emit({"idx": item["idx"], "event": "server-error", "peer": "%s:%d" % peer, "error": errname(e)})
@@ -180,27 +207,180 @@ def tcp_client(item, deadline):
 
 def udp_client(item, deadline):
     host, port = split_endpoint(item["to"])
-    end = min(deadline, time.time() + item["timeout"] / 1000.0)
+    connected = item.get("connected", True)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sport = None
+    messages = [(item["at"], item.get("send", "query"))] + [(m["at"], m["send"]) for m in item.get("more", [])]
+    answered = 0
     try:
         if item.get("sport"):
             s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             s.bind(("0.0.0.0", item["sport"]))
-        s.connect((host, port))
-        sport = s.getsockname()[1]
-        s.send(item.get("send", "query").encode())
-        emit({"idx": item["idx"], "event": "sent", "sport": sport, "t": time.time()})
-        s.settimeout(max(0.05, remaining(end)))
-        try:
-            data = s.recv(65536)
-        except socket.timeout:
-            return result(item, False, "no reply", sport=sport)
-        return result(item, True, "reply from %s:%d" % (host, port), sport=sport, reply=data.decode(errors="replace"))
+        if connected:
+            s.connect((host, port))
+        for n, (at, text) in enumerate(messages):
+            sleep_until(START[0] + at / 1000.0, deadline)
+            if connected:
+                s.send(text.encode())
+            else:
+                s.sendto(text.encode(), (host, port))
+            if sport is None:
+                sport = s.getsockname()[1]
+                emit({"idx": item["idx"], "event": "sent", "sport": sport, "t": time.time()})
+            end = min(deadline, time.time() + item["timeout"] / 1000.0)
+            s.settimeout(max(0.05, remaining(end)))
+            try:
+                data, peer = s.recvfrom(65536)
+            except socket.timeout:
+                why = "no reply" if len(messages) == 1 else "%d of %d messages answered" % (n, len(messages))
+                return result(item, False, why, sport=sport)
+            answered += 1
+        return result(item, True, "reply from %s:%d" % peer, sport=sport, reply=data.decode(errors="replace"), answers=answered)
     except OSError as e:
         return result(item, False, errname(e), sport=sport)
     finally:
         s.close()
+
+
+def tcp_session(item, deadline):
+    """One connection kept open across the script's rounds (see the module doc)."""
+    host, port = split_endpoint(item["to"])
+    end = min(deadline, time.time() + item["timeout"] / 1000.0)
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sport = None
+    state = {"answers": 0, "error": None, "eof": False}
+    try:
+        if item.get("sport"):
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind(("0.0.0.0", item["sport"]))
+        s.setblocking(False)
+        err = s.connect_ex((host, port))
+        sport = s.getsockname()[1]
+        emit({"idx": item["idx"], "event": "connecting", "sport": sport, "t": time.time()})
+        if err not in (0, errno.EINPROGRESS):
+            return result(item, False, errno.errorcode.get(err, str(err)), sport=sport)
+        _, w, _ = select.select([], [s], [], remaining(end))
+        if not w:
+            return result(item, False, "ETIMEDOUT", sport=sport)
+        err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            return result(item, False, errno.errorcode.get(err, str(err)), sport=sport)
+        s.setblocking(True)
+        SOCKETS[(sport, host, port)] = s
+
+        def reader():
+            while remaining(deadline) > 0:
+                r, _, _ = select.select([s], [], [], min(0.2, remaining(deadline)))
+                if not r:
+                    continue
+                try:
+                    chunk = s.recv(65536)
+                except OSError as e:
+                    state["error"] = errname(e)
+                    emit({"idx": item["idx"], "event": "session-error", "error": state["error"], "t": time.time()})
+                    return
+                if not chunk:
+                    state["eof"] = True
+                    return
+                state["answers"] += 1
+                emit({"idx": item["idx"], "event": "answer", "bytes": len(chunk), "t": time.time()})
+
+        t = threading.Thread(target=reader, daemon=True)
+        t.start()
+        sent = 0
+        actions = sorted(item["actions"], key=lambda a: a["at"])
+        closed = False
+        for a in actions:
+            sleep_until(START[0] + a["at"] / 1000.0, deadline)
+            if state["error"]:
+                break
+            if a.get("close"):
+                s.shutdown(socket.SHUT_WR)
+                closed = True
+                break
+            try:
+                s.sendall(a["send"].encode())
+                sent += 1
+            except OSError as e:
+                state["error"] = errname(e)
+                break
+        if not closed and not state["error"]:
+            last = max([item["at"]] + [a["at"] for a in actions])
+            sleep_until(START[0] + (last + item["timeout"]) / 1000.0, deadline)
+        else:
+            time.sleep(min(0.3, remaining(deadline)))  # the answer to the last round, the peer's FIN
+        if state["error"]:
+            return result(item, False, "connected, then %s" % state["error"], sport=sport, answers=state["answers"])
+        ok = state["answers"] >= sent
+        return result(item, ok, "%d of %d messages answered" % (state["answers"], sent), sport=sport)
+    except OSError as e:
+        return result(item, False, errname(e), sport=sport)
+    finally:
+        if state["eof"] or state["error"] or remaining(deadline) <= 0:
+            s.close()
+        else:
+            # Leave it to the kernel: close() now could send a RST for unread data.
+            threading.Timer(max(0.0, remaining(deadline) - 0.2), s.close).start()
+
+
+TCP_REPAIR = 19
+TCP_REPAIR_QUEUE = 20
+TCP_QUEUE_SEQ = 21
+TCP_RECV_QUEUE = 1
+TCP_SEND_QUEUE = 2
+TCP_REPAIR_OFF_NO_WP = -1
+
+
+def queue_seqs(s):
+    """(snd_nxt, rcv_nxt) of a connected socket, read in repair mode, left without a window probe."""
+    s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
+    try:
+        s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_SEND_QUEUE)
+        snd = struct.unpack("I", s.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ, 4))[0]
+        s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR_QUEUE, TCP_RECV_QUEUE)
+        rcv = struct.unpack("I", s.getsockopt(socket.IPPROTO_TCP, TCP_QUEUE_SEQ, 4))[0]
+    finally:
+        s.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, TCP_REPAIR_OFF_NO_WP)
+    return snd, rcv
+
+
+def resolve_seq(spec, snd, rcv):
+    if isinstance(spec, int):
+        return spec & 0xFFFFFFFF
+    base = snd if spec.startswith("snd_nxt") else rcv
+    rest = spec[7:]
+    return (base + (int(rest) if rest else 0)) & 0xFFFFFFFF
+
+
+TCP_FLAG_BITS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, "A": 0x10, ".": 0x10}
+
+
+def tcp_inject(item, deadline):
+    host, port = split_endpoint(item["to"])
+    s = SOCKETS.get((item["sport"], host, port))
+    if s is None:
+        emit({"idx": item["idx"], "event": "inject-error", "error": "no socket :%d <-> %s" % (item["sport"], item["to"])})
+        return
+    laddr = s.getsockname()[0]
+    snd, rcv = queue_seqs(s)
+    flags = 0
+    for c in item["flags"]:
+        flags |= TCP_FLAG_BITS[c]
+    seq = resolve_seq(item.get("seq", "snd_nxt"), snd, rcv)
+    ack = resolve_seq(item.get("ack", "rcv_nxt"), snd, rcv) if flags & 0x10 else 0
+    payload = b"X" * item.get("len", 0)
+    window = item.get("window", 64)
+    hdr = struct.pack("!HHIIBBHHH", item["sport"], port, seq, ack, 5 << 4, flags, window, 0, 0)
+    pseudo = socket.inet_aton(laddr) + socket.inet_aton(host) + struct.pack("!BBH", 0, 6, len(hdr) + len(payload))
+    csum = checksum(pseudo + hdr + payload)
+    hdr = hdr[:16] + struct.pack("!H", csum) + hdr[18:]
+    raw = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+    try:
+        raw.bind((laddr, 0))
+        raw.sendto(hdr + payload, (host, 0))
+    finally:
+        raw.close()
+    emit({"idx": item["idx"], "event": "injected", "seq": seq, "ack": ack, "snd_nxt": snd, "rcv_nxt": rcv, "t": time.time()})
 
 
 def checksum(data):
@@ -291,7 +471,14 @@ def udp_flood(item, deadline):
     return result(item, ok_count == item["flows"], "%d of %d flows answered" % (ok_count, item["flows"]), errors=errors)
 
 
-CLIENTS = {"tcp-connect": tcp_client, "udp-send": udp_client, "ping": ping_client, "udp-flood": udp_flood}
+CLIENTS = {
+    "tcp-connect": tcp_client,
+    "tcp-session": tcp_session,
+    "tcp-inject": tcp_inject,
+    "udp-send": udp_client,
+    "ping": ping_client,
+    "udp-flood": udp_flood,
+}
 SERVERS = {"tcp-listen": tcp_server, "udp-listen": udp_server}
 
 
@@ -313,6 +500,7 @@ def main():
         emit({"event": "no-start"})
         os._exit(3)
     start = float(line)
+    START[0] = start
     deadline = start + plan["run_ms"] / 1000.0
     threads = []
     for item in sorted((i for i in plan["items"] if i["kind"] in CLIENTS), key=lambda i: i["at"]):

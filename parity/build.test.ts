@@ -35,7 +35,7 @@ describe('planBuild', () => {
   });
 
   it('creates the bridge without multicast snooping and applies hairpin per port', () => {
-    expect(cmds).toContain('ip -n nfp-ab12-node link add cni0 type bridge mcast_snooping 0');
+    expect(cmds).toContain('ip -n nfp-ab12-node link add cni0 type bridge stp_state 0 mcast_snooping 1');
     expect(cmds).toContain('ip -n nfp-ab12-node link set dev veth-a type bridge_slave hairpin on');
     expect(cmds).toContain('ip -n nfp-ab12-node link set dev veth-b type bridge_slave hairpin off');
   });

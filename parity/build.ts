@@ -55,9 +55,24 @@ export function planBuild(scenario: Scenario, ns: (host: string) => string): Ste
   for (const h of scenario.hosts)
     for (const i of h.interfaces)
       if (i.kind === 'bridge')
-        // Snooping off: otherwise the bridge joins multicast groups and its IGMP reports
-        // show up in conntrack.
-        steps.push(ip(h.name, 'link', 'add', i.name, 'type', 'bridge', 'mcast_snooping', '0'));
+        // The scenario's bridge options, spelled out with the kernel's defaults when unset
+        // (stp_state 0, mcast_snooping 1). vlan_filtering is left out: the loader takes only
+        // its default 0, and a kernel without CONFIG_BRIDGE_VLAN_FILTERING refuses the option
+        // itself ("Operation not supported"), even as 0.
+        steps.push(
+          ip(
+            h.name,
+            'link',
+            'add',
+            i.name,
+            'type',
+            'bridge',
+            'stp_state',
+            String(i.stp_state ?? 0),
+            'mcast_snooping',
+            String(i.mcast_snooping ?? 1),
+          ),
+        );
   const made = new Set<string>();
   for (const h of scenario.hosts)
     for (const i of h.interfaces) {

@@ -38,9 +38,14 @@ export function itemEndMs(t: TrafficSpec): number {
     case 'tcp-listen':
     case 'udp-listen':
       return 0;
+    case 'tcp-inject':
+      return t.at;
     case 'tcp-connect':
-    case 'udp-send':
       return t.at + t.timeout;
+    case 'udp-send':
+      return Math.max(t.at, ...t.more.map((m) => m.at)) + t.timeout;
+    case 'tcp-session':
+      return Math.max(t.at + t.timeout, ...t.actions.map((a) => a.at));
     case 'ping':
       return t.at + (t.count - 1) * 1000 + t.timeout;
     case 'udp-flood':

@@ -103,7 +103,9 @@ async function main(): Promise<number> {
   const ids = args.select.filter((s) => !s.endsWith('.json'));
   const loaded = await loadBuiltins();
   for (const e of loaded.errors) console.log(`scenario not loaded: ${e}`);
-  scenarios = [...loaded.scenarios.filter((s) => !ids.length || ids.includes(s.id)), ...files.map(loadFile)];
+  // Only files named: only those run; nothing named: every built-in.
+  const runAll = !ids.length && !files.length;
+  scenarios = [...loaded.scenarios.filter((s) => runAll || ids.includes(s.id)), ...files.map(loadFile)];
   const unknown = ids.filter((id) => !loaded.scenarios.some((s) => s.id === id));
   if (unknown.length) {
     console.error(

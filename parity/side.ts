@@ -114,7 +114,7 @@ export function engineSide(r: RunResult): Side {
 
 function isClient(r: RunResult, conn: number): boolean {
   const k = r.scenario.traffic[conn]?.kind;
-  return k === 'tcp-connect' || k === 'udp-send';
+  return k === 'tcp-connect' || k === 'udp-send' || k === 'tcp-session';
 }
 
 // ------------------------------------------------------------------ kernel

@@ -25,6 +25,8 @@ export interface TcpHeader {
   /** Bytes of application data; the payload itself only as a short text for display. */
   readonly payloadLen: number;
   readonly payload?: string;
+  /** Window scale option (SYN and SYN-ACK only): the shift the sender applies to its own windows. */
+  readonly wscale?: number;
 }
 
 export interface UdpHeader {

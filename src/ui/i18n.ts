@@ -295,6 +295,7 @@ const ZH_WORDS: Readonly<Record<string, string>> = {
   icmp: 'ICMP',
   arp: 'ARP',
   reject: 'REJECT',
+  raw: '原始套接字',
 };
 
 export function word(lang: Lang, w: string): string {

@@ -16,6 +16,10 @@ export const interfaceSchema = z
     master: z.string().optional(),
     /** Bridge port hairpin_mode. */
     hairpin: z.boolean().optional(),
+    /** Bridge options as `ip link add ... type bridge` takes them, with the kernel's defaults. */
+    stp_state: z.union([z.literal(0), z.literal(1)]).optional(),
+    vlan_filtering: z.union([z.literal(0), z.literal(1)]).optional(),
+    mcast_snooping: z.union([z.literal(0), z.literal(1)]).optional(),
     /** The other end of a veth pair or of a point-to-point ethernet link. */
     peer: z.object({ host: z.string(), ifname: z.string() }).optional(),
     up: z.boolean().default(true),
@@ -54,6 +58,17 @@ export const hostSchema = z
 
 const endpoint = z.string(); // "ip:port" or "ip"
 
+const sessionAction = z.union([
+  z.object({ at: z.number().nonnegative(), send: z.string() }).strict(),
+  z.object({ at: z.number().nonnegative(), close: z.literal(true) }).strict(),
+]);
+
+/** A sequence number relative to the socket at that moment, as a raw socket would craft it. */
+const seqSpec = z.union([
+  z.number().int().min(0).max(0xffffffff),
+  z.string().regex(/^(snd_nxt|rcv_nxt)([+-]\d{1,10})?$/, 'snd_nxt, rcv_nxt, either ±N, or a number'),
+]);
+
 export const trafficSchema = z.discriminatedUnion('kind', [
   z
     .object({
@@ -61,8 +76,14 @@ export const trafficSchema = z.discriminatedUnion('kind', [
       host: z.string(),
       port: z.number().int().min(1).max(65535),
       address: z.string().default('0.0.0.0'),
-      /** What the server writes after accept. */
+      /** What the server writes after each request (or at once with close_first). */
       reply: z.string().optional(),
+      /** Answer each message with the message itself instead of `reply` (an echo server). */
+      echo: z.boolean().default(false),
+      /** HTTP/1.0 style: write `reply` right after accept and close first, without reading. */
+      close_first: z.boolean().default(false),
+      /** Milliseconds the server takes before it answers (a slow backend). */
+      delay: z.number().nonnegative().max(60000).default(0),
     })
     .strict(),
   z
@@ -89,6 +110,45 @@ export const trafficSchema = z.discriminatedUnion('kind', [
       label: text.optional(),
     })
     .strict(),
+  /**
+   * One TCP connection kept open across timed rounds: connect at `at`, then each action at
+   * its own time (milliseconds on the same clock as every `at`): send a message, or close.
+   */
+  z
+    .object({
+      kind: z.literal('tcp-session'),
+      host: z.string(),
+      to: endpoint,
+      at: z.number().nonnegative().default(0),
+      sport: z.number().int().min(1).max(65535).optional(),
+      /** Connect timeout in milliseconds. */
+      timeout: z.number().positive().default(4000),
+      actions: z.array(sessionAction).min(1).max(100),
+      label: text.optional(),
+    })
+    .strict(),
+  /**
+   * One crafted segment on an existing connection's 4-tuple, sent from a raw socket on `host`:
+   * `sport` is the local port of the socket it borrows its numbers from, `to` its peer.
+   */
+  z
+    .object({
+      kind: z.literal('tcp-inject'),
+      host: z.string(),
+      sport: z.number().int().min(1).max(65535),
+      to: endpoint,
+      at: z.number().nonnegative().default(0),
+      /** tcpdump's letters: S, F, R, P and A (or `.`) for ACK, e.g. "PA". */
+      flags: z.string().regex(/^[SFRPA.]+$/, 'letters of S, F, R, P, A (or . for ACK)'),
+      seq: seqSpec.default('snd_nxt'),
+      ack: seqSpec.default('rcv_nxt'),
+      /** Payload bytes. */
+      len: z.number().int().min(0).max(1400).default(0),
+      /** Advertised window as on the wire (unscaled); otherwise the socket's. */
+      window: z.number().int().min(0).max(65535).optional(),
+      label: text.optional(),
+    })
+    .strict(),
   z
     .object({
       kind: z.literal('udp-send'),
@@ -97,8 +157,18 @@ export const trafficSchema = z.discriminatedUnion('kind', [
       at: z.number().nonnegative().default(0),
       sport: z.number().int().min(1).max(65535).optional(),
       send: z.string().default('query'),
-      /** Wait this long for an answer. */
+      /** Wait this long for an answer (to each message). */
       timeout: z.number().positive().default(2000),
+      /**
+       * connect() first (the default): the socket then takes datagrams only from `to`. False:
+       * an unconnected socket (sendto), which accepts an answer from any address.
+       */
+      connected: z.boolean().default(true),
+      /** Further messages on the same socket, each at its own time (ms, same clock as `at`). */
+      more: z
+        .array(z.object({ at: z.number().nonnegative(), send: z.string() }).strict())
+        .max(100)
+        .default([]),
       label: text.optional(),
     })
     .strict(),
@@ -174,3 +244,5 @@ export type InterfaceSpec = z.infer<typeof interfaceSchema>;
 export type RouteSpec = z.infer<typeof routeSchema>;
 export type TrafficSpec = z.infer<typeof trafficSchema>;
 export type SettingSpec = z.infer<typeof settingSchema>;
+export type SessionAction = z.infer<typeof sessionAction>;
+export type SeqSpec = z.infer<typeof seqSpec>;

@@ -30,6 +30,24 @@ const trafficArb: fc.Arbitrary<TrafficSpec> = fc.oneof(
     at: fc.integer({ min: 0, max: 3000 }),
     send: fc.constant('q'),
     timeout: fc.constant(1000),
+    connected: fc.boolean(),
+    more: fc.array(fc.record({ at: fc.integer({ min: 0, max: 5000 }), send: fc.constant('again') }), {
+      maxLength: 2,
+    }),
+  }),
+  fc.record({
+    kind: fc.constant('tcp-session' as const),
+    host: fc.constantFrom(...hosts),
+    to: fc.tuple(fc.constantFrom(...addrs), fc.constantFrom(80, 8080)).map(([a, p]) => `${a}:${p}`),
+    at: fc.integer({ min: 0, max: 3000 }),
+    timeout: fc.constant(4000),
+    actions: fc.array(
+      fc.oneof(
+        fc.record({ at: fc.integer({ min: 0, max: 6000 }), send: fc.constant('hello\n') }),
+        fc.record({ at: fc.integer({ min: 0, max: 6000 }), close: fc.constant(true as const) }),
+      ),
+      { minLength: 1, maxLength: 3 },
+    ),
   }),
   fc.record({
     kind: fc.constant('ping' as const),
@@ -63,7 +81,7 @@ describe('runScenario invariants', () => {
           const r = runScenario(withTraffic(extra, bnf, seed));
           expect(checkFates(r.events)).toBeUndefined();
           expect(r.outcomes.length).toBe(
-            r.scenario.traffic.filter((t) => !t.kind.endsWith('-listen')).length,
+            r.scenario.traffic.filter((t) => !t.kind.endsWith('-listen') && t.kind !== 'tcp-inject').length,
           );
           expect(r.outcomes.every((o) => o.reason !== 'still running when the run ended')).toBe(true);
         },

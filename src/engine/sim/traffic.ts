@@ -7,12 +7,16 @@ import {
   ping,
   type TcpSock,
   tcpAbort,
+  tcpClose,
   tcpConnect,
+  tcpInject,
   tcpListen,
+  tcpSend,
   type UdpSock,
   udpClose,
   udpListen,
   udpSend,
+  udpSendAgain,
 } from '../stack/sockets';
 import type { World } from './world';
 
@@ -35,6 +39,15 @@ interface ItemState {
   answered: number;
   sent: number;
   failedSends: number;
+  /** tcp-session: the connection was established (a later reset still fails the item). */
+  connected?: boolean;
+}
+
+/** Kinds that run in the background and end with no outcome line of their own. */
+function isPassive(
+  spec: TrafficSpec,
+): spec is Extract<TrafficSpec, { kind: 'tcp-listen' | 'udp-listen' | 'tcp-inject' }> {
+  return spec.kind === 'tcp-listen' || spec.kind === 'udp-listen' || spec.kind === 'tcp-inject';
 }
 
 export class Traffic implements AppEvents {
@@ -47,8 +60,13 @@ export class Traffic implements AppEvents {
     specs: readonly TrafficSpec[],
   ) {
     for (const [index, spec] of specs.entries()) {
-      if (spec.kind === 'tcp-listen' || spec.kind === 'udp-listen') continue;
-      const proto = spec.kind === 'tcp-connect' ? 'tcp' : spec.kind === 'ping' ? 'icmp' : 'udp';
+      if (isPassive(spec)) continue;
+      const proto =
+        spec.kind === 'tcp-connect' || spec.kind === 'tcp-session'
+          ? 'tcp'
+          : spec.kind === 'ping'
+            ? 'icmp'
+            : 'udp';
       const st: ItemState = {
         index,
         spec,
@@ -77,8 +95,29 @@ export class Traffic implements AppEvents {
         const addr = parseIpv4(spec.address);
         if (addr === undefined) return `traffic[${i}].address: not an address: ${spec.address}`;
         if (spec.kind === 'tcp-listen')
-          tcpListen(w, h, addr, spec.port, spec.reply ?? 'HTTP/1.0 200 OK\r\n\r\nhello\n', i);
+          tcpListen(
+            w,
+            h,
+            addr,
+            spec.port,
+            {
+              reply: spec.reply ?? 'HTTP/1.0 200 OK\r\n\r\nhello\n',
+              echo: spec.echo,
+              closeFirst: spec.close_first,
+              delay: spec.delay * 1000,
+            },
+            i,
+          );
         else udpListen(w, h, addr, spec.port, spec.reply ?? 'answer', i);
+        continue;
+      }
+      if (spec.kind === 'tcp-inject') {
+        const target = parseTarget(spec.to);
+        if (target?.port === undefined) return `traffic[${i}].to: not an address:port: ${spec.to}`;
+        w.sched.at(spec.at * 1000, () => {
+          const err = tcpInject(w, h, spec.sport, target.ip, target.port!, spec, i);
+          if (err) w.app(h.name, i, `raw socket: nothing sent: ${err}`);
+        });
         continue;
       }
       const st = this.byConn.get(i)!;
@@ -97,7 +136,7 @@ export class Traffic implements AppEvents {
               target.ip,
               target.port!,
               spec.sport,
-              spec.send ?? 'GET / HTTP/1.0\r\n\r\n',
+              { send: spec.send ?? 'GET / HTTP/1.0\r\n\r\n' },
               i,
             );
             if (typeof s === 'string') return this.finish(st, false, `connect: ${errnoText(s)}`);
@@ -115,18 +154,80 @@ export class Traffic implements AppEvents {
             );
           });
           break;
-        case 'udp-send':
+        case 'tcp-session': {
           w.sched.at(at, () => {
-            const s = udpSend(w, h, target.ip, target.port!, spec.sport, spec.send, i);
-            if (typeof s === 'string') return this.finish(st, false, `send: ${errnoText(s)}`);
+            const s = tcpConnect(w, h, target.ip, target.port!, spec.sport, { session: true }, i);
+            if (typeof s === 'string') return this.finish(st, false, `connect: ${errnoText(s)}`);
             st.sock = s;
           });
           w.sched.at(at + spec.timeout * 1000, () => {
-            if (st.done) return;
-            if (st.sock) udpClose(h, st.sock as UdpSock);
-            this.finish(st, false, `no answer within ${spec.timeout / 1000} s`);
+            if (st.done || st.connected) return;
+            const s = st.sock as TcpSock | undefined;
+            if (s) tcpAbort(h, s);
+            const tries = s ? s.retries : 0;
+            this.finish(
+              st,
+              false,
+              `timed out after ${spec.timeout / 1000} s${timeoutWhy(st, tries, target.ip, target.port!)}`,
+            );
+          });
+          for (const a of spec.actions) {
+            w.sched.at(Math.max(a.at, spec.at) * 1000, () => {
+              const s = st.sock as TcpSock | undefined;
+              if (st.done || !s || !st.connected) return;
+              if ('close' in a) {
+                tcpClose(w, h, s);
+                w.app(h.name, i, 'close()');
+                this.finish(st, st.answered === st.sent, sessionWhy(st, target.ip, target.port!));
+                return;
+              }
+              st.sent++;
+              w.app(h.name, i, `send ${JSON.stringify(a.send)}`);
+              if (!tcpSend(w, h, s, a.send)) this.finish(st, false, `send: broken pipe (EPIPE), ${s.state}`);
+            });
+          }
+          // A session the script never closes is judged when its last round has had its time.
+          const last = Math.max(spec.at, ...spec.actions.map((a) => a.at));
+          w.sched.at((last + spec.timeout) * 1000, () => {
+            if (st.done || !st.connected) return;
+            this.finish(
+              st,
+              st.answered === st.sent,
+              sessionWhy(st, target.ip, target.port!).replace(/closed$/, 'left open'),
+            );
           });
           break;
+        }
+        case 'udp-send': {
+          const total = 1 + spec.more.length;
+          w.sched.at(at, () => {
+            st.sent++;
+            const s = udpSend(w, h, target.ip, target.port!, spec.sport, spec.send, i, false, spec.connected);
+            if (typeof s === 'string') return this.finish(st, false, `send: ${errnoText(s)}`);
+            st.sock = s;
+          });
+          for (const m of spec.more)
+            w.sched.at(Math.max(m.at, spec.at) * 1000, () => {
+              const s = st.sock as UdpSock | undefined;
+              if (st.done || !s) return;
+              st.sent++;
+              const err = udpSendAgain(w, h, s, target.ip, target.port!, m.send);
+              if (err) this.finish(st, false, `send: ${errnoText(err)}`);
+            });
+          const last = Math.max(spec.at, ...spec.more.map((m) => m.at));
+          w.sched.at((last + spec.timeout) * 1000, () => {
+            if (st.done) return;
+            if (st.sock) udpClose(h, st.sock as UdpSock);
+            this.finish(
+              st,
+              false,
+              total === 1
+                ? `no answer within ${spec.timeout / 1000} s`
+                : `${st.answered} of ${total} messages answered within ${spec.timeout / 1000} s`,
+            );
+          });
+          break;
+        }
         case 'udp-flood':
           for (let f = 0; f < spec.flows; f++) {
             w.sched.at(at + f * spec.interval * 1000, () => {
@@ -199,11 +300,18 @@ export class Traffic implements AppEvents {
   // ---- AppEvents ----
   tcpConnected(w: World, h: Host, s: TcpSock): void {
     w.app(h.name, s.conn, `connected to ${formatIpv4(s.raddr)}:${s.rport}`);
+    const st = s.conn !== undefined ? this.byConn.get(s.conn) : undefined;
+    if (st) st.connected = true;
   }
   tcpData(w: World, h: Host, s: TcpSock, text: string, from: string): void {
     w.app(h.name, s.conn, `recv ${JSON.stringify(text)} from ${from}`);
     const st = s.conn !== undefined ? this.byConn.get(s.conn) : undefined;
-    if (st) this.finish(st, true, `connected and got ${JSON.stringify(firstLine(text))} from ${from}`);
+    if (!st) return;
+    if (st.spec.kind === 'tcp-session') {
+      st.answered++;
+      return;
+    }
+    this.finish(st, true, `connected and got ${JSON.stringify(firstLine(text))} from ${from}`);
   }
   tcpError(w: World, h: Host, s: TcpSock, errno: string, detail: string): void {
     w.app(h.name, s.conn, `${errno}: ${detail}`);
@@ -214,12 +322,16 @@ export class Traffic implements AppEvents {
     w.app(h.name, s.conn, `recv ${JSON.stringify(text)} from ${from}`);
     const st = this.byConn.get(s.conn);
     if (!st) return;
+    st.answered++;
+    if (st.spec.kind === 'udp-send' && st.answered < 1 + st.spec.more.length) return; // more to come
     udpClose(h, s);
-    if (st.spec.kind === 'udp-flood') {
-      st.answered++;
-      return;
-    }
-    this.finish(st, true, `got ${JSON.stringify(firstLine(text))} from ${from}`);
+    if (st.spec.kind === 'udp-flood') return;
+    const n = st.answered;
+    this.finish(
+      st,
+      true,
+      `got ${JSON.stringify(firstLine(text))} from ${from}${n > 1 ? ` (${n} answers)` : ''}`,
+    );
   }
   udpError(w: World, h: Host, s: UdpSock, errno: string, detail: string): void {
     w.app(h.name, s.conn, `${errno}: ${detail}`);
@@ -256,6 +368,10 @@ function timeoutWhy(st: ItemState, retries: number, ip: Ipv4, port: number): str
   if (st.strays.size === 0) return ` (no SYN-ACK; ${rtx})`;
   const [who, n] = [...st.strays.entries()][0]!;
   return ` (${rtx}): each SYN-ACK came from ${who}, not ${formatIpv4(ip)}:${port}, so ${st.from} answered it with RST (${n}x)`;
+}
+
+function sessionWhy(st: ItemState, ip: Ipv4, port: number): string {
+  return `connected to ${formatIpv4(ip)}:${port}, ${st.answered} of ${st.sent} message${st.sent === 1 ? '' : 's'} answered, closed`;
 }
 
 function outcomeLine(st: ItemState): string {

@@ -238,7 +238,7 @@ export function ipLocalOut(
   h: Host,
   ip: IpPacket,
   conn: ConnId | undefined,
-  origin: 'socket' | 'tcp-stack' | 'icmp' | 'reject',
+  origin: 'socket' | 'tcp-stack' | 'icmp' | 'reject' | 'raw',
   parent?: number,
   /** For ICMP errors and REJECT: the packet they answer, whose conntrack entry they join (nf_ct_attach). */
   about?: Skb,

@@ -43,30 +43,53 @@ export interface TcpSock {
   readonly raddr: Ipv4;
   readonly rport: number;
   readonly conn: ConnId | undefined;
+  /** Next sequence number to send (starts at the ISN from the host's seeded rng). */
   sndNxt: number;
+  /** Next sequence number expected from the peer. */
   rcvNxt: number;
+  /** Own receive window in bytes, and the scale our SYN announces (RFC 7323). */
+  readonly rcvWnd: number;
+  readonly rcvWscale: number;
+  /** Both SYNs carried the window scale option, so windows on the wire are scaled. */
+  wscaleOk: boolean;
   readonly role: 'client' | 'server';
-  /** Server: the text written after the request arrives. */
-  readonly reply?: string;
-  /** Client: the request text. */
-  readonly send?: string;
+  /** What the application on this socket does with it. */
+  readonly app: TcpApp;
   retries: number;
+}
+
+/** The application behind a TCP socket, as the traffic script describes it. */
+export interface TcpApp {
+  /** Client: the request written once connected (a one-shot client then closes on the answer). */
+  readonly send?: string;
+  /** Client: keep the connection open across rounds (tcp-session); the script closes it. */
+  readonly session?: boolean;
+  /** Server: the text written after each request. */
+  readonly reply?: string;
+  /** Server: answer each message with itself. */
+  readonly echo?: boolean;
+  /** Server: write `reply` at once after accept and close first (HTTP/1.0). */
+  readonly closeFirst?: boolean;
+  /** Server: µs before each answer. */
+  readonly delay?: number;
 }
 
 export interface Listener {
   readonly addr: Ipv4;
   readonly port: number;
-  readonly reply: string;
+  readonly app: TcpApp;
   readonly conn: ConnId;
 }
 
 export interface UdpSock {
   readonly laddr: Ipv4;
   readonly lport: number;
-  /** Connected peer (clients); undefined for servers. */
+  /** Connected peer (connected clients): only datagrams from it are taken. Undefined: from anyone. */
   readonly raddr?: Ipv4;
   readonly rport?: number;
   readonly conn: ConnId;
+  /** A client's socket hands answers to its application; a server's answers each datagram. */
+  readonly client: boolean;
   readonly reply?: string;
 }
 
@@ -102,6 +125,11 @@ export class TcpTable {
     for (const s of b) if (s.laddr === la && s.raddr === ra) return s;
     return undefined;
   }
+  /** The socket of local port `lp` talking to `ra:rp`, whatever its local address (for raw injection). */
+  find(lp: number, ra: number, rp: number): TcpSock | undefined {
+    for (const s of this.buckets.get(lp * 65536 + rp) ?? []) if (s.raddr === ra) return s;
+    return undefined;
+  }
   has(la: number, lp: number, ra: number, rp: number): boolean {
     return this.get(la, lp, ra, rp) !== undefined;
   }
@@ -127,6 +155,10 @@ function sk(h: Host): Sockets {
   return h.sockets as Sockets;
 }
 
+/** The window of a SYN (44 x MSS 1460) and of a SYN-ACK (45 x 1448, the MSS less timestamps), as Linux sends them. */
+const SYN_WINDOW = 64240;
+const SYNACK_WINDOW = 65160;
+
 function tcpPacket(
   h: Host,
   src: Ipv4,
@@ -137,6 +169,8 @@ function tcpPacket(
   seq: number,
   ack: number,
   payload?: string,
+  window = 64240,
+  wscale?: number,
 ): IpPacket {
   const payloadLen = payload?.length ?? 0;
   const hl = flags & TCP_SYN ? TCP_HLEN_SYN : flags & TCP_RST ? 20 : TCP_HLEN;
@@ -147,9 +181,10 @@ function tcpPacket(
     flags,
     seq: seq >>> 0,
     ack: ack >>> 0,
-    window: flags & TCP_RST ? 0 : 64240,
+    window: flags & TCP_RST ? 0 : window,
     payloadLen,
     ...(payload ? { payload } : {}),
+    ...(wscale !== undefined ? { wscale } : {}),
   };
   return {
     src,
@@ -162,7 +197,18 @@ function tcpPacket(
   };
 }
 
+/** The window field of a segment from `s`: scaled once both SYNs agreed, rounded up as __tcp_select_window does. */
+function advertised(s: TcpSock): number {
+  return s.wscaleOk ? Math.ceil(s.rcvWnd / 2 ** s.rcvWscale) : Math.min(s.rcvWnd, 65535);
+}
+
+/** The right edge of what `s` accepts: rcv_nxt plus the window it advertised. */
+function rcvWindow(s: TcpSock): number {
+  return s.wscaleOk ? advertised(s) * 2 ** s.rcvWscale : advertised(s);
+}
+
 function tcpOut(w: World, h: Host, s: TcpSock, flags: number, payload?: string, parent?: number): void {
+  const syn = (flags & TCP_SYN) !== 0;
   const ip = tcpPacket(
     h,
     s.laddr,
@@ -173,6 +219,8 @@ function tcpOut(w: World, h: Host, s: TcpSock, flags: number, payload?: string, 
     s.sndNxt,
     flags & TCP_ACK ? s.rcvNxt : 0,
     payload,
+    syn ? (flags & TCP_ACK ? SYNACK_WINDOW : SYN_WINDOW) : advertised(s),
+    syn && (s.role === 'client' || s.wscaleOk) ? s.rcvWscale : undefined,
   );
   ipLocalOut(w, h, ip, s.conn, 'socket', parent);
 }
@@ -181,14 +229,25 @@ function iss(h: Host): number {
   return Math.floor(h.random() * 0xffffffff) >>> 0;
 }
 
+/** The window scale a SYN announces: tcp_select_initial_window, from tcp_rmem[2] and rmem_max. */
+export function ownWscale(h: Host): number {
+  const rmem = Number((h.sysctl.get('net.ipv4.tcp_rmem') ?? '').trim().split(/\s+/)[2]);
+  // 33554432 is tcp_rmem[2] of a 6.18 namespace on a machine with a few GiB or more.
+  const space = Math.max(
+    Number.isFinite(rmem) && rmem > 0 ? rmem : 33554432,
+    h.sysctl.int('net.core.rmem_max', 4194304),
+  );
+  return Math.min(14, Math.max(0, Math.floor(Math.log2(space)) - 15));
+}
+
 /** Retransmission delay before SYN number `n` (1-based): linear first, then exponential (tcp_syn_linear_timeouts). */
 export function synBackoff(h: Host, n: number): number {
   const linear = h.sysctl.int('net.ipv4.tcp_syn_linear_timeouts', 4);
   return n <= linear ? 1_000_000 : 1_000_000 * 2 ** (n - linear);
 }
 
-export function tcpListen(w: World, h: Host, addr: Ipv4, port: number, reply: string, conn: ConnId): void {
-  sk(h).listeners.set(port, { addr, port, reply, conn });
+export function tcpListen(w: World, h: Host, addr: Ipv4, port: number, app: TcpApp, conn: ConnId): void {
+  sk(h).listeners.set(port, { addr, port, app, conn });
   w.app(h.name, conn, `listen on ${formatIpv4(addr)}:${port} (tcp)`);
 }
 
@@ -198,7 +257,7 @@ export function tcpConnect(
   dst: Ipv4,
   dport: number,
   sportWanted: number | undefined,
-  send: string,
+  app: TcpApp,
   conn: ConnId,
 ): TcpSock | string {
   const r = routeOutput(h, dst);
@@ -217,8 +276,11 @@ export function tcpConnect(
     conn,
     sndNxt: isn,
     rcvNxt: 0,
+    rcvWnd: SYN_WINDOW,
+    rcvWscale: ownWscale(h),
+    wscaleOk: false,
     role: 'client',
-    send,
+    app,
     retries: 0,
   };
   s0.tcp.set(s);
@@ -236,7 +298,19 @@ function scheduleSynRetransmit(w: World, h: Host, s: TcpSock): void {
     if (s.state !== 'SYN_SENT') return;
     s.retries++;
     w.app(h.name, s.conn, `SYN retransmission #${s.retries}`);
-    const ip = tcpPacket(h, s.laddr, s.raddr, s.lport, s.rport, TCP_SYN, (s.sndNxt - 1) >>> 0, 0);
+    const ip = tcpPacket(
+      h,
+      s.laddr,
+      s.raddr,
+      s.lport,
+      s.rport,
+      TCP_SYN,
+      (s.sndNxt - 1) >>> 0,
+      0,
+      undefined,
+      SYN_WINDOW,
+      s.rcvWscale,
+    );
     ipLocalOut(w, h, ip, s.conn, 'socket');
     scheduleSynRetransmit(w, h, s);
   });
@@ -260,6 +334,85 @@ export function tcpClose(w: World, h: Host, s: TcpSock): void {
   }
 }
 
+/** write() on a connected socket; false (EPIPE) once this side has closed or the connection is gone. */
+export function tcpSend(w: World, h: Host, s: TcpSock, text: string): boolean {
+  if (s.state !== 'ESTABLISHED' && s.state !== 'CLOSE_WAIT') return false;
+  if (!text) return true;
+  tcpOut(w, h, s, TCP_PSH | TCP_ACK, text);
+  s.sndNxt = (s.sndNxt + text.length) >>> 0;
+  return true;
+}
+
+/** What a tcp-inject item crafts: its numbers are resolved against the socket at send time. */
+export interface InjectSpec {
+  readonly flags: string;
+  readonly seq: number | string;
+  readonly ack: number | string;
+  readonly len: number;
+  readonly window?: number;
+}
+
+/** tcpdump's flag letters (`A` or `.` for ACK) as header bits. */
+export function parseTcpFlags(letters: string): number {
+  let f = 0;
+  for (const c of letters) {
+    if (c === 'S') f |= TCP_SYN;
+    else if (c === 'F') f |= TCP_FIN;
+    else if (c === 'R') f |= TCP_RST;
+    else if (c === 'P') f |= TCP_PSH;
+    else if (c === 'A' || c === '.') f |= TCP_ACK;
+  }
+  return f;
+}
+
+/** `snd_nxt±N`, `rcv_nxt±N` or a number, against socket `s`. */
+export function resolveSeq(spec: number | string, s: TcpSock): number {
+  if (typeof spec === 'number') return spec >>> 0;
+  const m = /^(snd_nxt|rcv_nxt)([+-]\d+)?$/.exec(spec);
+  if (!m) throw new Error(`not a sequence number: ${spec}`);
+  const base = m[1] === 'snd_nxt' ? s.sndNxt : s.rcvNxt;
+  return (base + Number(m[2] ?? 0)) >>> 0;
+}
+
+/**
+ * A raw socket on `h` sends one crafted segment on the 4-tuple of its TCP socket local port
+ * `lport` <-> `raddr:rport`, numbers taken from that socket now. The socket itself is not
+ * touched: as with a raw socket, the stack does not know the segment was sent.
+ */
+export function tcpInject(
+  w: World,
+  h: Host,
+  lport: number,
+  raddr: Ipv4,
+  rport: number,
+  spec: InjectSpec,
+  conn: ConnId,
+): string | undefined {
+  const s = sk(h).tcp.find(lport, raddr, rport);
+  if (!s) return `no TCP socket :${lport} <-> ${formatIpv4(raddr)}:${rport} on ${h.name}`;
+  const flags = parseTcpFlags(spec.flags);
+  const ip = tcpPacket(
+    h,
+    s.laddr,
+    s.raddr,
+    s.lport,
+    s.rport,
+    flags,
+    resolveSeq(spec.seq, s),
+    flags & TCP_ACK ? resolveSeq(spec.ack, s) : 0,
+    spec.len > 0 ? 'X'.repeat(spec.len) : undefined,
+    spec.window ?? advertised(s),
+  );
+  const l4 = ip.l4 as TcpHeader;
+  w.app(
+    h.name,
+    conn,
+    `raw socket: ${spec.flags} seq ${l4.seq} ack ${l4.ack} len ${spec.len} on ${formatIpv4(s.laddr)}:${s.lport} -> ${formatIpv4(s.raddr)}:${s.rport} (socket snd_nxt ${s.sndNxt}, rcv_nxt ${s.rcvNxt})`,
+  );
+  ipLocalOut(w, h, ip, conn, 'raw');
+  return undefined;
+}
+
 function tcpRcv(w: World, h: Host, skb: Skb): void {
   const ip = skb.ip;
   const t = ip.l4 as TcpHeader;
@@ -279,8 +432,11 @@ function tcpRcv(w: World, h: Host, skb: Skb): void {
       conn: l.conn,
       sndNxt: iss(h),
       rcvNxt: (t.seq + 1) >>> 0,
+      rcvWnd: SYNACK_WINDOW,
+      rcvWscale: ownWscale(h),
+      wscaleOk: t.wscale !== undefined,
       role: 'server',
-      reply: l.reply,
+      app: l.app,
       retries: 0,
     };
     s0.tcp.set(c);
@@ -323,6 +479,65 @@ function peerOf(ip: IpPacket, t: TcpHeader): string {
   return `${formatIpv4(ip.src)}:${t.sport}`;
 }
 
+const before = (a: number, b: number): boolean => ((a - b) | 0) < 0;
+const after = (a: number, b: number): boolean => ((b - a) | 0) < 0;
+
+/**
+ * tcp_validate_incoming for a synchronized socket: a segment outside the receive window
+ * (tcp_sequence) is answered with a duplicate ACK and dropped; a RST counts only at exactly
+ * rcv_nxt, elsewhere in the window it draws a challenge ACK (RFC 5961); an ACK of data never
+ * sent is dropped (tcp_ack). Returns false when the segment goes no further.
+ */
+function validIncoming(w: World, h: Host, s: TcpSock, t: TcpHeader, skb: Skb): boolean {
+  const end = (t.seq + t.payloadLen + (t.flags & TCP_SYN ? 1 : 0) + (t.flags & TCP_FIN ? 1 : 0)) >>> 0;
+  const inWindow = !before(end, s.rcvNxt) && !after(t.seq, (s.rcvNxt + rcvWindow(s)) >>> 0);
+  if (!inWindow) {
+    if (t.flags & TCP_RST) {
+      drop(w, h, skb, 'socket-mismatch', `RST seq ${t.seq} outside the receive window: ignored`);
+      return false;
+    }
+    drop(
+      w,
+      h,
+      skb,
+      'socket-mismatch',
+      `seq ${t.seq} outside the receive window (rcv_nxt ${s.rcvNxt}): duplicate ACK`,
+    );
+    tcpOut(w, h, s, TCP_ACK);
+    return false;
+  }
+  if (t.flags & TCP_RST && t.seq !== s.rcvNxt) {
+    drop(
+      w,
+      h,
+      skb,
+      'socket-mismatch',
+      `RST seq ${t.seq} in the window but not rcv_nxt ${s.rcvNxt}: challenge ACK`,
+    );
+    tcpOut(w, h, s, TCP_ACK);
+    return false;
+  }
+  if (!(t.flags & TCP_RST) && t.flags & TCP_ACK && after(t.ack, s.sndNxt)) {
+    drop(w, h, skb, 'socket-mismatch', `ACK ${t.ack} of data never sent (snd_nxt ${s.sndNxt}): dropped`);
+    return false;
+  }
+  if (t.payloadLen > 0 && t.seq !== s.rcvNxt) {
+    // Out of order: the kernel queues it and sends a duplicate ACK; the model keeps no queue.
+    drop(w, h, skb, 'socket-mismatch', `seq ${t.seq} is not rcv_nxt ${s.rcvNxt}: duplicate ACK`);
+    tcpOut(w, h, s, TCP_ACK);
+    return false;
+  }
+  return true;
+}
+
+const SYNCHRONIZED: ReadonlySet<TcpState> = new Set([
+  'ESTABLISHED',
+  'FIN_WAIT1',
+  'FIN_WAIT2',
+  'CLOSE_WAIT',
+  'LAST_ACK',
+]);
+
 function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, skb: Skb): void {
   const s0 = sk(h);
   const app = s0.app;
@@ -334,6 +549,7 @@ function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, s
       pkt: skb.id,
       to: `socket ${formatIpv4(s.laddr)}:${s.lport} <-> ${formatIpv4(s.raddr)}:${s.rport} (${s.state})`,
     });
+  if (SYNCHRONIZED.has(s.state) && !validIncoming(w, h, s, t, skb)) return;
   if (t.flags & TCP_RST) {
     const prev = s.state;
     tcpAbort(h, s);
@@ -346,45 +562,62 @@ function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, s
     case 'SYN_SENT':
       if (t.flags & TCP_SYN && t.flags & TCP_ACK && t.ack === s.sndNxt) {
         s.rcvNxt = (t.seq + 1) >>> 0;
+        s.wscaleOk = t.wscale !== undefined;
         s.state = 'ESTABLISHED';
         tcpOut(w, h, s, TCP_ACK);
         app.tcpConnected(w, h, s);
-        if (s.send) {
-          tcpOut(w, h, s, TCP_PSH | TCP_ACK, s.send);
-          s.sndNxt = (s.sndNxt + s.send.length) >>> 0;
-        }
+        if (s.app.send) tcpSend(w, h, s, s.app.send);
       }
       return;
     case 'SYN_RECV':
       if (t.flags & TCP_ACK && t.ack === s.sndNxt) {
         s.state = 'ESTABLISHED';
         w.app(h.name, s.conn, `accept() connection from ${peerOf(ip, t)}`);
+        if (s.app.closeFirst) {
+          // HTTP/1.0: the server writes its answer and closes without waiting for a request.
+          tcpSend(w, h, s, s.app.reply ?? '');
+          tcpClose(w, h, s);
+        }
       }
-      if (t.payloadLen > 0) serverData(w, h, s, t, peerOf(ip, t));
+      if (t.payloadLen > 0) {
+        s.rcvNxt = (s.rcvNxt + t.payloadLen) >>> 0;
+        serverData(w, h, s, t, peerOf(ip, t));
+      }
       return;
     case 'ESTABLISHED':
       if (t.payloadLen > 0) {
         s.rcvNxt = (s.rcvNxt + t.payloadLen) >>> 0;
-        if (s.role === 'server') return serverData(w, h, s, t, peerOf(ip, t), true);
-        app.tcpData(w, h, s, t.payload ?? '', peerOf(ip, t));
-        // The client read the answer and closes: its FIN carries the ACK of the data.
-        tcpClose(w, h, s);
-        return;
+        if (s.role === 'server') serverData(w, h, s, t, peerOf(ip, t));
+        else {
+          app.tcpData(w, h, s, t.payload ?? '', peerOf(ip, t));
+          // A one-shot client read the answer and closes: its FIN carries the ACK of the data.
+          // A session reads on and acknowledges at once (quick ACK).
+          if (s.app.session) {
+            if (!(t.flags & TCP_FIN)) tcpOut(w, h, s, TCP_ACK);
+          } else if (!(t.flags & TCP_FIN)) tcpClose(w, h, s);
+        }
       }
-      if (t.flags & TCP_FIN) {
+      if (t.flags & TCP_FIN && s.state === 'ESTABLISHED') {
         s.rcvNxt = (s.rcvNxt + 1) >>> 0;
         s.state = 'CLOSE_WAIT';
-        // The server reads EOF and closes at once: one FIN|ACK answers the client's FIN.
+        // The application reads EOF and closes at once: one FIN|ACK answers the peer's FIN.
         tcpClose(w, h, s);
       }
       return;
     case 'FIN_WAIT1':
     case 'FIN_WAIT2':
+      if (t.payloadLen > 0) {
+        s.rcvNxt = (s.rcvNxt + t.payloadLen) >>> 0;
+        if (s.role === 'client') app.tcpData(w, h, s, t.payload ?? '', peerOf(ip, t));
+      }
       if (t.flags & TCP_FIN) {
-        s.rcvNxt = (s.rcvNxt + 1 + t.payloadLen) >>> 0;
+        s.rcvNxt = (s.rcvNxt + 1) >>> 0;
         s.state = 'TIME_WAIT';
         tcpOut(w, h, s, TCP_ACK);
-      } else if (t.flags & TCP_ACK && t.ack === s.sndNxt) s.state = 'FIN_WAIT2';
+      } else {
+        if (t.flags & TCP_ACK && t.ack === s.sndNxt) s.state = 'FIN_WAIT2';
+        if (t.payloadLen > 0) tcpOut(w, h, s, TCP_ACK);
+      }
       return;
     case 'LAST_ACK':
       if (t.flags & TCP_ACK && t.ack === s.sndNxt) {
@@ -398,18 +631,31 @@ function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, s
   }
 }
 
-function serverData(w: World, h: Host, s: TcpSock, t: TcpHeader, who: string, counted = false): void {
-  if (!counted) s.rcvNxt = (s.rcvNxt + t.payloadLen) >>> 0;
+/** A request reached a server socket: answer it (echo or the scripted reply), now or after the server's delay. */
+function serverData(w: World, h: Host, s: TcpSock, t: TcpHeader, who: string): void {
   w.app(h.name, s.conn, `recv ${JSON.stringify(t.payload ?? '')} from ${who}`);
-  const reply = s.reply ?? '';
-  tcpOut(w, h, s, TCP_PSH | TCP_ACK, reply);
-  s.sndNxt = (s.sndNxt + reply.length) >>> 0;
+  if (s.app.closeFirst) {
+    tcpOut(w, h, s, TCP_ACK);
+    return;
+  }
+  const answer = s.app.echo ? (t.payload ?? '') : (s.app.reply ?? '');
+  const delay = s.app.delay ?? 0;
+  if (delay > 0) {
+    // The request is acknowledged at once; the answer comes when the server is done.
+    tcpOut(w, h, s, TCP_ACK);
+    w.sched.after(delay, () => {
+      if (!tcpSend(w, h, s, answer)) w.app(h.name, s.conn, `answer not sent: the connection is ${s.state}`);
+    });
+    return;
+  }
+  if (answer) tcpSend(w, h, s, answer);
+  else tcpOut(w, h, s, TCP_ACK);
 }
 
 // ---- UDP ----
 
 export function udpListen(w: World, h: Host, addr: Ipv4, port: number, reply: string, conn: ConnId): void {
-  sk(h).udp.set(port, { laddr: addr, lport: port, conn, reply });
+  sk(h).udp.set(port, { laddr: addr, lport: port, conn, client: false, reply });
   w.app(h.name, conn, `listen on ${formatIpv4(addr)}:${port} (udp)`);
 }
 
@@ -422,12 +668,15 @@ export function udpSend(
   text: string,
   conn: ConnId,
   quiet = false,
+  connected = true,
 ): UdpSock | string {
   const r = routeOutput(h, dst);
   if (!r) return 'ENETUNREACH';
   const s0 = sk(h);
   const sport = sportWanted ?? h.ephemeralPort((p) => s0.udp.has(p) || s0.listeners.has(p));
-  const s: UdpSock = { laddr: r.src, lport: sport, raddr: dst, rport: dport, conn };
+  const s: UdpSock = connected
+    ? { laddr: r.src, lport: sport, raddr: dst, rport: dport, conn, client: true }
+    : { laddr: 0 as Ipv4, lport: sport, conn, client: true };
   s0.udp.set(sport, s);
   if (!quiet)
     w.app(
@@ -437,6 +686,24 @@ export function udpSend(
     );
   ipLocalOut(w, h, udpPacket(h, r.src, dst, sport, dport, text), conn, 'socket');
   return s;
+}
+
+/** A further datagram on a client's socket (connected: to its peer; unconnected: sendto `dst`). */
+export function udpSendAgain(
+  w: World,
+  h: Host,
+  s: UdpSock,
+  dst: Ipv4,
+  dport: number,
+  text: string,
+): string | undefined {
+  if (sk(h).udp.get(s.lport) !== s) return 'EBADF';
+  const to = s.raddr ?? dst;
+  const r = routeOutput(h, to);
+  if (!r) return 'ENETUNREACH';
+  w.app(h.name, s.conn, `send to ${formatIpv4(to)}:${s.rport ?? dport}: ${JSON.stringify(text)}`);
+  ipLocalOut(w, h, udpPacket(h, r.src, to, s.lport, s.rport ?? dport, text), s.conn, 'socket');
+  return undefined;
 }
 
 function udpPacket(h: Host, src: Ipv4, dst: Ipv4, sport: number, dport: number, text: string): IpPacket {
@@ -462,7 +729,7 @@ function udpRcv(w: World, h: Host, skb: Skb): void {
   }
   const who = `${formatIpv4(ip.src)}:${u.sport}`;
   if (w.tl) w.emit({ t: w.now, host: h.name, type: 'deliver', pkt: skb.id, to: `udp socket :${u.dport}` });
-  if (s.raddr === undefined) {
+  if (!s.client) {
     w.app(h.name, s.conn, `recv ${JSON.stringify(u.payload ?? '')} from ${who}`);
     const reply = s.reply ?? 'answer';
     ipLocalOut(w, h, udpPacket(h, ip.dst, ip.src, u.dport, u.sport, reply), s.conn, 'socket');

@@ -60,7 +60,7 @@ export type TimelineEvent =
       readonly pkt: PacketId;
       readonly parent?: PacketId;
       readonly conn?: ConnId;
-      readonly origin: 'socket' | 'tcp-stack' | 'icmp' | 'arp' | 'reject' | 'flood';
+      readonly origin: 'socket' | 'tcp-stack' | 'icmp' | 'arp' | 'reject' | 'flood' | 'raw';
       readonly frame: Frame;
     })
   /** A frame leaves a device onto its link; `to` is the other end. */
