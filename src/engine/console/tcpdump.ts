@@ -96,7 +96,7 @@ class TcpPrinter {
       this.lastTs.set(dir, val);
       s +=
         tcp.flags & 0x02
-          ? `, options [mss 1460,sackOK,TS val ${val} ecr ${ecr},nop,wscale 7]`
+          ? `, options [mss 1460,sackOK,TS val ${val} ecr ${ecr}${tcp.wscale !== undefined ? `,nop,wscale ${tcp.wscale}` : ''}]`
           : `, options [nop,nop,TS val ${val} ecr ${ecr}]`;
     }
     return `${s}, length ${tcp.payloadLen}`;

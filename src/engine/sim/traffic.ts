@@ -199,14 +199,26 @@ export class Traffic implements AppEvents {
           break;
         }
         case 'udp-send': {
-          const total = 1 + spec.more.length;
+          // Specs built in code rather than parsed may lack the defaults.
+          const more = spec.more ?? [];
+          const total = 1 + more.length;
           w.sched.at(at, () => {
             st.sent++;
-            const s = udpSend(w, h, target.ip, target.port!, spec.sport, spec.send, i, false, spec.connected);
+            const s = udpSend(
+              w,
+              h,
+              target.ip,
+              target.port!,
+              spec.sport,
+              spec.send,
+              i,
+              false,
+              spec.connected ?? true,
+            );
             if (typeof s === 'string') return this.finish(st, false, `send: ${errnoText(s)}`);
             st.sock = s;
           });
-          for (const m of spec.more)
+          for (const m of more)
             w.sched.at(Math.max(m.at, spec.at) * 1000, () => {
               const s = st.sock as UdpSock | undefined;
               if (st.done || !s) return;
@@ -214,7 +226,7 @@ export class Traffic implements AppEvents {
               const err = udpSendAgain(w, h, s, target.ip, target.port!, m.send);
               if (err) this.finish(st, false, `send: ${errnoText(err)}`);
             });
-          const last = Math.max(spec.at, ...spec.more.map((m) => m.at));
+          const last = Math.max(spec.at, ...more.map((m) => m.at));
           w.sched.at((last + spec.timeout) * 1000, () => {
             if (st.done) return;
             if (st.sock) udpClose(h, st.sock as UdpSock);
@@ -323,7 +335,7 @@ export class Traffic implements AppEvents {
     const st = this.byConn.get(s.conn);
     if (!st) return;
     st.answered++;
-    if (st.spec.kind === 'udp-send' && st.answered < 1 + st.spec.more.length) return; // more to come
+    if (st.spec.kind === 'udp-send' && st.answered < 1 + (st.spec.more ?? []).length) return; // more to come
     udpClose(h, s);
     if (st.spec.kind === 'udp-flood') return;
     const n = st.answered;
