@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonErrorLine, parseArgs } from './args';
+import { jsonErrorLine, parseArgs, parseTime } from './args';
 
 describe('parseArgs', () => {
   it('reads the contract options', () => {
@@ -23,10 +23,21 @@ describe('parseArgs', () => {
   it('names what is wrong', () => {
     expect(parseArgs(['x', '--format', 'xml'])).toEqual({
       error:
-        '--format: expected one of conntrack, proc, trace, json, outcome, iptables-save, iptables, nft, got xml',
+        '--format: expected one of conntrack, proc, trace, json, outcome, events, iptables-save, iptables, nft, got xml',
     });
     expect(parseArgs(['x', '--set', 'novalue'])).toMatchObject({ error: expect.stringContaining('--set') });
     expect(parseArgs([])).toMatchObject({ error: expect.stringContaining('usage') });
+  });
+  it('reads --at as a virtual time in µs and names a bad one', () => {
+    expect(parseArgs(['x', '--at', '2.5s'])).toMatchObject({ at: 2_500_000 });
+    expect(parseArgs(['x', '--at=1500ms'])).toMatchObject({ at: 1_500_000 });
+    expect(parseArgs(['x', '--at', '250us'])).toMatchObject({ at: 250 });
+    expect(parseTime('0s')).toBe(0);
+    for (const bad of ['2.5', '1h', '-1s', 's', '1e3ms'])
+      expect(parseArgs(['x', '--at', bad])).toEqual({
+        error: `--at: expected a virtual time such as 2.5s or 1500ms, got ${bad}`,
+      });
+    expect(parseArgs(['x', '--at'])).toMatchObject({ error: expect.stringContaining('got nothing') });
   });
   it('turns a JSON position into a line and column', () => {
     expect(

@@ -6,6 +6,7 @@ export type Format =
   | 'trace'
   | 'json'
   | 'outcome'
+  | 'events'
   | 'iptables-save'
   | 'iptables'
   | 'nft';
@@ -16,6 +17,7 @@ export const FORMATS: readonly Format[] = [
   'trace',
   'json',
   'outcome',
+  'events',
   'iptables-save',
   'iptables',
   'nft',
@@ -26,12 +28,25 @@ export interface SimArgs {
   readonly scenario?: string;
   readonly format: Format;
   readonly settings: Record<string, string>;
+  /** `--at`: cut the run at this virtual time, in µs. */
+  readonly at?: number;
+}
+
+const UNIT_US: Readonly<Record<string, number>> = { s: 1_000_000, ms: 1000, us: 1, µs: 1 };
+
+/** `2.5s`, `1500ms`, `250us` -> µs; undefined when it is not a time. */
+export function parseTime(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(s|ms|us|µs)$/.exec(text.trim());
+  if (!m) return undefined;
+  const us = Math.round(Number(m[1]) * UNIT_US[m[2]!]!);
+  return Number.isSafeInteger(us) ? us : undefined;
 }
 
 export function parseArgs(argv: readonly string[]): SimArgs | { error: string } {
   let list = false;
   let scenario: string | undefined;
   let format: Format = 'outcome';
+  let at: number | undefined;
   const settings: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -47,6 +62,11 @@ export function parseArgs(argv: readonly string[]): SimArgs | { error: string } 
       if (!f || !FORMATS.includes(f as Format))
         return { error: `--format: expected one of ${FORMATS.join(', ')}, got ${f ?? 'nothing'}` };
       format = f as Format;
+    } else if (name === '--at') {
+      const t = value();
+      at = t === undefined ? undefined : parseTime(t);
+      if (at === undefined)
+        return { error: `--at: expected a virtual time such as 2.5s or 1500ms, got ${t ?? 'nothing'}` };
     } else if (name === '--set') {
       const s = value();
       const eq = s?.indexOf('=') ?? -1;
@@ -60,9 +80,15 @@ export function parseArgs(argv: readonly string[]): SimArgs | { error: string } 
   if (!list && scenario === undefined)
     return {
       error:
-        'usage: sim <scenario id or file.json> [--set host:key=value] [--format conntrack|proc|trace|json|outcome|iptables-save|iptables|nft] | --list',
+        'usage: sim <scenario id or file.json> [--set host:key=value] [--at 2.5s] [--format conntrack|proc|trace|json|outcome|events|iptables-save|iptables|nft] | --list',
     };
-  return { list, format, settings, ...(scenario !== undefined ? { scenario } : {}) };
+  return {
+    list,
+    format,
+    settings,
+    ...(scenario !== undefined ? { scenario } : {}),
+    ...(at !== undefined ? { at } : {}),
+  };
 }
 
 /** Line and column of a JSON.parse error position, for messages that name the line. */

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../engine';
@@ -43,6 +44,38 @@ describe('sim runner (design.md §3)', () => {
     expect(r.out).toBe('# host host\n# host peer\n');
     const proc = sim(join(here, 'testdata/rst-killed-syn.json'), '--format', 'json');
     expect(JSON.parse(proc.out).final.conntrack).toEqual({ host: [], peer: [] });
+  });
+
+  it('--format events prints conntrack -E byte for byte as the kernel did (TCP, UDP, ping, a RST-killed SYN)', () => {
+    // The golden is conntrack -E (conntrack-tools 1.4.7, Linux 6.18) in host's namespace while
+    // the same four clients ran with the same ports (docs/kernel-observations.md 3.5).
+    const golden = readFileSync(join(here, 'testdata/ct-events.conntrack-E.txt'), 'utf8');
+    const r = sim(join(here, 'testdata/ct-events.json'), '--format', 'events');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe(golden);
+  });
+
+  it('--at cuts every format at that virtual moment', () => {
+    const fw = builtinScenarios.find((s) => s.id === 'stateful-firewall')!;
+    const full = runScenario(fw);
+    const at = 1_500_000;
+    const cut = runScenario(fw, { until: at });
+    expect(cut.endTime).toBe(at);
+    // The cut run is the full run's past: the same events, up to that moment.
+    const before = full.events.filter((e) => e.t <= at);
+    expect(JSON.stringify(cut.events)).toBe(JSON.stringify(before));
+    // conntrack -L as it would print then: the timers count from the cut, not from the end.
+    expect(render(cut, 'conntrack')).toMatch(/tcp {6}6 118 TIME_WAIT .*\nudp {6}17 28 .*\nicmp {5}1 29 /);
+    expect(render(cut, 'outcome')).toContain('host -> 10.0.0.2 icmp ok');
+    const early = render(runScenario(fw, { until: 500_000 }), 'outcome');
+    expect(early).toContain('peer -> 10.0.0.1:22 tcp failed: still running at 0.5s\n');
+    expect(early).toContain('host -> 10.0.0.2 icmp failed: not started at 0.5s (starts at 0.6s)\n');
+    // Long after the run, every timer has run out: the table is empty and -E told each [DESTROY].
+    const late = runScenario(fw, { until: 200_000_000 });
+    expect(render(late, 'conntrack')).toBe('# host host\n# host peer\n');
+    expect(render(late, 'events').match(/^\[DESTROY\] /gm)).toHaveLength(3);
+    const viaCli = sim('stateful-firewall', '--at', '1500ms', '--format', 'conntrack');
+    expect(viaCli.out).toBe(render(cut, 'conntrack'));
   });
 
   it('says per connection whether it worked and why', () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import {
+  conntrackEventLines,
   formatConntrackL,
   formatProcConntrack,
   formatTraceLine,
@@ -72,6 +73,13 @@ export function* renderChunks(r: RunResult, format: Format): Generator<string> {
         for (const e of st.conntrack[h.name] ?? [])
           out.push(format === 'conntrack' ? formatConntrackL(e, st.now) : formatProcConntrack(e, st.now));
       }
+      yield* lines(out);
+      break;
+    }
+    case 'events': {
+      const ev = conntrackEventLines(r);
+      const out: string[] = [];
+      for (const h of r.hosts) out.push(`# host ${h.name}`, ...(ev[h.name] ?? []));
       yield* lines(out);
       break;
     }
@@ -154,7 +162,11 @@ function main(): void {
     return;
   }
   const scenario = load(args.scenario!);
-  const r = simulate(scenario, { settings: args.settings });
+  // --at cuts the run itself, so every format (the trace, the tables, the outcomes) stops there.
+  const r = simulate(scenario, {
+    settings: args.settings,
+    ...(args.at !== undefined ? { until: args.at } : {}),
+  });
   if (!r.ok) fail(r.error);
   // Pipes and files are written synchronously by node on Linux, so each chunk is gone before the next.
   for (const chunk of renderChunks(r.result, args.format)) process.stdout.write(chunk);

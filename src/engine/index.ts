@@ -12,6 +12,7 @@ export { scenarioSchema } from './scenario/schema';
 export { defaultValue, type SettingRun, settingRuns } from './scenario/variants';
 export { runScenario, simulate, startRun } from './sim/run';
 export type { Hook, TableName } from './timeline/events';
+export { conntrackEventLines, type CtEventKind, ctEventKind } from './timeline/ctEvents';
 export { stateAt } from './timeline/replay';
 export { formatTime, formatTraceLine } from './timeline/trace';
 export { type HostView, hostViews } from './timeline/views';

@@ -4,7 +4,11 @@ import hairpin from '../../scenarios/same-bridge-hairpin.json';
 import type { RunResult } from '../api';
 import { parseScenario } from '../scenario/load';
 import type { Scenario, TrafficSpec } from '../scenario/schema';
+import { builtinScenarios } from '../../scenarios';
+import { formatConntrackL } from '../conntrack';
+import { settingRuns } from '../scenario/variants';
 import { checkFates } from '../timeline/fates';
+import { stateAt } from '../timeline/replay';
 import { runScenario, simulate } from './run';
 
 const base = (() => {
@@ -105,6 +109,43 @@ describe('runScenario invariants', () => {
         },
       ),
       { numRuns: 15 },
+    );
+  });
+
+  it('a run cut at any moment (--at) is the full run up to that moment, its tables included', () => {
+    const runs = builtinScenarios.flatMap((s) => settingRuns(s).map((run) => ({ s, run })));
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...runs.keys()),
+        fc.oneof(fc.integer({ min: 0, max: 6_000_000 }), fc.integer({ min: 0, max: 200_000_000 })),
+        (k, at) => {
+          const { s, run } = runs[k]!;
+          const full = runScenario(s, { settings: run.settings });
+          const cut = runScenario(s, { settings: run.settings, until: at });
+          const past = full.events.filter((e) => e.t <= at);
+          expect(cut.endTime).toBe(at);
+          expect(JSON.stringify(cut.events.slice(0, past.length))).toBe(JSON.stringify(past));
+          // Past the full run's end only timers go on: each further event is an entry expiring.
+          for (const e of cut.events.slice(past.length)) {
+            expect(e.t).toBeGreaterThan(full.endTime);
+            expect(e.type === 'conntrack' && e.op === 'destroy' && e.entry.expiresAt === e.t).toBe(true);
+          }
+          // What conntrack -L prints at `at`: the same whether the run was cut there or not.
+          const lines = (r: RunResult, n: number) => {
+            const st = stateAt(r, n);
+            return r.hosts.map((h) =>
+              (st.conntrack[h.name] ?? [])
+                .filter((e) => e.expiresAt > at)
+                .map((e) => formatConntrackL(e, at)),
+            );
+          };
+          expect(lines(cut, cut.events.length)).toEqual(lines(full, past.length));
+          const end = stateAt(cut, cut.events.length);
+          for (const h of cut.hosts)
+            for (const e of end.conntrack[h.name] ?? []) expect(e.expiresAt).toBeGreaterThan(at);
+        },
+      ),
+      { numRuns: 40 },
     );
   });
 

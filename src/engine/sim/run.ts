@@ -81,7 +81,10 @@ function startUnguarded(
   let done: RunOutcome | undefined;
 
   const finish = (stop: RunStop | undefined): RunOutcome => {
-    const endTime = Math.max(w.now, 0);
+    // A cut (`until`, the runner's --at) ends the run at that very moment: timers that ran
+    // out by then have fired, and what was still going on is reported as such.
+    const cut = !stop && Number.isFinite(until) ? until : undefined;
+    const endTime = Math.max(w.now, cut ?? 0, 0);
     expireUpTo(w, endTime);
     if (observe) observe(liveTables(w, endTime));
     if (stop && w.tl)
@@ -101,7 +104,7 @@ function startUnguarded(
         hosts: [...w.hosts.values()].map(summarise),
         events: w.events,
         endTime,
-        outcomes: traffic.outcomes(stop?.key),
+        outcomes: traffic.outcomes(stop?.key, cut),
         ...(stop ? { stopped: stop } : {}),
       },
     };

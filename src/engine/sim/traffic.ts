@@ -289,13 +289,18 @@ export class Traffic implements AppEvents {
   }
 
   /** `stopped`: the run was cut short by a budget or a cancel, whose key undecided items name. */
-  outcomes(stopped?: string): Outcome[] {
+  /** Each item's outcome; `cutAt` (µs): the run was cut there, so undecided items say so. */
+  outcomes(stopped?: string, cutAt?: number): Outcome[] {
     return this.items.map((st) => {
       if (!st.done) {
         st.done = true;
         st.reason = stopped
           ? `not decided: the run was stopped (${stopped})`
-          : 'still running when the run ended';
+          : cutAt === undefined
+            ? 'still running when the run ended'
+            : 'at' in st.spec && st.spec.at * 1000 > cutAt
+              ? `not started at ${formatSeconds(cutAt)} (starts at ${formatSeconds(st.spec.at * 1000)})`
+              : `still running at ${formatSeconds(cutAt)}`;
       }
       return {
         conn: st.index,
@@ -413,4 +418,9 @@ function parseTarget(text: string): { ip: Ipv4; port?: number } | undefined {
   const port = Number(m[2]);
   if (port < 1 || port > 65535) return undefined;
   return { ip, port };
+}
+
+/** µs as the runner's --at takes them back: `2.5s`, `0.0004s`. */
+function formatSeconds(us: number): string {
+  return `${us / 1_000_000}s`;
 }
