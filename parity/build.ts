@@ -147,6 +147,9 @@ export function planBuild(scenario: Scenario, ns: (host: string) => string): Ste
   for (const h of scenario.hosts) {
     if (h.iptables_save?.trim())
       steps.push({ argv: inNs(ns(h.name), ['iptables-restore']), input: h.iptables_save });
+    // After iptables, as the engine registers them: at equal priority the later runs first.
+    if (h.nft_ruleset?.trim())
+      steps.push({ argv: inNs(ns(h.name), ['nft', '-f', '-']), input: h.nft_ruleset });
     steps.push({ argv: inNs(ns(h.name), ['nft', '-f', '-']), input: TRACE_TABLE });
   }
   return steps;

@@ -22,6 +22,11 @@ export function fixedPorts(s: Scenario): Set<number> {
       /(?:--dport|--sport|--to-destination \S+?:|--to-ports?) ?(\d+)/g,
     ))
       ports.add(Number(m[1]));
+  for (const h of s.hosts)
+    for (const m of (h.nft_ruleset ?? '').matchAll(
+      /(?:dnat (?:ip )?to \S+?:|dport |\. (?:tcp|udp) \. |to :)(\d+)/g,
+    ))
+      ports.add(Number(m[1]));
   return ports;
 }
 

@@ -1,4 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { parseNft } from '../engine/nft/parse';
+import { printRuleset } from '../engine/nft/print';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -90,6 +92,17 @@ function rulesets(s: Scenario): Array<[string, string]> {
   );
   for (const [v, variant] of Object.entries(s.variants ?? {}))
     for (const [h, text] of Object.entries(variant.iptables_save)) out.push([`${h} (variant ${v})`, text]);
+  // An empty ruleset is a host with no iptables rules at all (e.g. kube-proxy in nftables mode).
+  return out.filter(([, text]) => text !== '');
+}
+
+function nftRulesets(s: Scenario): Array<[string, string]> {
+  const out: Array<[string, string]> = s.hosts.flatMap((h) =>
+    h.nft_ruleset === undefined ? [] : [[h.name, h.nft_ruleset] as [string, string]],
+  );
+  for (const [v, variant] of Object.entries(s.variants ?? {}))
+    for (const [h, text] of Object.entries(variant.nft_ruleset ?? {}))
+      out.push([`${h} (variant ${v})`, text]);
   return out;
 }
 
@@ -251,9 +264,18 @@ describe.each(builtinScenarios.map((s) => [s.id, s] as const))('%s', (_id, s) =>
 
   it('has settings that name existing hosts, keys and values', () => {
     for (const st of s.settings) {
-      const h = hosts.get(st.host);
+      const h = st.host === '*' ? s.hosts[0] : hosts.get(st.host);
       expect(h, `setting host ${st.host}`).toBeDefined();
-      if (st.key === 'variant') {
+      const modes = Object.keys(s.variants ?? {}).filter((k) => k.startsWith(`${st.key}=`));
+      if (modes.length) {
+        // A setting backed by variants named `<key>=<value>`: the first value is the scenario as written.
+        expect(modes.sort()).toEqual(
+          st.values
+            .slice(1)
+            .map((v) => `${st.key}=${v}`)
+            .sort(),
+        );
+      } else if (st.key === 'variant') {
         for (const v of st.values) expect(s.variants?.[v], `variant ${v}`).toBeDefined();
         const dflt = Object.entries(s.variants ?? {}).filter(([, v]) =>
           Object.entries(v.iptables_save).every(([hn, text]) => hosts.get(hn)?.iptables_save === text),
@@ -268,7 +290,7 @@ describe.each(builtinScenarios.map((s) => [s.id, s] as const))('%s', (_id, s) =>
         if (h!.sysctls[st.key] !== undefined) expect(st.values).toContain(h!.sysctls[st.key]);
       }
       for (const value of st.values) {
-        const r = applySettings(s, { [`${st.host}:${st.key}`]: value });
+        const r = applySettings(s, { [st.host === '*' ? st.key : `${st.host}:${st.key}`]: value });
         expect(r.ok ? 'ok' : r.error).toBe('ok');
       }
     }
@@ -278,6 +300,13 @@ describe.each(builtinScenarios.map((s) => [s.id, s] as const))('%s', (_id, s) =>
 
   it('writes every ruleset in canonical iptables-save form', () => {
     for (const [where, text] of rulesets(s)) expect(saveProblems(text), where).toEqual([]);
+  });
+
+  it('writes every nft ruleset as `nft list ruleset` prints it', () => {
+    for (const [where, text] of nftRulesets(s)) {
+      const r = parseNft(text);
+      expect(r.ok ? printRuleset(r.ruleset) : `line ${r.error.line}: ${r.error.message}`, where).toBe(text);
+    }
   });
 });
 

@@ -81,6 +81,19 @@ function checkReferences(s: Scenario, source: string): LoadResult {
   return { ok: true, scenario: s };
 }
 
+type Variant = NonNullable<Scenario['variants']>[string];
+
+/** A host with a variant's rulesets put in place of its own (those the variant names). */
+function withVariant<H extends { name: string; iptables_save?: string; nft_ruleset?: string }>(
+  h: H,
+  v: Variant,
+): H {
+  let out = h;
+  if (v.iptables_save[h.name] !== undefined) out = { ...out, iptables_save: v.iptables_save[h.name] };
+  if (v.nft_ruleset?.[h.name] !== undefined) out = { ...out, nft_ruleset: v.nft_ruleset[h.name] };
+  return out;
+}
+
 export type SettingsResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
 
 /**
@@ -107,10 +120,22 @@ export function applySettings(s: Scenario, settings: Settings): SettingsResult {
         const known = Object.keys(s.variants ?? {}).join(', ') || 'none';
         return { ok: false, error: `--set ${spec}=${value}: no variant ${value} (known: ${known})` };
       }
-      hosts = hosts.map((h) =>
-        v.iptables_save[h.name] !== undefined ? { ...h, iptables_save: v.iptables_save[h.name] } : h,
-      );
+      hosts = hosts.map((h) => withVariant(h, v));
       continue;
+    }
+    const mode = s.variants?.[`${key}=${value}`];
+    const names = targets.map((h) => h.name);
+    if (mode) {
+      hosts = hosts.map((h) => (names.includes(h.name) ? withVariant(h, mode) : h));
+      continue;
+    }
+    if (Object.keys(s.variants ?? {}).some((k) => k.startsWith(`${key}=`))) {
+      const known = Object.keys(s.variants ?? {})
+        .filter((k) => k.startsWith(`${key}=`))
+        .map((k) => k.slice(key.length + 1));
+      const def = s.settings.find((st) => st.key === key)?.values[0];
+      if (value === def) continue;
+      return { ok: false, error: `--set ${spec}=${value}: ${key} is ${[def, ...known].join(' or ')}` };
     }
     const brport = /^\/sys\/class\/net\/([^/]+)\/brport\/hairpin_mode$/.exec(key);
     if (brport) {

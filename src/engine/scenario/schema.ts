@@ -223,11 +223,20 @@ export const scenarioSchema = z
     hosts: z.array(hostSchema).min(1),
     traffic: z.array(trafficSchema).default([]),
     settings: z.array(settingSchema).default([]),
-    /** Variants of the ruleset selectable as a setting, e.g. MASQUERADE vs SNAT --to-source. */
+    /**
+     * Variants of the ruleset selectable as a setting, e.g. MASQUERADE vs SNAT --to-source
+     * (`variant=<name>`). A variant named `<key>=<value>` is what the setting `<key>` with that
+     * value puts in place, e.g. `kube-proxy-mode=nftables`; a value with no variant of its own
+     * is the scenario as written.
+     */
     variants: z
       .record(
         z.string(),
-        z.object({ label: text.optional(), iptables_save: z.record(z.string(), z.string()) }),
+        z.object({
+          label: text.optional(),
+          iptables_save: z.record(z.string(), z.string()).default({}),
+          nft_ruleset: z.record(z.string(), z.string()).optional(),
+        }),
       )
       .optional(),
     /** Random seed for everything the kernel picks at random (ports, statistic match). */
