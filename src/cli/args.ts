@@ -47,7 +47,8 @@ export function parseArgs(argv: readonly string[]): SimArgs | { error: string } 
   let scenario: string | undefined;
   let format: Format = 'outcome';
   let at: number | undefined;
-  const settings: Record<string, string> = {};
+  // No prototype: `--set __proto__=1` is a key like any other (and refused later by name).
+  const settings: Record<string, string> = Object.create(null);
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const value = (): string | undefined => {

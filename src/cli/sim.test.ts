@@ -127,7 +127,7 @@ describe('sim runner (design.md §3)', () => {
     expect(json.err.trim().split('\n')).toHaveLength(1);
     const rule = sim(join(here, 'testdata/bad-rule.json'));
     expect(rule.code).toBe(2);
-    expect(rule.err).toMatch(/bad-rule: hosts\[0\]\.iptables_save: line 6: .*NOSUCHCHAIN/);
+    expect(rule.err).toMatch(/bad-rule\.json:8: hosts\[0\]\.iptables_save: line 6: .*NOSUCHCHAIN/);
     const field = sim(
       join(here, 'testdata/bad-rule.json'),
       '--set',

@@ -11,14 +11,29 @@ import {
   stateAt,
 } from '../engine';
 import type { Scenario } from '../engine/api';
+import { printable } from '../engine/printable';
 import { builtinScenarios } from '../scenarios';
 import { type Format, jsonErrorLine, parseArgs } from './args';
+import { lineOfField, parseFieldPath } from './jsonLines';
 
 // The headless runner (design.md §3): `npm run -s sim -- <scenario> [options]`.
 
 function fail(msg: string): never {
-  process.stderr.write(`sim: ${msg.replace(/\n/g, ' ')}\n`);
+  process.stderr.write(`sim: ${printable(msg)}\n`);
   process.exit(2);
+}
+
+/** The file's text, kept so errors can name the line of the field they are about. */
+let fileText: string | undefined;
+
+/** `file.json: hosts[0].iptables_save: ...` -> `file.json:7: hosts[0].iptables_save: ...` (the line that field starts on). */
+export function withFileLine(ref: string, text: string | undefined, error: string): string {
+  if (text === undefined || !error.startsWith(`${ref}: `)) return error;
+  const rest = error.slice(ref.length + 2);
+  const field = rest.slice(0, rest.indexOf(': '));
+  const path = field ? parseFieldPath(field) : undefined;
+  const line = path ? lineOfField(text, path) : undefined;
+  return line === undefined ? error : `${ref}:${line}: ${rest}`;
 }
 
 function load(ref: string): Scenario {
@@ -35,8 +50,9 @@ function load(ref: string): Scenario {
     } catch (e) {
       fail(`${ref}: ${jsonErrorLine(text, (e as Error).message)}`);
     }
+    fileText = text;
     const r = parseScenario(json, ref);
-    if (!r.ok) fail(r.error);
+    if (!r.ok) fail(withFileLine(ref, text, r.error));
     return r.scenario;
   }
   const s = builtinScenarios.find((x) => x.id === ref);
@@ -165,9 +181,10 @@ function main(): void {
   // --at cuts the run itself, so every format (the trace, the tables, the outcomes) stops there.
   const r = simulate(scenario, {
     settings: args.settings,
+    source: args.scenario!,
     ...(args.at !== undefined ? { until: args.at } : {}),
   });
-  if (!r.ok) fail(r.error);
+  if (!r.ok) fail(withFileLine(args.scenario!, fileText, r.error));
   // Pipes and files are written synchronously by node on Linux, so each chunk is gone before the next.
   for (const chunk of renderChunks(r.result, args.format)) process.stdout.write(chunk);
   // A run stopped by a budget still completed what it could: exit 0, and say why it stopped.

@@ -37,6 +37,8 @@ export interface RunOptions {
    * it costs nothing.
    */
   readonly observe?: (live: LiveTables) => void;
+  /** What error messages name as the scenario's source (the runner: the file), instead of its id. */
+  readonly source?: string;
 }
 
 /** The live conntrack tables at a quiet moment of a run: no packet is half-way through a host. */

@@ -5,6 +5,7 @@
 // the model's own, for what the kernel would simply keep doing (a storm, a huge walk), and
 // they stop the run with a message naming the budget, after a timeline of what happened.
 import type { RunStop, StopKey } from './api';
+import { printable } from './printable';
 
 export interface Budgets {
   /** Rule evaluations (matches tried) for one packet in one table at one hook. */
@@ -23,8 +24,8 @@ export interface Budgets {
 
 export const DEFAULT_BUDGETS: Budgets = Object.freeze({
   rulesPerWalk: 200_000,
-  events: 3_000_000,
-  frames: 1_000_000,
+  events: 1_000_000,
+  frames: 500_000,
   tasks: 5_000_000,
   inFlight: 500_000,
   stormFrames: 1_000,
@@ -48,7 +49,7 @@ const TEXT: Readonly<Record<StopKey, (p: Readonly<Record<string, string | number
 };
 
 export function stopOf(key: StopKey, params: Readonly<Record<string, string | number>>): RunStop {
-  return Object.freeze({ key, params: Object.freeze({ ...params }), text: TEXT[key](params) });
+  return Object.freeze({ key, params: Object.freeze({ ...params }), text: printable(TEXT[key](params)) });
 }
 
 /**

@@ -1,3 +1,4 @@
+import { dict } from '../dict';
 import { IPS_DST_NAT, IPS_SRC_NAT } from '../conntrack/types';
 import { ADDR_TYPES } from './names';
 import type { ConntrackMatch, IfaceSpec, Match, PhysdevMatch, PortSpec, Rule } from './ruleset';
@@ -10,8 +11,8 @@ import type { AddrType, PacketCtx } from './types';
 
 export type Check = (ctx: PacketCtx) => boolean;
 
-const ADDR_TYPE_BIT: Readonly<Record<string, number>> = Object.fromEntries(
-  ADDR_TYPES.map((n, i) => [n, 1 << i]),
+const ADDR_TYPE_BIT: Readonly<Record<string, number>> = dict(
+  Object.fromEntries(ADDR_TYPES.map((n, i) => [n, 1 << i])),
 );
 
 /** The --ctstate bit of a packet: CT_STATE_BITS order. */

@@ -227,7 +227,11 @@ describe('parse errors name the source, the line and the problem', () => {
       2,
       '--limit-iface-in',
     ],
-    ['*filter\n:A - [0:0]\n:B - [0:0]\n-A INPUT -j A\n-A A -j B\n-A B -j A\nCOMMIT\n', 6, 'loop'],
+    [
+      '*filter\n:A - [0:0]\n:B - [0:0]\n-A INPUT -j A\n-A A -j B\n-A B -j A\nCOMMIT\n',
+      6,
+      'RULE_APPEND failed (Too many links): rule in chain B',
+    ],
     ['-A INPUT -j ACCEPT\n', 1, 'outside of a table'],
     ['*filter\n-A INPUT -m comment --comment "open\nCOMMIT\n', 2, 'unterminated'],
   ])('%j -> line %i', (text, line, message) => {

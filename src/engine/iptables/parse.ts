@@ -1,3 +1,4 @@
+import { printable } from '../printable';
 import { parseRuleArgs, RuleError } from './parseRule';
 import type { Chain, Rule, Ruleset, Table } from './ruleset';
 import { BUILTIN_CHAINS, TABLE_ORDER } from './ruleset';
@@ -101,8 +102,12 @@ export function parseIptablesSave(text: string, source: string): ParseResult {
   try {
     return { ok: true, ruleset: parseOrThrow(text) };
   } catch (e) {
-    if (e instanceof LineError) return { ok: false, error: { source, line: e.line, message: e.message } };
-    return { ok: false, error: { source, line: 0, message: `internal error: ${String(e)}` } };
+    if (e instanceof LineError)
+      return { ok: false, error: { source: printable(source), line: e.line, message: printable(e.message) } };
+    return {
+      ok: false,
+      error: { source: printable(source), line: 0, message: printable(`internal error: ${String(e)}`) },
+    };
   }
 }
 

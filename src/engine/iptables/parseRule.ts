@@ -8,6 +8,7 @@ import {
   REJECT_WITH,
   TCP_FLAGS,
 } from './names';
+import { bag, dict } from '../dict';
 import type { AddrSpec, IfaceSpec, Match, PortSpec, Rule, Target, TcpMatch, UdpMatch } from './ruleset';
 import { CT_STATE_BITS } from './ruleset';
 import type { Counter, TableName } from './types';
@@ -32,7 +33,7 @@ function fail(message: string): never {
 
 type Builder = { kind: Match['kind']; opts: Record<string, unknown> };
 
-const MATCH_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+const MATCH_OPTIONS: Readonly<Record<string, readonly string[]>> = dict({
   tcp: ['--sport', '--dport', '--tcp-flags', '--syn'],
   udp: ['--sport', '--dport'],
   icmp: ['--icmp-type'],
@@ -57,14 +58,14 @@ const MATCH_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   multiport: ['--sports', '--dports', '--ports'],
   physdev: ['--physdev-in', '--physdev-out', '--physdev-is-in', '--physdev-is-out', '--physdev-is-bridged'],
   statistic: ['--mode', '--probability', '--every', '--packet'],
-};
+});
 
-const OPTION_ALIASES: Readonly<Record<string, string>> = {
+const OPTION_ALIASES: Readonly<Record<string, string>> = dict({
   '--source-port': '--sport',
   '--destination-port': '--dport',
   '--source-ports': '--sports',
   '--destination-ports': '--dports',
-};
+});
 
 /** Options that take no argument. */
 const FLAG_OPTIONS = new Set([
@@ -83,7 +84,7 @@ const FLAG_OPTIONS = new Set([
   ...LOG_FLAGS.map(([o]) => o),
 ]);
 
-const TARGET_OPTIONS: Readonly<Record<string, readonly string[]>> = {
+const TARGET_OPTIONS: Readonly<Record<string, readonly string[]>> = dict({
   REJECT: ['--reject-with'],
   LOG: ['--log-prefix', '--log-level', ...LOG_FLAGS.map(([o]) => o)],
   MARK: ['--set-xmark', '--set-mark', '--and-mark', '--or-mark', '--xor-mark'],
@@ -109,10 +110,10 @@ const TARGET_OPTIONS: Readonly<Record<string, readonly string[]>> = {
   RETURN: [],
   TRACE: [],
   NOTRACK: [],
-};
+});
 
 /** Tables a target may be used in (absent: any). */
-const TARGET_TABLES: Readonly<Record<string, readonly TableName[]>> = {
+const TARGET_TABLES: Readonly<Record<string, readonly TableName[]>> = dict({
   DNAT: ['nat'],
   SNAT: ['nat'],
   MASQUERADE: ['nat'],
@@ -120,7 +121,7 @@ const TARGET_TABLES: Readonly<Record<string, readonly TableName[]>> = {
   REJECT: ['filter'],
   CT: ['raw'],
   NOTRACK: ['raw'],
-};
+});
 
 const PORT_PROTOS = new Set([6, 17, 33, 132, 136]);
 
@@ -154,7 +155,7 @@ export function parseRuleArgs(
   const builders: Builder[] = [];
   let targetName: string | undefined;
   let targetIsGoto = false;
-  const topts: Record<string, string | true> = {};
+  const topts = bag<string | true>();
   let i = 0;
 
   while (i < args.length) {
@@ -224,7 +225,7 @@ export function parseRuleArgs(
         if (invert) fail('unexpected "!" before -m');
         const name = arg(args, i++, tok);
         if (!(name in MATCH_OPTIONS)) fail(`Couldn't load match \`${name}':No such file or directory`);
-        builders.push({ kind: name as Match['kind'], opts: {} });
+        builders.push({ kind: name as Match['kind'], opts: bag() });
         continue;
       }
       case '-j':

@@ -1,43 +1,24 @@
+import { dict } from '../dict';
 import type { Rule, Table } from './ruleset';
 
 // Checks the kernel makes when a table is committed: a target or match is only valid in the
 // hooks its module allows, and for a user chain that means every built-in chain reaching it
-// (xt_check_target with the chain's hook mask). Loops are refused (ELOOP): the walk relies on it.
+// (xt_check_target with the chain's hook mask). Jumps deeper than the kernel's jump stack and
+// loops reachable from a base chain are refused (EMLINK): the walk relies on it.
 
-const TARGET_HOOKS: Readonly<Record<string, readonly string[]>> = {
+const TARGET_HOOKS: Readonly<Record<string, readonly string[]>> = dict({
   DNAT: ['PREROUTING', 'OUTPUT'],
   REDIRECT: ['PREROUTING', 'OUTPUT'],
   SNAT: ['POSTROUTING', 'INPUT'],
   MASQUERADE: ['POSTROUTING'],
   REJECT: ['INPUT', 'FORWARD', 'OUTPUT'],
-};
+});
 
 export function validateTable(t: Table): { line: number; message: string } | undefined {
   const byName = new Map(t.chains.map((c) => [c.name, c]));
   const hooksOf = new Map<string, Set<string>>();
-  // Loop check: depth-first with colours over chains reachable from the built-ins.
-  const colour = new Map<string, 1 | 2>();
-  let loop: { line: number; message: string } | undefined;
-  const dfs = (name: string): void => {
-    colour.set(name, 1);
-    for (const r of byName.get(name)!.rules) {
-      const tg = r.target;
-      if (tg?.kind !== 'jump' && tg?.kind !== 'goto') continue;
-      const c = colour.get(tg.chain);
-      if (c === 1) {
-        loop ??= {
-          line: r.line,
-          message: `Too many levels of symbolic links: ${name} -> ${tg.chain} closes a loop`,
-        };
-        return;
-      }
-      if (c === undefined) dfs(tg.chain);
-      if (loop) return;
-    }
-    colour.set(name, 2);
-  };
-  for (const c of t.chains) if (c.builtin && !colour.has(c.name)) dfs(c.name);
-  if (loop) return loop;
+  const deep = jumpDepth(t);
+  if (deep) return deep;
 
   for (const c of t.chains) {
     if (!c.builtin) continue;
@@ -88,4 +69,82 @@ function checkRule(r: Rule, hooks: Set<string>): string | undefined {
       return 'addrtype --limit-iface-out cannot be used in the PREROUTING or INPUT chain';
   }
   return undefined;
+}
+
+/**
+ * NFT_JUMP_STACK_SIZE: a chain may sit at most 15 jumps (or gotos) below a base chain. The
+ * kernel checks it from the base chains each time a rule is appended (nft_chain_validate),
+ * so a loop reachable from a base chain fails the same way, and an unreachable loop is
+ * accepted. Seen on Linux 6.18, iptables 1.8.9 (nf_tables): INPUT -> C0 -> ... -> C14 loads,
+ * one more level gives `line N: RULE_APPEND failed (Too many links): rule in chain C14`.
+ */
+const JUMP_STACK_SIZE = 16;
+
+interface Jump {
+  readonly from: string;
+  readonly to: string;
+  readonly line: number;
+}
+
+/** The first rule, in file order, whose append makes the table too deep (as the kernel reports it). */
+function jumpDepth(t: Table): { line: number; message: string } | undefined {
+  const jumps: Jump[] = [];
+  for (const c of t.chains)
+    for (const r of c.rules) {
+      const tg = r.target;
+      if (tg?.kind === 'jump' || tg?.kind === 'goto')
+        jumps.push({ from: c.name, to: tg.chain, line: r.line });
+    }
+  jumps.sort((a, b) => a.line - b.line);
+  const bases = t.chains.filter((c) => c.builtin).map((c) => c.name);
+  if (!tooDeep(bases, jumps, jumps.length)) return undefined;
+  // Appending only adds edges, so "too deep" is monotone in the number of rules: bisect.
+  let lo = 1;
+  let hi = jumps.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (tooDeep(bases, jumps, mid)) hi = mid;
+    else lo = mid + 1;
+  }
+  const bad = jumps[lo - 1]!;
+  return { line: bad.line, message: `RULE_APPEND failed (Too many links): rule in chain ${bad.from}` };
+}
+
+/** With the first `n` jumps: does a path from a base chain reach JUMP_STACK_SIZE jumps (a loop does)? Iterative. */
+function tooDeep(bases: readonly string[], jumps: readonly Jump[], n: number): boolean {
+  const out = new Map<string, string[]>();
+  for (let i = 0; i < n; i++) {
+    const j = jumps[i]!;
+    const list = out.get(j.from);
+    if (list) list.push(j.to);
+    else out.set(j.from, [j.to]);
+  }
+  // Longest path below each chain, by depth-first search with an explicit stack; 1 = on the stack.
+  const height = new Map<string, number>();
+  const onStack = new Set<string>();
+  for (const b of bases) {
+    if (height.has(b)) continue;
+    const stack: { name: string; next: number }[] = [{ name: b, next: 0 }];
+    onStack.add(b);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const kids = out.get(top.name) ?? [];
+      if (top.next < kids.length) {
+        const k = kids[top.next++]!;
+        if (onStack.has(k)) return true;
+        if (!height.has(k)) {
+          onStack.add(k);
+          stack.push({ name: k, next: 0 });
+        }
+        continue;
+      }
+      let h = 0;
+      for (const k of kids) h = Math.max(h, height.get(k)! + 1);
+      if (h >= JUMP_STACK_SIZE) return true;
+      height.set(top.name, h);
+      onStack.delete(top.name);
+      stack.pop();
+    }
+  }
+  return false;
 }

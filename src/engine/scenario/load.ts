@@ -1,10 +1,18 @@
 import type { Settings } from '../api';
+import { own } from '../dict';
+import { printable } from '../printable';
+import { checkSysctl } from '../stack/sysctl';
 import { type Scenario, scenarioSchema } from './schema';
 
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
 
 /** Validates untrusted JSON (a file, a share link). The error names the source and the field. */
 export function parseScenario(json: unknown, source: string): LoadResult {
+  const r = parseUnsafe(json, source);
+  return r.ok ? r : { ok: false, error: printable(r.error) };
+}
+
+function parseUnsafe(json: unknown, source: string): LoadResult {
   const r = scenarioSchema.safeParse(json);
   if (r.success) return checkReferences(r.data, source);
   const issue = r.error.issues[0]!;
@@ -19,7 +27,7 @@ export function parseScenarioText(text: string, source: string): LoadResult {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    return { ok: false, error: `${source}: not valid JSON: ${(e as Error).message}` };
+    return { ok: false, error: printable(`${source}: not valid JSON: ${(e as Error).message}`) };
   }
   return parseScenario(json, source);
 }
@@ -40,6 +48,9 @@ function checkReferences(s: Scenario, source: string): LoadResult {
       names.add(i.name);
       if (i.kind === 'veth' && !i.peer) return fail(where, `veth ${i.name} on ${h.name} has no peer`);
       if (i.peer) {
+        // `ip link add va type veth peer name va`: both ends would have one name in one namespace.
+        if (i.peer.host === h.name && i.peer.ifname === i.name)
+          return fail(`${where}.peer`, 'RTNETLINK answers: File exists');
         const ph = hosts.get(i.peer.host);
         if (!ph) return fail(`${where}.peer.host`, `no host named ${i.peer.host}`);
         const pi = ph.interfaces.find((x) => x.name === i.peer!.ifname);
@@ -68,9 +79,18 @@ function checkReferences(s: Scenario, source: string): LoadResult {
       if (i.master) {
         const m = h.interfaces.find((x) => x.name === i.master);
         if (m?.kind !== 'bridge') return fail(`${where}.master`, `${h.name} has no bridge ${i.master}`);
+        // What `ip link set <dev> master <bridge>` answers on Linux 6.18 (br_add_if).
+        if (i.kind === 'bridge')
+          return fail(`${where}.master`, 'Error: Can not enslave a bridge to a bridge.');
+        if (i.kind === 'loopback') return fail(`${where}.master`, 'RTNETLINK answers: Invalid argument');
       }
     }
   }
+  for (const [hi, h] of s.hosts.entries())
+    for (const [key, value] of Object.entries(h.sysctls)) {
+      const bad = checkSysctl(key, value);
+      if (typeof bad === 'object') return fail(`hosts[${hi}].sysctls`, bad.error);
+    }
   for (const [ti, t] of s.traffic.entries()) {
     if (!hosts.has(t.host)) return fail(`traffic[${ti}].host`, `no host named ${t.host}`);
   }
@@ -89,8 +109,11 @@ function withVariant<H extends { name: string; iptables_save?: string; nft_rules
   v: Variant,
 ): H {
   let out = h;
-  if (v.iptables_save[h.name] !== undefined) out = { ...out, iptables_save: v.iptables_save[h.name] };
-  if (v.nft_ruleset?.[h.name] !== undefined) out = { ...out, nft_ruleset: v.nft_ruleset[h.name] };
+  // Host names are user text (`constructor` is a valid one): only the variant's own keys count.
+  const ipt = own(v.iptables_save, h.name);
+  const nft = own(v.nft_ruleset, h.name);
+  if (ipt !== undefined) out = { ...out, iptables_save: ipt };
+  if (nft !== undefined) out = { ...out, nft_ruleset: nft };
   return out;
 }
 
@@ -102,6 +125,11 @@ export type SettingsResult = { ok: true; scenario: Scenario } | { ok: false; err
  * in the rulesets of `variants[value]`). The result is a new scenario; the input is untouched.
  */
 export function applySettings(s: Scenario, settings: Settings): SettingsResult {
+  const r = applyUnsafe(s, settings);
+  return r.ok ? r : { ok: false, error: printable(r.error) };
+}
+
+function applyUnsafe(s: Scenario, settings: Settings): SettingsResult {
   let hosts = s.hosts.map((h) => ({
     ...h,
     sysctls: { ...h.sysctls },
@@ -115,7 +143,7 @@ export function applySettings(s: Scenario, settings: Settings): SettingsResult {
     if (hostName && targets.length === 0)
       return { ok: false, error: `--set ${spec}=${value}: no host named ${hostName}` };
     if (key === 'variant') {
-      const v = s.variants?.[value];
+      const v = own(s.variants, value);
       if (!v) {
         const known = Object.keys(s.variants ?? {}).join(', ') || 'none';
         return { ok: false, error: `--set ${spec}=${value}: no variant ${value} (known: ${known})` };
@@ -153,7 +181,9 @@ export function applySettings(s: Scenario, settings: Settings): SettingsResult {
     }
     if (!/^[a-z0-9_.-]+$/i.test(key) || !key.includes('.'))
       return { ok: false, error: `--set ${spec}=${value}: not a sysctl name` };
-    for (const h of targets) h.sysctls[key] = value;
+    const checked = checkSysctl(key, value);
+    if (typeof checked === 'object') return { ok: false, error: `--set ${spec}=${value}: ${checked.error}` };
+    for (const h of targets) h.sysctls[key] = checked;
   }
   return { ok: true, scenario: { ...s, hosts } };
 }

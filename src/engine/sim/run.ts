@@ -13,6 +13,7 @@ import { formatIpv4 } from '../net/ipv4';
 import { applySettings } from '../scenario/load';
 import type { Scenario } from '../scenario/schema';
 import { createNetfilterFor } from '../stack/ct';
+import { printable } from '../printable';
 import { buildHost, type Host } from '../stack/host';
 import { formatRoute } from '../stack/route';
 import { Sockets } from '../stack/sockets';
@@ -49,15 +50,16 @@ export function startRun(
   opts: RunOptions = {},
 ): { ok: true; session: RunSession } | { ok: false; error: string } {
   try {
-    return startUnguarded(scenario0, opts);
+    const r = startUnguarded(scenario0, opts);
+    return r.ok ? r : { ok: false, error: printable(r.error) };
   } catch (e) {
-    return { ok: false, error: internalError(scenario0, e) };
+    return { ok: false, error: printable(internalError(scenario0, e, opts.source)) };
   }
 }
 
-function internalError(scenario: Scenario, e: unknown): string {
+function internalError(scenario: Scenario, e: unknown, source = scenario.id): string {
   // A bug in the model must not take the worker or the runner down with it: say where.
-  return `${scenario.id}: internal error in the model: ${(e as Error).message}`;
+  return `${source}: internal error in the model: ${(e as Error).message}`;
 }
 
 function startUnguarded(
@@ -65,15 +67,16 @@ function startUnguarded(
   opts: RunOptions,
 ): { ok: true; session: RunSession } | { ok: false; error: string } {
   const settings = opts.settings ?? {};
+  const source = opts.source ?? scenario0.id;
   const applied = applySettings(scenario0, settings);
-  if (!applied.ok) return applied;
+  if (!applied.ok) return { ok: false, error: opts.source ? `${source}: ${applied.error}` : applied.error };
   const scenario = applied.scenario;
   const budgets = budgetsOf(opts.budgets);
-  const built = buildWorld(scenario, opts.timeline ?? true, opts.naiveRules ?? false, budgets);
+  const built = buildWorld(scenario, opts.timeline ?? true, opts.naiveRules ?? false, budgets, source);
   if (!built.ok) return built;
   const { world: w, traffic } = built;
   const err = traffic.start(w.hosts, scenario.traffic);
-  if (err) return { ok: false, error: `${scenario.id}: ${err}` };
+  if (err) return { ok: false, error: `${source}: ${err}` };
   const until = opts.until ?? Number.POSITIVE_INFINITY;
   const horizon = w.sched.lastTime() ?? 0;
   const observe = opts.observe;
@@ -139,7 +142,7 @@ function startUnguarded(
         return undefined;
       } catch (e) {
         if (e instanceof BudgetExceeded) return finish(e.stop);
-        done = { ok: false, error: internalError(scenario0, e) };
+        done = { ok: false, error: printable(internalError(scenario0, e, source)) };
         return done;
       }
     },
@@ -163,6 +166,7 @@ export function buildWorld(
   timeline: boolean,
   naiveRules = false,
   budgets: Budgets = DEFAULT_BUDGETS,
+  source: string = scenario.id,
 ): { ok: true; world: World; traffic: Traffic } | { ok: false; error: string } {
   const w = new World(scenario.seed, timeline, budgets);
   const traffic = new Traffic(w, scenario.traffic);
@@ -170,12 +174,12 @@ export function buildWorld(
     const h = buildHost(spec, scenario.seed, hi);
     if (!(h instanceof Object) || 'where' in h) {
       const e = h as { where: string; message: string };
-      return { ok: false, error: `${scenario.id}: ${e.where}: ${e.message}` };
+      return { ok: false, error: `${source}: ${e.where}: ${e.message}` };
     }
     const host = h as Host;
     const nf = createNetfilterFor(
       host,
-      `${scenario.id}: hosts[${hi}].iptables_save`,
+      `${source}: hosts[${hi}].iptables_save`,
       naiveRules,
       budgets.rulesPerWalk,
     );

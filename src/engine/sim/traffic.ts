@@ -1,3 +1,4 @@
+import { dict } from '../dict';
 import type { Outcome } from '../api';
 import { formatIpv4, type Ipv4, parseIpv4 } from '../net/ipv4';
 import type { TrafficSpec } from '../scenario/schema';
@@ -399,14 +400,18 @@ function firstLine(t: string): string {
   return t.split(/\r?\n/)[0] ?? '';
 }
 
+const ERRNO_TEXT: Readonly<Record<string, string>> = dict({
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  ENETUNREACH: 'network unreachable',
+  EHOSTUNREACH: 'host unreachable',
+  EAGAIN: 'no free local port',
+  EADDRNOTAVAIL: 'cannot assign requested address',
+});
+
 function errnoText(e: string): string {
-  const m: Record<string, string> = {
-    ECONNREFUSED: 'connection refused',
-    ECONNRESET: 'connection reset',
-    ENETUNREACH: 'network unreachable',
-    EHOSTUNREACH: 'host unreachable',
-  };
-  return m[e] ? `${m[e]} (${e})` : e;
+  const text = ERRNO_TEXT[e];
+  return text ? `${text} (${e})` : e;
 }
 
 function parseTarget(text: string): { ip: Ipv4; port?: number } | undefined {

@@ -65,15 +65,15 @@ export class Host {
     return [v[0] ?? 32768, v[1] ?? 60999];
   }
 
-  /** The next ephemeral port not rejected by `inUse` (the kernel walks from a random offset). */
-  ephemeralPort(inUse: (p: number) => boolean): number {
+  /** The next ephemeral port not rejected by `inUse` (the kernel walks from a random offset); undefined when all are. */
+  ephemeralPort(inUse: (p: number) => boolean): number | undefined {
     const [lo, hi] = this.portRange();
     for (let i = 0; i <= hi - lo; i++) {
       const p = this.nextEphemeral;
       this.nextEphemeral = p >= hi ? lo : p + 1;
       if (!inUse(p)) return p;
     }
-    return lo;
+    return undefined;
   }
 
   iface(name: string): Iface | undefined {

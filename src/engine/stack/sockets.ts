@@ -1,3 +1,4 @@
+import { dict } from '../dict';
 import { formatIpv4, type Ipv4 } from '../net/ipv4';
 import {
   type IcmpHeader,
@@ -112,13 +113,32 @@ export class Sockets {
   readonly udp = new Map<number, UdpSock>();
   /** Ping ids owned by traffic items. */
   readonly pings = new Map<number, ConnId>();
+  /** UDP sockets closed so far (TcpTable counts its own): a port may have come free. */
+  udpReleased = 0;
+  /**
+   * Per allocation kind, the release count when the whole ephemeral range was found in use:
+   * until a socket is released the range stays full, so the next allocation fails at once
+   * instead of scanning the range again (a 300,000-flow flood would be quadratic).
+   */
+  readonly exhausted = new Map<string, number>();
   constructor(readonly app: AppEvents) {}
+}
+
+/** An ephemeral port for `kind`, or undefined when the range is full (see Sockets.exhausted). */
+function allocPort(h: Host, s0: Sockets, kind: string, inUse: (p: number) => boolean): number | undefined {
+  const released = s0.udpReleased + s0.tcp.released;
+  if (s0.exhausted.get(kind) === released) return undefined;
+  const p = h.ephemeralPort(inUse);
+  if (p === undefined) s0.exhausted.set(kind, released);
+  return p;
 }
 
 /** TCP sockets by 4-tuple, bucketed by the port pair so the per-segment lookup builds no string. */
 export class TcpTable {
   private readonly buckets = new Map<number, TcpSock[]>();
   size = 0;
+  /** Sockets deleted so far (allocPort's memo). */
+  released = 0;
   get(la: number, lp: number, ra: number, rp: number): TcpSock | undefined {
     const b = this.buckets.get(lp * 65536 + rp);
     if (!b) return undefined;
@@ -148,6 +168,7 @@ export class TcpTable {
     b!.splice(i, 1);
     if (b!.length === 0) this.buckets.delete(k);
     this.size--;
+    this.released++;
   }
 }
 
@@ -265,7 +286,14 @@ export function tcpConnect(
   const s0 = sk(h);
   const sport =
     sportWanted ??
-    h.ephemeralPort((p) => s0.tcp.has(r.src, p, dst, dport) || s0.listeners.has(p) || s0.udp.has(p));
+    allocPort(
+      h,
+      s0,
+      `tcp ${r.src} ${dst}:${dport}`,
+      (p) => s0.tcp.has(r.src, p, dst, dport) || s0.listeners.has(p) || s0.udp.has(p),
+    );
+  // __inet_hash_connect with every port of the range taken.
+  if (sport === undefined) return 'EADDRNOTAVAIL';
   const isn = iss(h);
   const s: TcpSock = {
     state: 'SYN_SENT',
@@ -673,7 +701,9 @@ export function udpSend(
   const r = routeOutput(h, dst);
   if (!r) return 'ENETUNREACH';
   const s0 = sk(h);
-  const sport = sportWanted ?? h.ephemeralPort((p) => s0.udp.has(p) || s0.listeners.has(p));
+  const sport = sportWanted ?? allocPort(h, s0, 'udp', (p) => s0.udp.has(p) || s0.listeners.has(p));
+  // inet_autobind with every port of the range taken: sendto() fails with EAGAIN.
+  if (sport === undefined) return 'EAGAIN';
   const s: UdpSock = connected
     ? { laddr: r.src, lport: sport, raddr: dst, rport: dport, conn, client: true }
     : { laddr: 0 as Ipv4, lport: sport, conn, client: true };
@@ -712,7 +742,11 @@ function udpPacket(h: Host, src: Ipv4, dst: Ipv4, sport: number, dport: number, 
 }
 
 export function udpClose(h: Host, s: UdpSock): void {
-  if (sk(h).udp.get(s.lport) === s) sk(h).udp.delete(s.lport);
+  const s0 = sk(h);
+  if (s0.udp.get(s.lport) === s) {
+    s0.udp.delete(s.lport);
+    s0.udpReleased++;
+  }
 }
 
 function udpRcv(w: World, h: Host, skb: Skb): void {
@@ -883,20 +917,21 @@ export function icmpSend(
   );
 }
 
+const REJECT_CODES: Readonly<Record<string, number>> = dict({
+  'icmp-net-unreachable': 0,
+  'icmp-host-unreachable': 1,
+  'icmp-proto-unreachable': 2,
+  'icmp-port-unreachable': 3,
+  'icmp-net-prohibited': 9,
+  'icmp-host-prohibited': 10,
+  'icmp-admin-prohibited': 13,
+});
+
 /** REJECT: `--reject-with tcp-reset` answers with a RST, anything else with that ICMP error. */
 function sendReject(w: World, h: Host, skb: Skb, how: string): void {
   const ip = skb.ip;
   if (how === 'tcp-reset' && ip.proto === 6) return sendRst(w, h, ip, ip.l4 as TcpHeader, skb.id, skb);
-  const codes: Record<string, number> = {
-    'icmp-net-unreachable': 0,
-    'icmp-host-unreachable': 1,
-    'icmp-proto-unreachable': 2,
-    'icmp-port-unreachable': 3,
-    'icmp-net-prohibited': 9,
-    'icmp-host-prohibited': 10,
-    'icmp-admin-prohibited': 13,
-  };
-  icmpSend(w, h, skb, 3, codes[how] ?? 3);
+  icmpSend(w, h, skb, 3, REJECT_CODES[how] ?? 3);
 }
 
 const l4: L4 = {

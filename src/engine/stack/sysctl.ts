@@ -31,14 +31,80 @@ export const SYSCTL_DEFAULTS: Readonly<Record<string, string>> = {
   'net.netfilter.nf_conntrack_generic_timeout': '600',
 };
 
+// What `sysctl -w` accepts, as Linux 6.18 answers in a child namespace (HZ=250). A value it
+// refuses gets its message: `sysctl: setting key "<name>": Invalid argument`. Integers are
+// read as proc_dointvec reads them: leading blanks, an optional '-', decimal, 0x hex or
+// 0-octal, then a blank or the end (the rest is ignored). Names the model does not know are
+// passed through unchecked.
+
+const INT_MAX = 2_147_483_647;
+/** proc_dointvec_jiffies: seconds × HZ must fit an int. */
+const JIFFIES_MAX = Math.floor(INT_MAX / 250);
+
+/** [min, max] per sysctl; absent: any int. */
+const RANGES: ReadonlyMap<string, readonly [number, number]> = new Map([
+  ['net.ipv4.tcp_syn_retries', [1, 127]],
+  ['net.ipv4.tcp_syn_linear_timeouts', [0, 127]],
+  ['net.netfilter.nf_conntrack_tcp_loose', [0, 1]],
+  ['net.netfilter.nf_conntrack_tcp_be_liberal', [0, 1]],
+]);
+
+const CONF_INT =
+  /^net\.ipv4\.conf\.[^.]+\.(rp_filter|forwarding|send_redirects|accept_local|route_localnet)$/;
+
+/** A kernel int at the start of `text`, or undefined when the kernel says EINVAL. */
+function kernelInt(text: string): number | undefined {
+  const m = /^[ \t\n]*(-?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)(?:[ \t\n]|$)/.exec(text);
+  if (!m) return undefined;
+  const digits = m[2]!;
+  const n = /^0[xX]/.test(digits)
+    ? Number.parseInt(digits.slice(2), 16)
+    : digits.length > 1 && digits[0] === '0'
+      ? Number.parseInt(digits, 8)
+      : Number(digits);
+  const v = m[1] ? -n : n;
+  return v >= -INT_MAX - 1 && v <= INT_MAX ? v : undefined;
+}
+
+/** The value as the kernel stores it (decimal), or the kernel's refusal. */
+export function checkSysctl(name: string, value: string): string | { error: string } {
+  const refused = { error: `sysctl: setting key "${name}": Invalid argument` };
+  if (name === 'net.ipv4.ip_local_port_range') {
+    // Two ints, ip_unprivileged_port_start (1024) <= low <= high <= 65535.
+    const m = /^[ \t\n]*(\S+)[ \t\n]+(\S+)/.exec(value);
+    const lo = m ? kernelInt(m[1]!) : undefined;
+    const hi = m ? kernelInt(m[2]!) : undefined;
+    if (lo === undefined || hi === undefined || lo < 1024 || hi > 65535 || lo > hi) return refused;
+    return `${lo}\t${hi}`;
+  }
+  const known = Object.hasOwn(SYSCTL_DEFAULTS, name) || CONF_INT.test(name);
+  if (!known) return value;
+  const v = kernelInt(value);
+  if (v === undefined) return refused;
+  const range = RANGES.get(name);
+  if (range && (v < range[0] || v > range[1])) return refused;
+  if (/^net\.netfilter\.nf_conntrack_.*timeout/.test(name) && Math.abs(v) > JIFFIES_MAX) return refused;
+  // br_netfilter stores !!value: `sysctl -w net.bridge.bridge-nf-call-iptables=5` reads back 1.
+  if (name.startsWith('net.bridge.bridge-nf-call-')) return v === 0 ? '0' : '1';
+  return String(v);
+}
+
 /** Per-host sysctl view: scenario values over kernel defaults; `conf.<if>` falls back to `conf.default`. */
 export class Sysctls {
   private readonly values: Map<string, string>;
   constructor(overrides: Readonly<Record<string, string>>) {
     this.values = new Map(Object.entries(SYSCTL_DEFAULTS));
-    for (const [k, v] of Object.entries(overrides)) this.values.set(k, v);
+    for (const [k, v] of Object.entries(overrides)) {
+      const c = checkSysctl(k, v);
+      // Refused values never get here from a loaded scenario (load.ts checks); keep the default if one does.
+      if (typeof c === 'string') this.values.set(k, c);
+    }
     // ip_forward and conf.all.forwarding are one switch in the kernel.
-    const fwd = overrides['net.ipv4.ip_forward'] ?? overrides['net.ipv4.conf.all.forwarding'];
+    const fwd = Object.hasOwn(overrides, 'net.ipv4.ip_forward')
+      ? this.values.get('net.ipv4.ip_forward')
+      : Object.hasOwn(overrides, 'net.ipv4.conf.all.forwarding')
+        ? this.values.get('net.ipv4.conf.all.forwarding')
+        : undefined;
     if (fwd !== undefined) {
       this.values.set('net.ipv4.ip_forward', fwd);
       this.values.set('net.ipv4.conf.all.forwarding', fwd);

@@ -1,3 +1,4 @@
+import { bag } from '../dict';
 import type { Counter, RunResult, WorldState } from '../api';
 import type { CtEntryData } from '../conntrack/types';
 import { IPS_DYING } from '../conntrack/types';
@@ -88,8 +89,8 @@ export function stateAt(r: RunResult, index: number): WorldState {
   const k = Math.floor(n / CHECKPOINT);
   const acc = clone(cps[k]!);
   for (let i = k * CHECKPOINT; i < n; i++) apply(acc, r.events[i]!);
-  const conntrack: Record<string, CtEntryData[]> = {};
-  const counters: Record<string, Map<string, Counter>> = {};
+  const conntrack = bag<CtEntryData[]>();
+  const counters = bag<Map<string, Counter>>();
   for (const h of r.hosts) {
     conntrack[h.name] = [...(acc.ct.get(h.name)?.values() ?? [])].sort((x, y) => x.id - y.id);
     counters[h.name] = acc.counters.get(h.name) ?? new Map();

@@ -1,3 +1,4 @@
+import { bag } from '../dict';
 import type { RunResult } from '../api';
 import { formatConntrackL } from '../conntrack';
 import { formatIptablesList, formatIptablesSave, parseIptablesSave, type Ruleset } from '../iptables';
@@ -56,7 +57,7 @@ export function hostViews(
   index: number,
 ): { now: number; hosts: Record<string, HostView> } {
   const w = stateAt(result, index);
-  const hosts: Record<string, HostView> = {};
+  const hosts = bag<HostView>();
   for (const h of result.hosts) {
     const counters = w.counters[h.name];
     const lookup = (table: TableName, chain: string, rulenum: number) =>
