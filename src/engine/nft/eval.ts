@@ -4,6 +4,7 @@
 // chain only (the next hook function still runs); drop and reject end the packet. Verdict maps
 // and named sets are hash lookups, so dispatch does not grow with the number of Services.
 
+import { WalkTooLong } from '../budget';
 import type { AddrType, NatRequest, PacketCtx, TableVerdict, WalkStep } from '../iptables/types';
 import type { Hook } from '../timeline/events';
 import { CT_STATE, FIB_ADDRTYPE, isFlagType } from './datatypes';
@@ -202,7 +203,11 @@ export class NftRuntime {
   /** Hits per rule (packets, bytes), for `counter` statements. */
   readonly hits = new WeakMap<Rule, { packets: number; bytes: number }>();
 
-  constructor(readonly ruleset: Ruleset) {
+  constructor(
+    readonly ruleset: Ruleset,
+    /** Rules evaluated in one walk before it throws WalkTooLong (budget.ts): gotos can loop, jumps multiply. */
+    private readonly maxEvaluations = Number.POSITIVE_INFINITY,
+  ) {
     const bases: NftBase[] = [];
     for (const t of ruleset.tables) {
       this.sets.set(t, new Map(t.sets.map((s) => [s.name, s])));
@@ -269,7 +274,9 @@ export class NftRuntime {
     let chain = base.chain;
     let i = 0;
     const vals: (number | string)[] = [];
+    let evaluations = 0;
     for (;;) {
+      if (++evaluations > this.maxEvaluations) throw new WalkTooLong(this.maxEvaluations);
       if (i >= chain.rules.length) {
         const top = stack.pop();
         if (top) {

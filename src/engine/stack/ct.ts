@@ -64,7 +64,7 @@ export function createNetfilterFor(
   if (h.spec.nft_ruleset !== undefined && h.spec.nft_ruleset.trim() !== '') {
     const parsed = parseNft(h.spec.nft_ruleset);
     if (!parsed.ok) return nftErrorLine(nftSource, parsed.error);
-    nft = new NftRuntime(parsed.ruleset);
+    nft = new NftRuntime(parsed.ruleset, maxEvaluations);
     nftText = printRuleset(parsed.ruleset);
   }
   const ctReason = ipt?.needsConntrack() ?? nft?.needsConntrack();
