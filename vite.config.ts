@@ -6,7 +6,13 @@ export default defineConfig({
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true },
   test: {
-    include: ['src/**/*.test.ts', 'src/**/*.test.tsx', 'parity/**/*.test.ts', 'bench/**/*.test.ts'],
+    include: [
+      'src/**/*.test.ts',
+      'src/**/*.test.tsx',
+      'parity/**/*.test.ts',
+      'bench/**/*.test.ts',
+      'fuzz/**/*.test.ts',
+    ],
     environment: 'node',
     testTimeout: 30000,
   },
