@@ -119,7 +119,21 @@ function engineRun(opts: {
 const SYN_LINE = (sport: number) =>
   `ip saddr 10.244.1.2 ip daddr 10.96.0.10 ip id 7 ip length 60 tcp sport ${sport} tcp dport 80 tcp flags == syn tcp window 64240`;
 
-function kernel(opts: { sport: number; ctLine: string; ok: boolean; redirect?: boolean }): KernelCapture {
+/** conntrack -E at the node as the harness captures it (timestamp, tab); [UPDATE]s and an expiry are not compared. */
+const EVENTS = (p: number, extra: string[] = []) => [
+  `[1795327292.167257]\t    [NEW] tcp      6 120 TIME_WAIT src=10.244.1.2 dst=10.96.0.10 sport=${p} dport=80 src=10.244.1.3 dst=10.244.1.2 sport=8080 dport=${p} [ASSURED]`,
+  `[1795327292.167300]\t [UPDATE] tcp      6 60 CLOSE_WAIT src=10.244.1.2 dst=10.96.0.10 sport=${p} dport=80 src=10.244.1.3 dst=10.244.1.2 sport=8080 dport=${p} [ASSURED]`,
+  `[1795327412.167300]\t[DESTROY] tcp      6 TIME_WAIT src=10.244.1.2 dst=10.96.0.10 sport=${p} dport=80 src=10.244.1.3 dst=10.244.1.2 sport=8080 dport=${p} [ASSURED]`,
+  ...extra,
+];
+
+function kernel(opts: {
+  sport: number;
+  ctLine: string;
+  ok: boolean;
+  redirect?: boolean;
+  events?: string[];
+}): KernelCapture {
   const trace = [
     `trace id 01 ip nfp_trace pre packet: iif "cni0" ${SYN_LINE(opts.sport)}`,
     `trace id 01 ip nat PREROUTING packet: iif "cni0" ${SYN_LINE(opts.sport)}`,
@@ -133,7 +147,7 @@ function kernel(opts: { sport: number; ctLine: string; ok: boolean; redirect?: b
     );
   return {
     hosts: {
-      node: { conntrack: [opts.ctLine], trace, events: [], agent: [] },
+      node: { conntrack: [opts.ctLine], trace, events: opts.events ?? EVENTS(opts.sport), agent: [] },
       'pod-a': {
         conntrack: [],
         trace: [],
@@ -174,7 +188,32 @@ describe('compareSides', () => {
       ['conntrack', true],
       ['outcome', true],
       ['path', true],
+      ['events', true],
     ]);
+  });
+
+  it('compares [NEW] and the [DESTROY] of a killed entry, not [UPDATE]s or expiries', () => {
+    const e = engineSide(
+      engineRun({
+        sport: 40000,
+        state: 'TIME_WAIT',
+        ok: true,
+        synPath: ['nat:PREROUTING', 'nat:POSTROUTING'],
+      }),
+    );
+    const killed = `[1795327292.167400]\t[DESTROY] tcp      6 119 CLOSE src=10.244.1.2 dst=10.96.0.10 sport=52846 dport=81 [UNREPLIED] src=10.244.1.3 dst=10.244.1.2 sport=81 dport=52846`;
+    const k = kernelSide(
+      kernel({ sport: 52846, ctLine: TW(52846), ok: true, events: EVENTS(52846, [killed]) }),
+    );
+    const cell = compareSides(scenario, 'default', k, e)[3]!;
+    expect(cell.column).toBe('events');
+    expect(cell.diff).toBe(
+      'node: kernel has "[DESTROY] tcp CLOSE src=10.244.1.2 dst=10.96.0.10 sport=P1 dport=81 [UNREPLIED] src=10.244.1.3 dst=10.244.1.2 sport=81 dport=P1 mark=0", engine has "[NEW] tcp TIME_WAIT src=10.244.1.2 dst=10.96.0.10 sport=P1 dport=80 src=10.244.1.3 dst=10.244.1.2 sport=8080 dport=P1 [ASSURED] mark=0"',
+    );
+    const none = kernelSide(kernel({ sport: 52846, ctLine: TW(52846), ok: true, events: [] }));
+    expect(compareSides(scenario, 'default', none, e)[3]!.diff).toMatch(
+      /^node: engine has "\[NEW\] tcp TIME_WAIT/,
+    );
   });
 
   it('names the first difference in each column', () => {

@@ -1,5 +1,5 @@
 import type { Scenario } from '../src/engine/scenario/schema';
-import { rowText } from './conntrackRow';
+import { type CtRow, parseConntrackLine, rowText } from './conntrackRow';
 import { FreeChoiceLabeller, fixedPorts, maskingLabeller } from './normalise';
 import { summarize } from './packetSummary';
 import type { Side } from './side';
@@ -9,8 +9,8 @@ import type { Side } from './side';
 // documents with a machine-readable tag in its English text:
 //   `[parity:<column>]` (every setting) or `[parity:<column> <host:key=value>]` (one setting).
 
-export type Column = 'conntrack' | 'outcome' | 'path';
-export const COLUMNS: readonly Column[] = ['conntrack', 'outcome', 'path'];
+export type Column = 'conntrack' | 'outcome' | 'path' | 'events';
+export const COLUMNS: readonly Column[] = ['conntrack', 'outcome', 'path', 'events'];
 
 export interface Cell {
   readonly column: Column;
@@ -42,6 +42,7 @@ export function compareSides(
     cell('conntrack', compareConntrack(hosts, kernel, engine, l)),
     cell('outcome', compareOutcomes(scenario, kernel, engine)),
     cell('path', comparePaths(hosts, kernel, engine, l)),
+    cell('events', compareEvents(hosts, kernel, engine, l)),
   ];
   return cells.map((c) => (c.equal ? c : { ...c, excusedBy: excuse(scenario, c.column, settingLabel) }));
 }
@@ -65,6 +66,41 @@ function compareConntrack(hosts: readonly string[], k: Side, e: Side, l: Labelle
     const kl = conntrackLines(k, host, l.kernel);
     const el = conntrackLines(e, host, l.engine);
     const d = firstMultisetDifference(kl, el);
+    if (d) return `${host}: ${d}`;
+  }
+  return undefined;
+}
+
+/**
+ * The `conntrack -E` lines the check compares, normalised like conntrackLines: every [NEW],
+ * and each [DESTROY] of an entry that still had time left (killed by the tracker, early
+ * dropped). Left out: [UPDATE]s, whose sequence follows application timing (a server that
+ * ACKs a FIN before it closes adds CLOSE_WAIT), and expiries, which the kernel's GC reports
+ * when it gets round to them.
+ */
+export function eventLines(side: Side, host: string, lab: FreeChoiceLabeller): string[] {
+  const picked: { kind: string; row: CtRow }[] = [];
+  for (const line of side.events?.[host] ?? []) {
+    const kind = /\[(NEW|UPDATE|DESTROY)\]/.exec(line)?.[1];
+    if (kind === undefined || kind === 'UPDATE') continue;
+    const words = line
+      .slice(line.indexOf(']', line.indexOf(kind)) + 1)
+      .trim()
+      .split(/\s+/);
+    if (kind === 'DESTROY' && !/^\d+$/.test(words[2] ?? '')) continue;
+    const row = parseConntrackLine(line);
+    if (row) picked.push({ kind, row });
+  }
+  const mask = maskingLabeller(lab);
+  const keyed = picked
+    .map((p) => ({ p, key: `[${p.kind}] ${rowText(p.row, mask)}` }))
+    .sort((a, b) => cmp(a.key, b.key));
+  return keyed.map(({ p }) => `[${p.kind}] ${rowText(p.row, lab)}`).sort(cmp);
+}
+
+function compareEvents(hosts: readonly string[], k: Side, e: Side, l: Labelled): string | undefined {
+  for (const host of hosts) {
+    const d = firstMultisetDifference(eventLines(k, host, l.kernel), eventLines(e, host, l.engine));
     if (d) return `${host}: ${d}`;
   }
   return undefined;
@@ -148,7 +184,7 @@ function comparePaths(hosts: readonly string[], k: Side, e: Side, l: Labelled): 
 const ordinal = (n: number) =>
   `${n}${n % 10 === 1 && n % 100 !== 11 ? 'st' : n % 10 === 2 && n % 100 !== 12 ? 'nd' : n % 10 === 3 && n % 100 !== 13 ? 'rd' : 'th'}`;
 
-const TAG = /\[parity:(conntrack|outcome|path)(?:\s+([^\]]+))?\]/g;
+const TAG = /\[parity:(conntrack|outcome|path|events)(?:\s+([^\]]+))?\]/g;
 
 /** The limitation (English text) that documents a difference in this column and setting. */
 export function excuse(s: Scenario, column: Column, settingLabel: string): string | undefined {

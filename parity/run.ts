@@ -16,7 +16,7 @@ import { engineSide, kernelSide } from './side';
 // npm run test:kernel [-- [scenario-id | file.json]... [--dump DIR] [--tcpdump] [--kernel-only] [--verbose]]
 //
 // Replays every built-in scenario, under each of its settings, on the real kernel and
-// compares conntrack, outcomes and hook paths with the engine. Exit 0 when every cell is
+// compares conntrack, outcomes, hook paths and conntrack -E events with the engine. Exit 0 when every cell is
 // equal or its difference is a documented limitation; 1 otherwise; 0 with one `skipped`
 // line when this machine cannot run it (not root, no netns or tools).
 
@@ -197,7 +197,7 @@ async function main(): Promise<number> {
         const rec = (c: Cell) => `n/a (for the record: ${c.equal ? 'equal' : 'differs'})`;
         rows.push(
           `| ${base.id} | \`${row.label}\` | ${cells.map(rec).join(' | ')} |`,
-          `| | | the kernel refused ${refused.map((r) => r.slice(13).replace(/\|/g, '/')).join('; ')} | | |`,
+          `| | | the kernel refused ${refused.map((r) => r.slice(13).replace(/\|/g, '/')).join('; ')} | | | |`,
         );
         console.log(`    (for the record: ${cellsText(cells)}; kernel: ${outcomes})`);
         continue;
@@ -245,12 +245,13 @@ function writeDoc(file: string, rows: readonly string[], secs: string): void {
     '',
     'Each built-in scenario in each of its settings is built as network namespaces, its traffic is run',
     "by small Python clients and servers, and the kernel's `conntrack -L`, the outcome of each",
-    'connection and the hook/table/chain path of every packet (`nft monitor trace`) are compared with',
-    'the engine, after normalising only what the kernel picks freely (ephemeral ports, echo ids,',
-    'timeouts, `use=`). `n/a`: the kernel refused a setting the scenario needs, so nothing was compared.',
+    'connection, the hook/table/chain path of every packet (`nft monitor trace`) and the `conntrack -E`',
+    'events ([NEW], and [DESTROY] of killed entries) are compared with the engine, after normalising',
+    'only what the kernel picks freely (ephemeral ports, echo ids, timeouts, `use=`). `n/a`: the kernel',
+    'refused a setting the scenario needs, so nothing was compared.',
     '',
-    '| scenario | setting | conntrack | outcome | path |',
-    '| --- | --- | --- | --- | --- |',
+    '| scenario | setting | conntrack | outcome | path | events |',
+    '| --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
   ].join('\n');

@@ -20,6 +20,8 @@ const FIXTURE_DIR = join(here, 'fixtures');
 export const KERNEL_CASES: readonly string[] = [
   // issue 7.1: a SYN answered only by a RST; the tracker kills the entry, conntrack -L is empty
   'src/cli/testdata/rst-killed-syn.json',
+  // issue 7.4: conntrack -E for a TCP connection, a UDP exchange, a ping and a RST-killed SYN
+  'src/cli/testdata/ct-events.json',
 ];
 
 export interface Loaded {

@@ -1,6 +1,7 @@
 import type { RunResult } from '../src/engine/api';
 import { formatIpv4 } from '../src/engine/net/ipv4';
 import type { Frame } from '../src/engine/packet';
+import { conntrackEventLines } from '../src/engine/timeline/ctEvents';
 import { stateAt } from '../src/engine/timeline/replay';
 import { type CtRow, parseConntrackLine, rowFromEngine } from './conntrackRow';
 import type { PacketFields } from './packetSummary';
@@ -31,6 +32,8 @@ export interface Side {
   /** The source port (echo id) each client item's socket used, by item index. */
   readonly clientPorts: ReadonlyMap<number, number>;
   readonly clientIds: ReadonlyMap<number, number>;
+  /** Per host, the `conntrack -E` lines in time order (the kernel's may carry a timestamp). */
+  readonly events?: Readonly<Record<string, readonly string[]>>;
 }
 
 // ------------------------------------------------------------------ engine
@@ -109,7 +112,7 @@ export function engineSide(r: RunResult): Side {
   }
   const outcomes = new Map<number, SideOutcome>();
   for (const o of r.outcomes) outcomes.set(o.conn, { ok: o.ok, reason: o.reason });
-  return { conntrack, outcomes, packets, clientPorts, clientIds };
+  return { conntrack, outcomes, packets, clientPorts, clientIds, events: conntrackEventLines(r) };
 }
 
 function isClient(r: RunResult, conn: number): boolean {
@@ -151,7 +154,9 @@ export function kernelSide(c: KernelCapture): Side {
   const outcomes = new Map<number, SideOutcome>();
   const clientPorts = new Map<number, number>();
   const clientIds = new Map<number, number>();
+  const events: Record<string, readonly string[]> = {};
   for (const [host, h] of Object.entries(c.hosts)) {
+    events[host] = h.events;
     conntrack[host] = h.conntrack.map(parseConntrackLine).filter((r): r is CtRow => r !== undefined);
     packets[host] = groupTrace(h.trace)
       .filter((p) => p.ipv4 && p.fields)
@@ -163,5 +168,5 @@ export function kernelSide(c: KernelCapture): Side {
       if (a.event === 'outcome') outcomes.set(a.idx, { ok: a.ok === true, reason: a.reason ?? '' });
     }
   }
-  return { conntrack, outcomes, packets, clientPorts, clientIds };
+  return { conntrack, outcomes, packets, clientPorts, clientIds, events };
 }
