@@ -59,6 +59,7 @@ function syntheticRun(packets: number): RunResult {
     routes: [],
     sysctls: {},
     iptablesSave: '',
+    hooks: { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] },
   }));
   const events: TimelineEvent[] = [];
   for (let k = 0; k < packets; k++) {

@@ -101,12 +101,13 @@ function engineRun(opts: {
     { t: 9, host: 'node', type: 'conntrack', pkt: 1, op: 'confirmed', entry },
     { t: 10, host: 'pod-a', type: 'outcome', conn: 1, ok: opts.ok, line: '' },
   ];
+  const NO_HOOKS = { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] };
   return {
     scenario,
     settings: {},
     hosts: [
-      { name: 'node', interfaces: [], routes: [], sysctls: {}, iptablesSave: '' },
-      { name: 'pod-a', interfaces: [], routes: [], sysctls: {}, iptablesSave: '' },
+      { name: 'node', interfaces: [], routes: [], sysctls: {}, iptablesSave: '', hooks: NO_HOOKS },
+      { name: 'pod-a', interfaces: [], routes: [], sysctls: {}, iptablesSave: '', hooks: NO_HOOKS },
     ],
     events,
     endTime: 10,

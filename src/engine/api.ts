@@ -4,9 +4,20 @@ import type { Budgets } from './budget';
 import type { CtEntryData } from './conntrack/types';
 import type { Counter } from './iptables/types';
 import type { Scenario } from './scenario/schema';
-import type { Micros, TableName, TimelineEvent } from './timeline/events';
+import type { HookRegistration } from './stack/netfilter';
+import type { Hook, Micros, TableName, TimelineEvent } from './timeline/events';
 
-export type { Budgets, Counter, CtEntryData, Micros, Scenario, TableName, TimelineEvent };
+export type {
+  Budgets,
+  Counter,
+  CtEntryData,
+  Hook,
+  HookRegistration,
+  Micros,
+  Scenario,
+  TableName,
+  TimelineEvent,
+};
 
 /** `host:key` (one host) or `key` (every host) -> value, exactly as `--set` takes them. */
 export type Settings = Readonly<Record<string, string>>;
@@ -127,6 +138,11 @@ export interface HostSummary {
   readonly nftRuleset?: string;
   /** True when something in the ruleset makes this namespace track connections, and what. */
   readonly conntrackReason?: string;
+  /**
+   * The functions this namespace registered at each IPv4 hook, in priority order: a table only
+   * where it exists, conntrack and confirm only when the ruleset needs tracking.
+   */
+  readonly hooks: Readonly<Record<Hook, readonly HookRegistration[]>>;
 }
 
 export interface Outcome {

@@ -8,13 +8,14 @@ import type {
   RunSession,
   RunStop,
 } from '../api';
-import { type Budgets, BudgetExceeded, budgetsOf, DEFAULT_BUDGETS, stopOf } from '../budget';
+import { BudgetExceeded, type Budgets, budgetsOf, DEFAULT_BUDGETS, stopOf } from '../budget';
 import { formatIpv4 } from '../net/ipv4';
+import { printable } from '../printable';
 import { applySettings } from '../scenario/load';
 import type { Scenario } from '../scenario/schema';
 import { createNetfilterFor } from '../stack/ct';
-import { printable } from '../printable';
 import { buildHost, type Host } from '../stack/host';
+import { hookRegistrations } from '../stack/netfilter';
 import { formatRoute } from '../stack/route';
 import { Sockets } from '../stack/sockets';
 import { Traffic } from './traffic';
@@ -224,5 +225,6 @@ function summarise(h: Host): HostSummary {
     iptablesSave: h.nf.saveText ?? '',
     ...(h.nf.nftText ? { nftRuleset: h.nf.nftText } : {}),
     ...(h.nf.ctReason ? { conntrackReason: h.nf.ctReason } : {}),
+    hooks: hookRegistrations(h.nf),
   };
 }

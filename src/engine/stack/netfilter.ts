@@ -58,6 +58,29 @@ const TABLE_HOOKS: Record<TableName, readonly Hook[]> = {
   security: ['INPUT', 'FORWARD', 'OUTPUT'],
 };
 
+/**
+ * One hook function as the views show it: what registered it, under what name, at what priority.
+ * `kind` leaves room for more registrants (nft base chains) without changing readers.
+ */
+export interface HookRegistration {
+  readonly kind: 'table' | 'conntrack' | 'nat' | 'confirm';
+  /** The table's name for a table, else the function's kind (`conntrack`, `nat`, `confirm`). */
+  readonly name: string;
+  readonly priority: number;
+}
+
+/** The functions registered at each IPv4 hook, in the order nfHook runs them. */
+export function hookRegistrations(nf: NetfilterState): Record<Hook, readonly HookRegistration[]> {
+  const out = {} as Record<Hook, readonly HookRegistration[]>;
+  for (const hook of Object.keys(nf.fns) as Hook[])
+    out[hook] = nf.fns[hook].map((f) => ({
+      kind: f.kind,
+      name: f.kind === 'table' ? f.table : f.kind,
+      priority: f.prio,
+    }));
+  return out;
+}
+
 export interface NetfilterState {
   readonly ipt: IptablesLike | undefined;
   readonly nft: NftRuntime | undefined;

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import hairpin from '../../scenarios/same-bridge-hairpin.json';
+import { parseScenario } from '../scenario/load';
+import { runScenario } from '../sim/run';
+
+const scenario = (() => {
+  const r = parseScenario(hairpin, 'same-bridge-hairpin.json');
+  if (!r.ok) throw new Error(r.error);
+  return r.scenario;
+})();
+
+const names = (fns: readonly { name: string; priority: number }[]) =>
+  fns.map((f) => `${f.name} ${f.priority}`);
+
+describe('hook registrations in the run result', () => {
+  const hosts = new Map(runScenario(scenario).hosts.map((h) => [h.name, h]));
+
+  it('a namespace with nat and filter tables gets conntrack, nat and confirm, in priority order', () => {
+    const node = hosts.get('node')!.hooks;
+    expect(names(node.PREROUTING)).toEqual(['conntrack -200', 'nat -100']);
+    expect(names(node.FORWARD)).toEqual(['filter 0']);
+    expect(names(node.POSTROUTING)).toEqual(['nat 100', 'confirm 2147483647']);
+    expect(names(node.INPUT)).toEqual(['filter 0', 'nat 100', 'confirm 2147483647']);
+    expect(names(node.OUTPUT)).toEqual(['conntrack -200', 'nat -100', 'filter 0']);
+  });
+
+  it('a namespace without rules registers nothing, not even conntrack', () => {
+    const podA = hosts.get('pod-a')!.hooks;
+    for (const list of Object.values(podA)) expect(list).toEqual([]);
+  });
+});
