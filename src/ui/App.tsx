@@ -1,6 +1,6 @@
 // The page: header controls, the seek bar, and three columns of views all driven by the
 // same playhead.
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { Controls } from './Controls';
 import { dictionaries } from './i18n';
 import { AccountPanel, OutcomePanel, TeachingPanel } from './Panels';
@@ -12,6 +12,7 @@ import { TimelineBar } from './TimelineBar';
 import { currentEvent, currentPacket, touchedEntry } from './timeline';
 import { HostPanel } from './views/HostPanel';
 import { PacketPath } from './views/PacketPath';
+import { Pipeline } from './views/Pipeline';
 import { Topology } from './views/Topology';
 
 function NoticeBar() {
@@ -58,7 +59,54 @@ function PacketPicker({ pkt }: { pkt: number | undefined }) {
   );
 }
 
-function Main() {
+/** The pipeline of the host at the playhead, or of the host the user picked. */
+function PipelinePanel({ pkt, curHost }: { pkt: number | undefined; curHost: string | undefined }) {
+  const lang = useApp((s) => s.lang);
+  const t = dictionaries[lang];
+  const result = useApp((s) => s.result);
+  const index = useApp((s) => s.index);
+  const playhead = useApp((s) => s.playhead);
+  const showRule = useApp((s) => s.showRule);
+  const [pick, setPick] = useState('');
+  if (!result || !index) return null;
+  const names = result.hosts.map((h) => h.name);
+  const host = names.includes(pick) ? pick : curHost && names.includes(curHost) ? curHost : names[0]!;
+  return (
+    <section className="panel pipeline-panel" aria-label={`pipeline ${host}`}>
+      <h2>
+        {t.pipeline}
+        <select
+          aria-label="Pipeline host"
+          className="mono"
+          value={names.includes(pick) ? pick : ''}
+          onChange={(e) => setPick(e.target.value)}
+        >
+          <option value="">
+            {t.followPlayhead} ({host})
+          </option>
+          {names.map((n) => (
+            <option key={n} value={n}>
+              {n}
+            </option>
+          ))}
+        </select>
+      </h2>
+      <Scroll className="body pl-body">
+        <Pipeline
+          result={result}
+          index={index}
+          host={host}
+          pkt={pkt}
+          playhead={playhead}
+          t={t}
+          onRule={(h, r) => showRule({ host: h, table: r.table, chain: r.chain, rulenum: r.rulenum })}
+        />
+      </Scroll>
+    </section>
+  );
+}
+
+function Main({ embed }: { embed: boolean }) {
   const lang = useApp((s) => s.lang);
   const t = dictionaries[lang];
   const result = useApp((s) => s.result);
@@ -69,6 +117,7 @@ function Main() {
   const snapshot = useApp((s) => s.snapshot);
   const phase = useApp((s) => s.phase);
   const setSetting = useApp((s) => s.setSetting);
+  const presenting = useApp((s) => s.presenting);
   if (!result || !index)
     return (
       <main className="main loading">
@@ -80,6 +129,29 @@ function Main() {
   const pkt = selected ?? currentPacket(result.events, playhead);
   const touched = touchedEntry(index, result.events, pkt, playhead);
   const curHost = currentEvent(result.events, playhead)?.host;
+  const hosts = (
+    <section className="panel hosts" aria-label={t.hosts}>
+      <h2>
+        {t.hosts} <span className="dim">· {t.settings} · conntrack · iptables</span>
+      </h2>
+      <div className="body">
+        {result.hosts.map((h) => (
+          <HostPanel
+            key={h.name}
+            host={h}
+            scenario={result.scenario}
+            settings={settings}
+            snap={snapshot?.hosts[h.name]}
+            highlight={touched?.host === h.name ? touched.id : undefined}
+            current={curHost === h.name}
+            t={t}
+            lang={lang}
+            onSetting={(k, v) => void setSetting(k, v)}
+          />
+        ))}
+      </div>
+    </section>
+  );
   return (
     <main className="main">
       <div className="col col-a">
@@ -87,54 +159,38 @@ function Main() {
           <h2>{t.topology}</h2>
           <Topology label={`${t.topology}: ${result.hosts.map((h) => h.name).join(', ')}`} />
         </section>
-        <section className="panel hosts" aria-label={t.hosts}>
-          <h2>
-            {t.hosts} <span className="dim">· {t.settings} · conntrack · iptables</span>
-          </h2>
-          <div className="body">
-            {result.hosts.map((h) => (
-              <HostPanel
-                key={h.name}
-                host={h}
-                scenario={result.scenario}
-                settings={settings}
-                snap={snapshot?.hosts[h.name]}
-                highlight={touched?.host === h.name ? touched.id : undefined}
-                current={curHost === h.name}
-                t={t}
-                lang={lang}
-                onSetting={(k, v) => void setSetting(k, v)}
-              />
-            ))}
-          </div>
-        </section>
+        <PipelinePanel key={result.scenario.id} pkt={pkt} curHost={curHost} />
       </div>
       <div className="col col-b">
         <OutcomePanel />
-        <section className="panel path-panel" aria-label={t.path}>
-          <h2>
-            {t.path} <PacketPicker pkt={pkt} />
-          </h2>
-          <Scroll className="body">
-            <PacketPath result={result} index={index} pkt={pkt} playhead={playhead} t={t} />
-          </Scroll>
-        </section>
+        {presenting ? null : hosts}
       </div>
-      <div className="col col-c">
-        <AccountPanel pkt={pkt} />
-        <TeachingPanel />
-      </div>
+      {presenting ? null : (
+        <div className="col col-c">
+          <section className="panel path-panel" aria-label={t.path}>
+            <h2>
+              {t.path} <PacketPicker pkt={pkt} />
+            </h2>
+            <Scroll className="body">
+              <PacketPath result={result} index={index} pkt={pkt} playhead={playhead} t={t} />
+            </Scroll>
+          </section>
+          <AccountPanel pkt={pkt} />
+          {embed ? null : <TeachingPanel />}
+        </div>
+      )}
     </main>
   );
 }
 
-export function App() {
+export function App({ embed = false }: { embed?: boolean }) {
   const store = useAppStore();
   const theme = useApp((s) => s.theme);
   const lang = useApp((s) => s.lang);
   const phase = useApp((s) => s.phase);
   const scenarioId = useApp((s) => s.scenario?.id ?? '');
   const runId = useApp((s) => s.runId ?? 0);
+  const presenting = useApp((s) => s.presenting);
   useEffect(() => {
     const stopLoop = startPlaybackLoop(store);
     const stopKeys = installKeyboard(store);
@@ -154,11 +210,16 @@ export function App() {
   }, [theme, lang]);
   return (
     // data-* attributes let tests and benchmarks wait for a run to land without guessing.
-    <div className="app" data-phase={phase} data-scenario={scenarioId} data-run={runId}>
-      <Controls />
+    <div
+      className={`app${presenting ? ' presenting' : ''}${embed ? ' embed' : ''}`}
+      data-phase={phase}
+      data-scenario={scenarioId}
+      data-run={runId}
+    >
+      <Controls embed={embed} />
       <NoticeBar />
       <TimelineBar />
-      <Main />
+      <Main embed={embed} />
     </div>
   );
 }

@@ -26,7 +26,7 @@ function Icon({ name }: { name: keyof typeof ICONS }) {
   );
 }
 
-export function Controls() {
+export function Controls({ embed = false }: { embed?: boolean }) {
   const lang = useApp((s) => s.lang);
   const t = dictionaries[lang];
   const catalog = useApp((s) => s.catalog);
@@ -37,6 +37,9 @@ export function Controls() {
   const playing = useApp((s) => s.playing);
   const phase = useApp((s) => s.phase);
   const progress = useApp((s) => s.progress);
+  const presenting = useApp((s) => s.presenting);
+  // Presentation and embed keep the playback controls and drop the editing chrome.
+  const chrome = !embed && !presenting;
   const a = useAppStore().getState();
   const fileRef = useRef<HTMLInputElement>(null);
   const current = source?.kind === 'builtin' ? source.id : '';
@@ -56,22 +59,24 @@ export function Controls() {
       <h1 className="brand" title={t.tagline}>
         nflab
       </h1>
-      <label className="field">
-        <span>{t.scenario}</span>
-        <select
-          aria-label="Scenario"
-          value={current}
-          onChange={(e) => void a.selectScenario(e.target.value)}
-          className="scenario-select"
-        >
-          {current === '' ? <option value="">{t.edited}</option> : null}
-          {catalog.map((s) => (
-            <option key={s.id} value={s.id}>
-              {s.title?.[lang] ?? s.id}
-            </option>
-          ))}
-        </select>
-      </label>
+      {chrome ? (
+        <label className="field">
+          <span>{t.scenario}</span>
+          <select
+            aria-label="Scenario"
+            value={current}
+            onChange={(e) => void a.selectScenario(e.target.value)}
+            className="scenario-select"
+          >
+            {current === '' ? <option value="">{t.edited}</option> : null}
+            {catalog.map((s) => (
+              <option key={s.id} value={s.id}>
+                {s.title?.[lang] ?? s.id}
+              </option>
+            ))}
+          </select>
+        </label>
+      ) : null}
       <div className="transport">
         <button type="button" aria-label="Restart" onClick={a.restart} title={`${t.restart} (Home)`}>
           <Icon name="restart" />
@@ -137,9 +142,21 @@ export function Controls() {
           <option value="zh">中文</option>
         </select>
       </label>
-      <button type="button" onClick={() => fileRef.current?.click()}>
-        {t.openFile}
+      <button
+        type="button"
+        aria-label="Presentation"
+        aria-pressed={presenting}
+        className={presenting ? 'active' : ''}
+        onClick={a.togglePresentation}
+        title={`${t.presentation} (F)`}
+      >
+        {t.presentation}
       </button>
+      {chrome ? (
+        <button type="button" onClick={() => fileRef.current?.click()}>
+          {t.openFile}
+        </button>
+      ) : null}
       <input
         ref={fileRef}
         type="file"
@@ -166,19 +183,21 @@ export function Controls() {
           e.target.value = '';
         }}
       />
-      <div className="share">
-        <button type="button" aria-label="Share" onClick={() => void share()}>
-          {t.share}
-        </button>
-        <input
-          type="text"
-          readOnly
-          aria-label="Share link"
-          value={shareLink}
-          className="mono share-link"
-          onFocus={(e) => e.target.select()}
-        />
-      </div>
+      {chrome ? (
+        <div className="share">
+          <button type="button" aria-label="Share" onClick={() => void share()}>
+            {t.share}
+          </button>
+          <input
+            type="text"
+            readOnly
+            aria-label="Share link"
+            value={shareLink}
+            className="mono share-link"
+            onFocus={(e) => e.target.select()}
+          />
+        </div>
+      ) : null}
     </header>
   );
 }

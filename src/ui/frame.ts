@@ -72,3 +72,17 @@ export function shortFrame(f: Frame): string {
   if (l4.proto === 17) return `UDP ${formatIpv4(ip.src)}:${l4.sport} > ${formatIpv4(ip.dst)}:${l4.dport}`;
   return `ICMP ${l4.type}/${l4.code} ${formatIpv4(ip.src)} > ${formatIpv4(ip.dst)}`;
 }
+
+/** `10.244.1.3:8080` (or the bare address for ICMP and ARP): one end of a packet. */
+export function endpoint(f: Frame, side: 'src' | 'dst'): string {
+  if (f.type === 0x0806) return formatIpv4(side === 'src' ? f.arp.spa : f.arp.tpa);
+  const ip = f.ip;
+  const a = formatIpv4(side === 'src' ? ip.src : ip.dst);
+  const l4 = ip.l4;
+  return l4.proto === 6 || l4.proto === 17 ? `${a}:${side === 'src' ? l4.sport : l4.dport}` : a;
+}
+
+/** Which end a NAT rewrite changes: destination NAT and the undoing of source NAT change dst. */
+export function rewrittenSide(what: string): 'src' | 'dst' {
+  return what === 'DNAT' || what === 'REDIRECT' || what === 'un-SNAT' ? 'dst' : 'src';
+}

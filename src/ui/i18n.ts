@@ -62,6 +62,16 @@ export interface Dict {
   readonly openFile: string;
   readonly edited: string;
   readonly bridgedNote: string;
+  readonly pipeline: string;
+  readonly presentation: string;
+  readonly plNoFns: string;
+  readonly plBridge: string;
+  readonly plRouting: string;
+  readonly plLocal: string;
+  readonly plBypass: string;
+  readonly plBypassed: string;
+  readonly plBypassHint: string;
+  readonly plCallHint: string;
   readonly dismiss: string;
   readonly before: string;
   readonly after: string;
@@ -151,6 +161,18 @@ const en: Dict = {
   openFile: 'Open JSON…',
   edited: '(edited scenario)',
   bridgedNote: 'bridged, br_netfilter',
+  pipeline: 'Pipeline',
+  presentation: 'Presentation',
+  plNoFns: 'nothing registered',
+  plBridge: 'bridge forwarding',
+  plRouting: 'routing decision',
+  plLocal: 'local process',
+  plBypass: 'bypassed: bridge-nf-call-iptables=0',
+  plBypassed: 'bridged past the IPv4 hooks (bridge-nf-call-iptables=0)',
+  plBypassHint:
+    'With net.bridge.bridge-nf-call-iptables=0 br_netfilter does not call the IPv4 hooks: bridged frames skip iptables and conntrack.',
+  plCallHint:
+    'br_netfilter runs the IPv4 hook from inside this bridge hook (net.bridge.bridge-nf-call-iptables=1).',
   dismiss: 'Dismiss',
   before: 'before',
   after: 'after',
@@ -238,6 +260,17 @@ const zh: Dict = {
   openFile: '打开 JSON…',
   edited: '（编辑过的场景）',
   bridgedNote: '桥接帧，br_netfilter',
+  pipeline: '处理流水线',
+  presentation: '演示模式',
+  plNoFns: '未注册任何函数',
+  plBridge: '网桥转发',
+  plRouting: '路由决策',
+  plLocal: '本地进程',
+  plBypass: '已绕过：bridge-nf-call-iptables=0',
+  plBypassed: '桥接帧绕过了 IPv4 钩子（bridge-nf-call-iptables=0）',
+  plBypassHint:
+    'net.bridge.bridge-nf-call-iptables=0 时 br_netfilter 不调用 IPv4 钩子：桥接帧跳过 iptables 和 conntrack。',
+  plCallHint: 'br_netfilter 在这个网桥钩子里运行 IPv4 钩子（net.bridge.bridge-nf-call-iptables=1）。',
   dismiss: '关闭',
   before: '改写前',
   after: '改写后',

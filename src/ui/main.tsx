@@ -3,6 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { workerTransport } from '../worker/client';
 import { App } from './App';
+import { isEmbed } from './embed';
 import type { Lang } from './i18n';
 import { StoreContext } from './react';
 import { createAppStore, type Theme } from './store';
@@ -35,7 +36,7 @@ document.documentElement.dataset.theme = store.getState().theme;
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <StoreContext.Provider value={store}>
-      <App />
+      <App embed={isEmbed(location)} />
     </StoreContext.Provider>
   </StrictMode>,
 );

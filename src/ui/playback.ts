@@ -28,7 +28,7 @@ export function startPlaybackLoop(store: AppStore): () => void {
   };
 }
 
-/** Space plays/pauses, arrows step, Home/End jump; keys typed into controls are left alone. */
+/** Space plays/pauses, arrows step, Home/End jump, F toggles presentation mode; keys typed into controls are left alone. */
 export function installKeyboard(store: AppStore): () => void {
   const onKey = (e: KeyboardEvent) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
@@ -51,6 +51,10 @@ export function installKeyboard(store: AppStore): () => void {
         break;
       case 'End':
         s.end();
+        break;
+      case 'f':
+      case 'F':
+        s.togglePresentation();
         break;
       default:
         return;

@@ -59,6 +59,19 @@ export interface AppState {
   readonly lang: Lang;
   readonly notice: Notice | null;
   readonly shareLink: string;
+  /** A rule the user asked to see (from the pipeline): the rules view opens at it. `seq` re-triggers. */
+  readonly ruleFocus: RuleFocus | null;
+  /** Presentation mode: large type, only the views a classroom needs. */
+  readonly presenting: boolean;
+}
+
+export interface RuleFocus {
+  readonly host: string;
+  readonly table: string;
+  readonly chain: string;
+  /** 1-based position in its chain; 0 for the chain's policy. */
+  readonly rulenum: number;
+  readonly seq: number;
 }
 
 export interface AppActions {
@@ -86,6 +99,8 @@ export interface AppActions {
   /** Shows a problem found outside the store (e.g. a file too large to read). */
   report(notice: Notice): void;
   dismissNotice(): void;
+  showRule(r: Omit<RuleFocus, 'seq'>): void;
+  togglePresentation(): void;
   /** For tests and the crash drill: kill the busiest worker as if it had crashed. */
   crashWorker(): void;
 }
@@ -346,6 +361,8 @@ export function createAppStore(deps: StoreDeps): AppStore {
       lang: deps.lang ?? 'en',
       notice: null,
       shareLink: '',
+      ruleFocus: null,
+      presenting: false,
 
       async start(hash) {
         let catalog: readonly Scenario[];
@@ -482,6 +499,8 @@ export function createAppStore(deps: StoreDeps): AppStore {
       },
       report: (notice) => set({ notice }),
       dismissNotice: () => set({ notice: null }),
+      togglePresentation: () => set({ presenting: !get().presenting }),
+      showRule: (r) => set({ ruleFocus: { ...r, seq: (get().ruleFocus?.seq ?? 0) + 1 } }),
       crashWorker() {
         (runner?.client ?? shown)?.terminate('simulated crash');
       },

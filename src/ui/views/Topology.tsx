@@ -3,6 +3,7 @@
 import { useEffect, useRef } from 'react';
 import { useAppStore } from '../react';
 import type { AppState } from '../store';
+import { packetLabel } from '../packetLabel';
 import { currentEvent, currentPacket, flightsAt } from '../timeline';
 import { type Layout, layoutTopology } from './topologyLayout';
 import { createTopologyView } from './topologyView';
@@ -10,10 +11,17 @@ import { createTopologyView } from './topologyView';
 export function Topology({ label }: { label: string }) {
   const store = useAppStore();
   const ref = useRef<SVGSVGElement>(null);
+  const labelRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const svg = ref.current;
     if (!svg) return;
-    const view = createTopologyView(svg, (pkt) => store.getState().selectPacket(pkt));
+    const view = createTopologyView(
+      svg,
+      (pkt) => store.getState().selectPacket(pkt),
+      labelRef.current ?? undefined,
+    );
+    // The label changes only when the playhead or the packet does, not on every frame.
+    let label: { key: string; value: ReturnType<typeof packetLabel> } | undefined;
     let layout: { result: AppState['result']; layout: Layout } | undefined;
     // The svg's size, read only when it changes: reading it per frame would force a layout.
     let size = { w: Math.round(svg.clientWidth) || 640, h: Math.round(svg.clientHeight) || 300 };
@@ -31,7 +39,13 @@ export function Topology({ label }: { label: string }) {
         ...(ev ? { current: { host: ev.host, ...(typeof dev === 'string' ? { dev } : {}) } } : {}),
         ...(() => {
           const p = s.selectedPacket ?? currentPacket(s.result.events, s.playhead);
-          return p !== undefined ? { selectedPacket: p } : {};
+          const key = `${s.runId}/${s.playhead}/${p}`;
+          if (label?.key !== key)
+            label = { key, value: packetLabel(s.result.events, s.index, p, s.playhead) };
+          return {
+            ...(p !== undefined ? { selectedPacket: p } : {}),
+            ...(label.value ? { label: label.value } : {}),
+          };
         })(),
       });
     };
@@ -53,6 +67,9 @@ export function Topology({ label }: { label: string }) {
     };
   }, [store]);
   return (
-    <svg ref={ref} className="topology" role="img" aria-label={label} preserveAspectRatio="xMidYMid meet" />
+    <div className="topology-wrap">
+      <svg ref={ref} className="topology" role="img" aria-label={label} preserveAspectRatio="xMidYMid meet" />
+      <div ref={labelRef} className="pkt-label mono" role="note" aria-label="packet" hidden />
+    </div>
   );
 }

@@ -1,6 +1,7 @@
 // The topology as a d3 controller: React hands it an <svg> once and calls update() with
 // plain data on every frame; the controller owns the DOM inside the svg.
 import { select } from 'd3-selection';
+import type { PacketLabel } from '../packetLabel';
 import type { Flight } from '../timeline';
 import {
   fitViewBox,
@@ -20,6 +21,8 @@ export interface TopologyFrame {
   /** Host (and device) of the event at the playhead. */
   readonly current?: { readonly host: string; readonly dev?: string };
   readonly selectedPacket?: number;
+  /** The packet at the playhead: its tuple is written beside it. */
+  readonly label?: PacketLabel;
 }
 
 export interface TopologyView {
@@ -40,7 +43,30 @@ function dotClass(d: Dot, selected: number | undefined): string {
   return `pkt pkt-${d.flight.proto}${d.flight.pkt === selected ? ' selected' : ''}`;
 }
 
-export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: number) => void): TopologyView {
+/** Fills the label element with the tuple, the rewritten end marked (text nodes only, never HTML). */
+function writeLabel(el: HTMLElement, l: PacketLabel): void {
+  el.replaceChildren();
+  const part = (text: string, hi: boolean) => {
+    const s = document.createElement(hi ? 'mark' : 'span');
+    s.textContent = text;
+    el.appendChild(s);
+  };
+  part(l.src, l.changed?.side === 'src');
+  part(' → ', false);
+  part(l.dst, l.changed?.side === 'dst');
+  part(` ${l.kind}`, false);
+  if (l.changed) {
+    const tag = document.createElement('small');
+    tag.textContent = ` ${l.changed.what}`;
+    el.appendChild(tag);
+  }
+}
+
+export function createTopologyView(
+  svg: SVGSVGElement,
+  onSelectPacket: (pkt: number) => void,
+  labelEl?: HTMLElement,
+): TopologyView {
   const root = select(svg);
   const gLinks = root.append('g').attr('class', 'links');
   const gHosts = root.append('g').attr('class', 'hosts');
@@ -53,6 +79,10 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
   const paths = new Map<string, { pts: Float64Array; reverse: boolean }>();
   let lastCurrent = '';
   let lastSelected: number | undefined;
+  // The viewBox origin and zoom, to place the (HTML) packet label over the drawing.
+  let view = { x: 0, y: 0, zoom: 1 };
+  let labelKey = '';
+  let labelPos = '';
   const dots = new Map<string, { el: SVGCircleElement; x: number; y: number }>();
 
   function drawLayout(layout: Layout): void {
@@ -149,6 +179,7 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
     if (layout === drawn && key === fitted) return;
     fitted = key;
     const v = fitViewBox(layout, p);
+    view = { x: v.x, y: v.y, zoom: v.zoom };
     root.attr('viewBox', `${v.x.toFixed(1)} ${v.y.toFixed(1)} ${v.w.toFixed(1)} ${v.h.toFixed(1)}`);
     root.attr('data-zoom', v.zoom.toFixed(2));
   }
@@ -161,6 +192,40 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
     const u = at - k;
     const q = p.pts;
     return [q[2 * k]! + (q[2 * k + 2]! - q[2 * k]!) * u, q[2 * k + 1]! + (q[2 * k + 3]! - q[2 * k + 1]!) * u];
+  }
+
+  /** Beside its dot when on a link, else over the row (or box) of the host it is in. */
+  function placeLabel(frame: TopologyFrame): void {
+    const el = labelEl!;
+    const l = frame.label;
+    if (!l) {
+      if (labelKey !== '') {
+        labelKey = '';
+        labelPos = '';
+        el.hidden = true;
+      }
+      return;
+    }
+    const key = `${l.pkt} ${l.src} ${l.dst} ${l.kind} ${l.changed?.what ?? ''}`;
+    if (key !== labelKey) {
+      labelKey = key;
+      writeLabel(el, l);
+      el.hidden = false;
+    }
+    let pos: [number, number] | undefined;
+    for (const x of frame.flights) if (x.flight.pkt === l.pkt) pos = place(x.flight, x.progress);
+    if (!pos && drawn) {
+      const box = drawn.hosts.find((h) => h.name === l.host);
+      // Over the box's top edge: the host's name and rows stay readable.
+      if (box) pos = [box.x + box.w / 2, box.y + 4];
+    }
+    if (!pos) return;
+    const px = Math.round((pos[0] - view.x) * view.zoom);
+    const py = Math.round((pos[1] - view.y) * view.zoom);
+    const at = `${px},${py}`;
+    if (at === labelPos) return;
+    labelPos = at;
+    el.style.transform = `translate(${px}px, ${py}px) translate(-50%, calc(-100% - 8px))`;
   }
 
   return {
@@ -226,6 +291,7 @@ export function createTopologyView(svg: SVGSVGElement, onSelectPacket: (pkt: num
           dot.el.setAttribute('cy', String(ry));
         }
       }
+      if (labelEl) placeLabel(frame);
       if (seenNow.size !== dots.size)
         for (const [key, dot] of dots)
           if (!seenNow.has(key)) {
