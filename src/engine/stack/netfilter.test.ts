@@ -29,3 +29,19 @@ describe('hook registrations in the run result', () => {
     for (const list of Object.values(podA)) expect(list).toEqual([]);
   });
 });
+
+describe('hook registrations with kube-proxy in nftables mode', () => {
+  const node = runScenario(scenario, { settings: { 'node:kube-proxy-mode': 'nftables' } }).hosts.find(
+    (h) => h.name === 'node',
+  )!.hooks;
+
+  it('lists nft base chains as <table> <chain>, by priority, nat chains inside the NAT core', () => {
+    const pre = node.PREROUTING.map((f) => `${f.kind} ${f.name} ${f.priority}`);
+    expect(pre).toContain('conntrack conntrack -200');
+    expect(pre).toContain('nat nat -100');
+    expect(pre.some((x) => x.startsWith('nft-chain kube-proxy '))).toBe(true);
+    expect(pre.some((x) => x.includes('nat-prerouting'))).toBe(false);
+    const prios = node.PREROUTING.map((f) => f.priority);
+    expect(prios).toEqual([...prios].sort((a, b) => a - b));
+  });
+});

@@ -63,8 +63,11 @@ const TABLE_HOOKS: Record<TableName, readonly Hook[]> = {
  * `kind` leaves room for more registrants (nft base chains) without changing readers.
  */
 export interface HookRegistration {
-  readonly kind: 'table' | 'conntrack' | 'nat' | 'confirm';
-  /** The table's name for a table, else the function's kind (`conntrack`, `nat`, `confirm`). */
+  readonly kind: 'table' | 'nft-chain' | 'conntrack' | 'nat' | 'confirm';
+  /**
+   * An iptables table's name; `<table> <chain>` for an nft base chain; else the function's kind
+   * (`conntrack`, `nat`, `confirm`). Views name the function `<name> <HOOK>`.
+   */
   readonly name: string;
   readonly priority: number;
 }
@@ -73,11 +76,14 @@ export interface HookRegistration {
 export function hookRegistrations(nf: NetfilterState): Record<Hook, readonly HookRegistration[]> {
   const out = {} as Record<Hook, readonly HookRegistration[]>;
   for (const hook of Object.keys(nf.fns) as Hook[])
-    out[hook] = nf.fns[hook].map((f) => ({
-      kind: f.kind,
-      name: f.kind === 'table' ? f.table : f.kind,
-      priority: f.prio,
-    }));
+    out[hook] = nf.fns[hook].map(
+      (f): HookRegistration =>
+        f.kind === 'table'
+          ? { kind: 'table', name: f.table, priority: f.prio }
+          : f.kind === 'nft'
+            ? { kind: 'nft-chain', name: `${f.base.table.name} ${f.base.chain.name}`, priority: f.prio }
+            : { kind: f.kind, name: f.kind, priority: f.prio },
+    );
   return out;
 }
 

@@ -59,3 +59,19 @@ describe('pipelineModel', () => {
     expect(m.fns.POSTROUTING.find((f) => f.id === 'nat POSTROUTING')?.note).toBe('un-DNAT → 10.96.0.10:80');
   });
 });
+
+describe('pipelineModel with nft base chains', () => {
+  it('names each base chain <table> <chain> <HOOK> and puts nat chains on nat <HOOK>', () => {
+    const r = parseScenario(hairpin, 'same-bridge-hairpin.json');
+    if (!r.ok) throw new Error(r.error);
+    const result = runScenario(r.scenario, { settings: { 'node:kube-proxy-mode': 'nftables' } });
+    const index = indexTimeline(result.events);
+    const at = result.events.findIndex((e) => e.type === 'rewrite' && e.what === 'DNAT');
+    const pkt = (result.events[at] as { pkt: number }).pkt;
+    const m = pipelineModel(result, index, 'node', pkt, at + 1);
+    const ids = m.fns.PREROUTING.map((f) => f.id);
+    expect(ids.some((id) => /^kube-proxy \S+ PREROUTING$/.test(id))).toBe(true);
+    expect(m.currentFn).toBe('nat PREROUTING');
+    expect(m.fns.PREROUTING.find((f) => f.id === 'nat PREROUTING')?.note).toBe('DNAT → 10.244.1.3:8080');
+  });
+});

@@ -3,7 +3,7 @@
 // (its consecutive events there) decides which boxes it passed, which one it is in, and which
 // it never touches (dimmed).
 import type { HostSummary, HookRegistration, RunResult } from '../../engine/api';
-import type { BridgeHook, Hook, PacketId, TableName, TimelineEvent } from '../../engine/timeline/events';
+import type { BridgeHook, Hook, PacketId, TimelineEvent } from '../../engine/timeline/events';
 import { endpoint, rewrittenSide } from '../frame';
 import type { TimelineIndex } from '../timeline';
 
@@ -24,7 +24,8 @@ export type Status = 'idle' | 'ahead' | 'passed' | 'current';
 export type Stage = 'in' | 'bridge' | 'route-in' | 'local' | 'route-out' | 'out';
 
 export interface RuleRef {
-  readonly table: TableName;
+  /** An iptables table, or an nft table's name. */
+  readonly table: string;
   readonly chain: string;
   /** 0 for the chain's policy. */
   readonly rulenum: number;
@@ -137,6 +138,7 @@ export function pipelineModel(
   const mark = (s: Status, applied: boolean): Status =>
     applied ? 'passed' : s === 'passed' || s === 'current' ? s : 'ahead';
 
+  const registered = new Set(IPV4_HOOKS.flatMap((k) => host.hooks[k].map((r) => fnId(r, k))));
   let currentHook: AnyHook | undefined;
   let callingHook: BridgeHook | undefined;
   let currentFn: string | undefined;
@@ -204,7 +206,10 @@ export function pipelineModel(
         break;
       }
       case 'chain': {
-        const id = `${e.table} ${e.hook}`;
+        // A chain the NAT core walks (the iptables nat table, an nft chain of type nat) runs
+        // inside the nat function; every other chain is its own registered function.
+        const own = e.family ? `${e.table} ${e.chain} ${e.hook}` : `${e.table} ${e.hook}`;
+        const id = registered.has(own) ? own : `nat ${e.hook}`;
         const f = fnOf(id);
         f.status = mark(f.status, applied);
         if (applied) currentFn = id;
