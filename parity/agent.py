@@ -24,6 +24,8 @@ Application behaviour (the engine models the same):
   message goes at its time on the same socket and waits for its own answer.
 - ping: raw ICMP echo requests, `count` of them one second apart, id = `id` or a fixed
   per-item value; ok = at least one echo reply with that id.
+- command: a scenario's `changes` item: `sh -c command` (with `stdin`) in this namespace at
+  its time, as a person would type it; its output is reported, it has no outcome.
 - udp-flood: `flows` datagrams, each from a fresh connected socket (a fresh source port) kept
   open for its answer until 2 s after the last flow.
 """
@@ -471,7 +473,18 @@ def udp_flood(item, deadline):
     return result(item, ok_count == item["flows"], "%d of %d flows answered" % (ok_count, item["flows"]), errors=errors)
 
 
+def command(item, deadline):
+    import subprocess
+
+    try:
+        p = subprocess.run(["sh", "-c", item["command"]], input=item.get("stdin", ""), capture_output=True, text=True, timeout=max(1.0, remaining(deadline)))
+        emit({"idx": item["idx"], "event": "command", "exit": p.returncode, "stdout": p.stdout, "stderr": p.stderr, "t": time.time()})
+    except subprocess.TimeoutExpired:
+        emit({"idx": item["idx"], "event": "command", "exit": -1, "stdout": "", "stderr": "timed out", "t": time.time()})
+
+
 CLIENTS = {
+    "command": command,
     "tcp-connect": tcp_client,
     "tcp-session": tcp_session,
     "tcp-inject": tcp_inject,

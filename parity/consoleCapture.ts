@@ -88,3 +88,57 @@ for (const scenario of builtinScenarios) {
   writeFileSync(join(here, `${scenario.id}.json`), `${JSON.stringify(out, null, 1)}\n`);
   console.log(`${scenario.id}: ${Object.values(out).flat().length} commands`);
 }
+
+// Changing commands, run one after the other in one empty namespace: each output, and the
+// ruleset at the end (testdata/iptables-changes.json).
+const SEQUENCE = [
+  'iptables -A FOO -j ACCEPT',
+  'iptables -A INPUT -j FOO',
+  'iptables -A INPUT -p tcp --dport 22 -j ACCEPT',
+  'iptables -D INPUT -p tcp --dport 23 -j ACCEPT',
+  'iptables -D INPUT 5',
+  'iptables -I INPUT 5 -j ACCEPT',
+  'iptables -R INPUT 5 -j ACCEPT',
+  'iptables -N INPUT',
+  'iptables -N BAR',
+  'iptables -N BAR',
+  'iptables -A INPUT -j BAR',
+  'iptables -X BAR',
+  'iptables -X FOO',
+  'iptables -F FOO',
+  'iptables -Z FOO',
+  'iptables -P BAR DROP',
+  'iptables -P INPUT FOO',
+  'iptables -P FORWARD DROP',
+  'iptables -I INPUT -s 10.0.0.1 -j DROP',
+  'iptables -A INPUT -m foo -j ACCEPT',
+  'iptables -E BAR BAZ',
+  'iptables -t nat -A POSTROUTING -s 10.0.0.0/8 -o eth0 -j MASQUERADE',
+  'iptables -D INPUT 2',
+  'iptables -R INPUT 1 -s 10.0.0.2 -j DROP',
+  'iptables -C INPUT -s 10.0.0.2/32 -j DROP',
+  'iptables -C INPUT -s 10.0.0.3 -j DROP',
+  'iptables -D INPUT -j BAZ',
+  'iptables -X',
+  'iptables -D INPUT -s 10.0.0.2 -j DROP',
+  'iptables -S',
+  'iptables -t nat -S',
+  'sysctl -w net.ipv4.ip_forward=1',
+  'sysctl -w net.nope.what=1',
+  'sysctl net.ipv4.ip_forward',
+];
+{
+  const n = `${PREFIX}seq`;
+  sh(['ip', 'netns', 'add', n]);
+  try {
+    const steps = SEQUENCE.map((cmd) => {
+      const r = sh(inNs(n, ['sh', '-c', cmd]), { timeoutMs: 10_000 });
+      return { cmd, stdout: r.stdout, stderr: r.stderr, exit: r.code };
+    });
+    const save = sh(inNs(n, ['iptables-save'])).stdout;
+    writeFileSync(join(here, 'iptables-changes.json'), `${JSON.stringify({ steps, save }, null, 1)}\n`);
+    console.log(`iptables-changes: ${steps.length} commands`);
+  } finally {
+    sh(['ip', 'netns', 'del', n]);
+  }
+}

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { changeTraffic } from '../src/engine/console/change';
 import type { Scenario, TrafficSpec } from '../src/engine/scenario/schema';
 import { buildWorld, destroyWorld, type World } from './build';
 import { type Bg, inNs, sh, sleep, spawnBg, stopBg } from './sh';
@@ -66,6 +67,11 @@ export function agentItems(s: Scenario, host: string, notes: string[]): Record<s
     }
     items.push(item);
   }
+  // The scenario's `changes` that are no clients (those are traffic items already): the
+  // agent runs each command in the namespace at its time.
+  for (const [k, c] of s.changes.entries())
+    if (c.host === host && changeTraffic(c) === undefined)
+      items.push({ kind: 'command', idx: -1 - k, at: c.at, command: c.command, stdin: c.stdin ?? '' });
   return items;
 }
 
@@ -82,7 +88,8 @@ export async function runOnKernel(
   const dir = mkdtempSync(join(tmpdir(), `nfp-${runId}-`));
   const bgs: Bg[] = [];
   try {
-    const runMs = Math.max(0, ...scenario.traffic.map(itemEndMs)) + LINGER_MS;
+    const runMs =
+      Math.max(0, ...scenario.traffic.map(itemEndMs), ...scenario.changes.map((c) => c.at)) + LINGER_MS;
     const hardMs = MONITOR_SETTLE_MS + READY_TIMEOUT_MS + START_LEAD_MS + runMs + 10_000;
     const monitors = new Map<string, { trace: Bg; events: Bg; tcpdump?: Bg }>();
     for (const h of scenario.hosts) {

@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RunOptions, RunResult } from '../src/engine/api';
 import { applySettings } from '../src/engine/scenario/load';
+import { withChangeClients } from '../src/engine/sim/changes';
 import type { Scenario } from '../src/engine/scenario/schema';
 import { settingRuns } from '../src/engine/scenario/variants';
 import { cleanupStale, destroyWorld, type World } from './build';
@@ -150,7 +151,8 @@ async function main(): Promise<number> {
         failures++;
         continue;
       }
-      const scenario = applied.scenario;
+      // curl/nc/ping changes become traffic items here as in the engine, so items line up.
+      const scenario = withChangeClients(applied.scenario);
       let kernel: KernelRunResult;
       try {
         kernel = await runOnKernel(scenario, `${runId}${(n++).toString(16)}`, {

@@ -38,6 +38,15 @@ describe('sim runner (design.md §3)', () => {
     expect(proc).toMatch(/^# host node\nipv4 {5}2 tcp {6}6 \d+ SYN_SENT .* mark=0 zone=0 use=2\n/);
   });
 
+  it("replays a file's changes at their time (issue 10): bnf turned on at 1.5 s connects", () => {
+    const r = sim('src/cli/testdata/hairpin-bnf-mid-run.json', '--format', 'trace');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(
+      /^\[ {4}1\.500000\] node {7}change: sysctl -w net\.bridge\.bridge-nf-call-iptables=1$/m,
+    );
+    expect(r.out).toMatch(/^\[ {4}2\.000\d{3}\] pod-a {6}app\[1\]: connected to 10\.96\.0\.10:80$/m);
+  });
+
   it('shows no entry for a SYN answered only by a RST: the tracker killed it (issue 7.1)', () => {
     const r = sim(join(here, 'testdata/rst-killed-syn.json'), '--format', 'conntrack');
     expect(r.code).toBe(0);

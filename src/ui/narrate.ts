@@ -48,6 +48,8 @@ export function narrate(e: TimelineEvent, lang: Lang): string {
       return n.cloned(e.copies.length);
     case 'outcome':
       return n.outcome(e.line);
+    case 'change':
+      return `${e.host}$ ${e.command}`;
     case 'stopped':
       // English until the UI translates stops by e.key with e.params (issue 8, app side).
       return e.text;

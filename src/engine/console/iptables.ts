@@ -1,4 +1,5 @@
 import type { TableName } from '../timeline/events';
+import { changeRuleset } from './iptablesChange';
 import { IPT, incompatible, isTable, listRules, listSpecs, noTable } from './iptablesRead';
 import { type CommandOutput, err } from './output';
 import type { ConsoleHost } from './state';
@@ -158,7 +159,8 @@ export function iptablesCommand(h: ConsoleHost, args: readonly string[]): Comman
     return listRules(h, p);
   }
   if (p.command === 'S') return listSpecs(h, p.table, p.chain, p.verbose);
-  return err(`${IPT}: -${p.command} changes the ruleset: add it as a change (it runs at the playhead)\n`, 1);
+  // -C only answers whether the rule exists; for the others this is what they would print now.
+  return changeRuleset(h.ruleset, p).output;
 }
 
 export { incompatible };

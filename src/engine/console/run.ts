@@ -1,5 +1,6 @@
 import type { RunResult } from '../api';
 import { bridgeCommand } from './bridge';
+import { isChange, planChange } from './change';
 import { conntrackCommand, procConntrack } from './conntrack';
 import { ipCommand } from './ip';
 import { iptablesCommand } from './iptables';
@@ -25,6 +26,15 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   sysctl: sysctlCommand,
   tcpdump: tcpdumpCommand,
 };
+
+/** Every command name the console takes, reading or changing (for the error and for completion). */
+export const KNOWN: readonly string[] = [
+  ...Object.keys(COMMANDS),
+  'curl',
+  'iptables-restore',
+  'nc',
+  'ping',
+].sort();
 
 function cat(h: ConsoleHost, args: readonly string[]): CommandOutput {
   let stdout = '';
@@ -85,9 +95,12 @@ export function runOn(h: ConsoleHost, line: string): CommandOutput {
   const [name, ...args] = first!;
   if (name === undefined) return { stdout: '', stderr: '', exit: 0 };
   const cmd = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-  let o = cmd
-    ? cmd(h, args)
-    : err(`${name}: command not found (known: ${Object.keys(COMMANDS).join(', ')})\n`, 127);
+  // A changing command read here (not as a change) says what it would print at this point.
+  let o = isChange(line)
+    ? planChange(h, line).output
+    : cmd
+      ? cmd(h, args)
+      : err(`${name}: command not found (known: ${KNOWN.join(', ')})\n`, 127);
   for (const f of filters) {
     if (f[0] !== 'grep') return err(`${f[0]}: only grep can follow a | here\n`, 127);
     o = grep(o, f.slice(1));

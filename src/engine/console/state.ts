@@ -1,11 +1,13 @@
 import type { RunResult } from '../api';
 import type { CtEntryData } from '../conntrack/types';
-import { parseIptablesSave, type Ruleset } from '../iptables';
+import type { Ruleset } from '../iptables';
 import type { CounterLookup } from '../iptables/types';
 import type { HostSpec, Scenario } from '../scenario/schema';
 import { buildHost, type Host } from '../stack/host';
 import type { Micros, TimelineEvent } from '../timeline/events';
 import { stateAt } from '../timeline/replay';
+import { specAt } from '../timeline/specs';
+import { rulesetOf } from '../timeline/views';
 import { type IfIndexes, ifIndexes } from './ifindex';
 
 /** What the tools of one host see at one point of a run: the input of every console command. */
@@ -29,17 +31,17 @@ export interface ConsoleHost {
 
 /** The host `name` after the first `index` events of `result`, or undefined if there is no such host. */
 export function consoleHostAt(result: RunResult, index: number, name: string): ConsoleHost | undefined {
-  const spec = result.scenario.hosts.find((h) => h.name === name);
+  const spec = specAt(result, index, name);
   if (!spec) return undefined;
-  const built = buildHosts(result.scenario.hosts, result.scenario.seed).get(name);
+  const specs = result.scenario.hosts.map((h) => specAt(result, index, h.name) ?? h);
+  const built = buildHosts(specs, result.scenario.seed).get(name);
   if (!built) return undefined;
   const w = stateAt(result, index);
   const counters = w.counters[name];
   const n = Math.max(0, Math.min(index, result.events.length));
   const events: TimelineEvent[] = [];
   for (let i = 0; i < n; i++) if (result.events[i]!.host === name) events.push(result.events[i]!);
-  const text = spec.iptables_save ?? '';
-  const parsed = text.trim() ? parseIptablesSave(text, `${name}: iptables_save`) : undefined;
+
   return {
     name,
     scenario: result.scenario,
@@ -50,7 +52,7 @@ export function consoleHostAt(result: RunResult, index: number, name: string): C
     conntrack: w.conntrack[name] ?? [],
     counters: (table, chain, rulenum) =>
       counters?.get(`${table}/${chain}/${rulenum}`) ?? { pkts: 0, bytes: 0 },
-    ruleset: parsed?.ok ? parsed.ruleset : null,
+    ruleset: rulesetOf(result, name, spec.iptables_save ?? ''),
     events,
   };
 }

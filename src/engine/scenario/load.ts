@@ -2,6 +2,7 @@ import type { Settings } from '../api';
 import { own } from '../dict';
 import { printable } from '../printable';
 import { checkSysctl } from '../stack/sysctl';
+import { isChange } from '../console/change';
 import { type Scenario, scenarioSchema } from './schema';
 
 export type LoadResult = { ok: true; scenario: Scenario } | { ok: false; error: string };
@@ -93,6 +94,14 @@ function checkReferences(s: Scenario, source: string): LoadResult {
     }
   for (const [ti, t] of s.traffic.entries()) {
     if (!hosts.has(t.host)) return fail(`traffic[${ti}].host`, `no host named ${t.host}`);
+  }
+  for (const [ci, c] of s.changes.entries()) {
+    if (!hosts.has(c.host)) return fail(`changes[${ci}].host`, `no host named ${c.host}`);
+    if (!isChange(c.command))
+      return fail(
+        `changes[${ci}].command`,
+        `${JSON.stringify(c.command)} changes nothing (a change is a command such as sysctl -w, iptables -A, ip link set, curl)`,
+      );
   }
   for (const [si, st] of s.settings.entries()) {
     if (st.host !== '*' && !hosts.has(st.host))

@@ -200,6 +200,21 @@ export const trafficSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/**
+ * What a person does during the run, as the command they would type on that host
+ * (design.md section 4): `{ "at": 1500, "host": "node", "command": "sysctl -w ..." }`.
+ */
+export const changeSchema = z
+  .object({
+    /** Virtual time in milliseconds. */
+    at: z.number().nonnegative(),
+    host: z.string(),
+    command: z.string().min(1).max(100_000),
+    /** What the command reads on stdin (iptables-restore). */
+    stdin: z.string().max(10_000_000).optional(),
+  })
+  .strict();
+
 /** A setting the scenario offers in the UI and through `--set`: one sysctl or a named variant. */
 export const settingSchema = z
   .object({
@@ -239,6 +254,8 @@ export const scenarioSchema = z
         }),
       )
       .optional(),
+    /** Commands typed during the run, in the order given; each runs at its virtual time. */
+    changes: z.array(changeSchema).default([]),
     /** Random seed for everything the kernel picks at random (ports, statistic match). */
     seed: z.number().int().default(1),
     /** Where the model deliberately differs from the kernel for this scenario. */
@@ -255,3 +272,4 @@ export type TrafficSpec = z.infer<typeof trafficSchema>;
 export type SettingSpec = z.infer<typeof settingSchema>;
 export type SessionAction = z.infer<typeof sessionAction>;
 export type SeqSpec = z.infer<typeof seqSpec>;
+export type ChangeSpec = z.infer<typeof changeSchema>;

@@ -18,6 +18,7 @@ import { buildHost, type Host } from '../stack/host';
 import { hookRegistrations } from '../stack/netfilter';
 import { formatRoute } from '../stack/route';
 import { Sockets } from '../stack/sockets';
+import { scheduleChanges, withChangeClients } from './changes';
 import { Traffic } from './traffic';
 import { World } from './world';
 
@@ -71,11 +72,14 @@ function startUnguarded(
   const source = opts.source ?? scenario0.id;
   const applied = applySettings(scenario0, settings);
   if (!applied.ok) return { ok: false, error: opts.source ? `${source}: ${applied.error}` : applied.error };
-  const scenario = applied.scenario;
+  const scenario = withChangeClients(applied.scenario);
   const budgets = budgetsOf(opts.budgets);
   const built = buildWorld(scenario, opts.timeline ?? true, opts.naiveRules ?? false, budgets, source);
   if (!built.ok) return built;
   const { world: w, traffic } = built;
+  // The hosts as they start: the views replay the changes on top of this (timeline/specs.ts).
+  const hosts = [...w.hosts.values()].map(summarise);
+  scheduleChanges(w, scenario, { naiveRules: opts.naiveRules ?? false, rulesPerWalk: budgets.rulesPerWalk });
   const err = traffic.start(w.hosts, scenario.traffic);
   if (err) return { ok: false, error: `${source}: ${err}` };
   const until = opts.until ?? Number.POSITIVE_INFINITY;
@@ -105,7 +109,7 @@ function startUnguarded(
       result: {
         scenario,
         settings,
-        hosts: [...w.hosts.values()].map(summarise),
+        hosts,
         events: w.events,
         endTime,
         outcomes: traffic.outcomes(stop?.key, cut),

@@ -45,6 +45,8 @@ export function createNetfilterFor(
   source: string,
   naiveRules = false,
   maxEvaluations?: number,
+  /** The conntrack table of the ruleset this one replaces (`changes`): entries live on. */
+  keep?: ConntrackTable,
 ): HostNetfilter | string {
   const text = h.spec.iptables_save;
   let ipt: ReturnType<typeof createIptables> | undefined;
@@ -67,10 +69,16 @@ export function createNetfilterFor(
     nft = new NftRuntime(parsed.ruleset, maxEvaluations);
     nftText = printRuleset(parsed.ruleset);
   }
-  const ctReason = ipt?.needsConntrack() ?? nft?.needsConntrack();
-  const table = ctReason
-    ? new ConntrackTable({ sysctls: (n: string) => h.sysctl.get(n), random: h.random })
-    : undefined;
+  // Once loaded, conntrack stays registered in the namespace even if the rules that needed it go.
+  const ctReason =
+    ipt?.needsConntrack() ??
+    nft?.needsConntrack() ??
+    (keep ? 'conntrack was already tracking in this namespace' : undefined);
+  const table =
+    keep ??
+    (ctReason
+      ? new ConntrackTable({ sysctls: (n: string) => h.sysctl.get(n), random: h.random })
+      : undefined);
   const hooks = table ? ctHooks(table) : undefined;
   const base = createNetfilter(ipt, hooks, ctReason, nft);
   const view: CtView = {

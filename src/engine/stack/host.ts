@@ -41,7 +41,8 @@ export class Host {
   sockets: any;
 
   constructor(
-    readonly spec: HostSpec,
+    /** The host's configuration; a scenario's `changes` replace it during the run (sim/changes.ts). */
+    public spec: HostSpec,
     seed: number,
   ) {
     this.sysctl = new Sysctls(spec.sysctls);
@@ -138,6 +139,14 @@ export function buildHost(spec: HostSpec, seed: number, hi: number): Host | Buil
       m.ports.push(i);
     }
   }
+  const extra = staticRoutes(h, spec, hi);
+  if (!Array.isArray(extra)) return extra;
+  h.routes.rebuild(h.ifaces.values(), extra);
+  return h;
+}
+
+/** The routes a spec lists beside the connected ones, resolved against the host's devices. */
+export function staticRoutes(h: Host, spec: HostSpec, hi: number): Route[] | BuildError {
   const extra: Route[] = [];
   for (const [ri, r] of spec.routes.entries()) {
     const where = `hosts[${hi}].routes[${ri}]`;
@@ -171,6 +180,5 @@ export function buildHost(spec: HostSpec, seed: number, hi: number): Host | Buil
       kernel: false,
     });
   }
-  h.routes.rebuild(h.ifaces.values(), extra);
-  return h;
+  return extra;
 }

@@ -111,12 +111,26 @@ export class Sysctls {
     }
     this.ipForward = this.int('net.ipv4.ip_forward');
   }
-  /** int('net.ipv4.ip_forward'), read by every routed packet: values never change after construction. */
-  readonly ipForward: number;
+  /** int('net.ipv4.ip_forward'), read by every routed packet (kept in step by `set`). */
+  ipForward: number;
   get(name: string): string | undefined {
     return this.values.get(name);
   }
-  /** Sysctls do not change during a run, so parsed numbers are memoised (the packet path asks often). */
+  /**
+   * `sysctl -w` during a run (a scenario's `changes`): the memoised numbers are dropped, and
+   * ip_forward and conf.all.forwarding stay one switch as in the kernel.
+   */
+  set(name: string, value: string): void {
+    this.values.set(name, value);
+    if (name === 'net.ipv4.ip_forward' || name === 'net.ipv4.conf.all.forwarding') {
+      this.values.set('net.ipv4.ip_forward', value);
+      this.values.set('net.ipv4.conf.all.forwarding', value);
+    }
+    this.ints.clear();
+    this.rp.clear();
+    this.ipForward = this.int('net.ipv4.ip_forward');
+  }
+  /** Sysctls change only through `set`, so parsed numbers are memoised (the packet path asks often). */
   private readonly ints = new Map<string, number>();
   int(name: string, fallback = 0): number {
     const hit = this.ints.get(name);

@@ -2,6 +2,7 @@ import type { CtDir, CtEntryData, CtState } from '../conntrack/types';
 import type { Ipv4 } from '../net/ipv4';
 import type { StopKey } from '../api';
 import type { Frame } from '../packet';
+import type { HostSpec } from '../scenario/schema';
 
 /** Virtual time in microseconds since the start of the run. */
 export type Micros = number;
@@ -190,6 +191,19 @@ export type TimelineEvent =
     })
   /** Fate of an original whose copies go on (bridge flooding). */
   | (At & { readonly type: 'cloned'; readonly pkt: PacketId; readonly copies: readonly PacketId[] })
+  /**
+   * A command of the scenario's `changes` ran on the host: what it printed, and what it
+   * changed (the host's configuration after it; counters that moved with their rules).
+   */
+  | (At & {
+      readonly type: 'change';
+      readonly command: string;
+      readonly stdout: string;
+      readonly stderr: string;
+      readonly exit: number;
+      readonly spec?: HostSpec;
+      readonly moves?: Readonly<Record<string, string | null>>;
+    })
   /** A traffic item's outcome as the client sees it. */
   | (At & {
       readonly type: 'outcome';

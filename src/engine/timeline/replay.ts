@@ -63,6 +63,18 @@ function apply(a: Acc, ev: TimelineEvent): void {
       } else m.set(key, { pkts: 1, bytes: ev.bytes });
       break;
     }
+    case 'change': {
+      // Counters follow their rules when rules are inserted or deleted, and go with them.
+      const m = a.counters.get(ev.host);
+      if (!ev.moves || !m) break;
+      const next = new Map<string, Counter>();
+      for (const [k, v] of m) {
+        const to = Object.hasOwn(ev.moves, k) ? ev.moves[k] : k;
+        if (to) next.set(to, v);
+      }
+      a.counters.set(ev.host, next);
+      break;
+    }
     default:
       break;
   }

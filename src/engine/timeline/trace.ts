@@ -57,6 +57,8 @@ function body(ev: TimelineEvent): string {
       return `cloned into ${ev.copies.map((c) => `#${c}`).join(' ')}`;
     case 'outcome':
       return `outcome: ${ev.line}`;
+    case 'change':
+      return `change: ${ev.command}${ev.exit !== 0 ? ` (exit ${ev.exit}: ${ev.stderr.trim().split('\n')[0]})` : ''}`;
     case 'stopped':
       return ev.text;
   }

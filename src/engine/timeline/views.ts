@@ -7,6 +7,7 @@ import { printRuleset } from '../nft/print';
 import type { Ruleset as NftRuleset, Stmt } from '../nft/types';
 import type { TableName } from './events';
 import { stateAt } from './replay';
+import { specAt } from './specs';
 
 /** What a host looks like to its tools at one point of the timeline. */
 export interface HostView {
@@ -35,20 +36,20 @@ function nftRulesetOf(result: RunResult, host: string, text: string | undefined)
   return m.get(host) ?? null;
 }
 
-// Each host's ruleset parsed once per run: a run's rulesets never change.
+// Each ruleset text parsed once per run: it changes only where a `change` event says so.
 const rulesets = new WeakMap<RunResult, Map<string, Ruleset | null>>();
 
-function rulesetOf(result: RunResult, host: string, text: string): Ruleset | null {
+export function rulesetOf(result: RunResult, host: string, text: string): Ruleset | null {
   let m = rulesets.get(result);
   if (!m) {
     m = new Map();
     rulesets.set(result, m);
   }
-  if (!m.has(host)) {
+  if (!m.has(text)) {
     const r = text.trim() ? parseIptablesSave(text, `${host}: iptables_save`) : null;
-    m.set(host, r?.ok ? r.ruleset : null);
+    m.set(text, r?.ok ? r.ruleset : null);
   }
-  return m.get(host) ?? null;
+  return m.get(text) ?? null;
 }
 
 /** Every host's tool views after the first `index` events (the views, the CLI and tests share this). */
@@ -62,7 +63,7 @@ export function hostViews(
     const counters = w.counters[h.name];
     const lookup = (table: TableName, chain: string, rulenum: number) =>
       counters?.get(`${table}/${chain}/${rulenum}`) ?? { pkts: 0, bytes: 0 };
-    const rs = rulesetOf(result, h.name, h.iptablesSave);
+    const rs = rulesetOf(result, h.name, specAt(result, index, h.name)?.iptables_save ?? h.iptablesSave);
     const nrs = nftRulesetOf(result, h.name, h.nftRuleset);
     hosts[h.name] = {
       conntrack: (w.conntrack[h.name] ?? []).map((e) => ({ id: e.id, line: formatConntrackL(e, w.now) })),

@@ -152,6 +152,8 @@ function Line({ e, t }: { e: TimelineEvent; t: Dict }) {
       return <>{e.type === 'app' ? e.text : e.line}</>;
     case 'stopped':
       return <>{e.text}</>;
+    case 'change':
+      return <>$ {e.command}</>;
     default: {
       const never: never = e;
       return <>{String(never)}</>;
