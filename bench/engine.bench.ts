@@ -7,6 +7,7 @@ import { ipLocalOut } from '../src/engine/stack/ip';
 import type { TcpSock } from '../src/engine/stack/sockets';
 import { tcpConnect, tcpListen } from '../src/engine/stack/sockets';
 import { benchKubeNewConns } from './kubeBench';
+import { benchNft } from './nftBench';
 
 // `npm run bench [-- --json]`: the figures issue #2 asks for, measured in one run.
 
@@ -93,7 +94,7 @@ export function benchEstablished(packets = 1_000_000): { established_pps: number
 function main(): void {
   const est = benchEstablished(json ? 1_000_000 : 300_000);
   const kube = benchKubeNewConns();
-  const figures = { ...est, ...kube };
+  const figures = { ...est, ...kube, ...benchNft() };
   if (json) {
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     return;

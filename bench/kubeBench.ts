@@ -12,7 +12,8 @@ import { generateKubeProxyRules, kubeServices } from './kubeRules';
 // whole node path (conntrack, nat PREROUTING with the KUBE-* chains, DNAT binding, routing,
 // filter FORWARD, nat POSTROUTING, confirm), timeline off; indexed walk against a naive scan.
 
-function node(rules: string): Scenario {
+/** The node as iptables-save text, or (`nft`) as kube-proxy's nftables ruleset. */
+function node(rules: string, nft = false): Scenario {
   return scenarioSchema.parse({
     version: 1,
     id: 'bench-kube-node',
@@ -26,20 +27,20 @@ function node(rules: string): Scenario {
         ],
         routes: [{ dst: '10.244.0.0/14', via: '10.0.0.2' }],
         sysctls: { 'net.ipv4.ip_forward': '1' },
-        iptables_save: rules,
+        ...(nft ? { nft_ruleset: rules } : { iptables_save: rules }),
       },
     ],
   });
 }
 
-export function run(rules: string, naive: boolean, packets: number): number {
-  const b = buildWorld(node(rules), false, naive);
+export function run(rules: string, naive: boolean, packets: number, nft = false, services = 10_000): number {
+  const b = buildWorld(node(rules, nft), false, naive);
   if (!b.ok) throw new Error(b.error);
   const w = b.world;
   const h = w.hosts.get('node')!;
   const eth0 = h.ifaces.get('eth0')!;
   h.ifaces.get('eth1')!.neigh.set(ipv4('10.0.0.2'), '02:00:00:00:00:02');
-  const svcs = kubeServices(10_000);
+  const svcs = kubeServices(services);
   const vips = svcs.map((s) => ({ ip: ipv4(s.vip), port: s.port }));
   const client = ipv4('192.168.0.50');
   let pick = 12345;

@@ -200,8 +200,9 @@ export class NftRuntime {
   private readonly sets = new Map<Table, Map<string, NftSet>>();
   private readonly chains = new Map<Table, Map<string, Chain>>();
   private readonly texts = new WeakMap<Rule, string>();
-  /** Hits per rule (packets, bytes), for `counter` statements. */
-  readonly hits = new WeakMap<Rule, { packets: number; bytes: number }>();
+  // Scratch space of one walk (walks do not nest): no allocation per packet.
+  private readonly stack: { chain: Chain; i: number }[] = [];
+  private readonly vals: (number | string)[] = [];
 
   constructor(
     readonly ruleset: Ruleset,
@@ -270,10 +271,11 @@ export class NftRuntime {
   /** Walks one base chain (with the chains it jumps to) for one packet. */
   run(base: NftBase, ctx: PacketCtx, onStep?: (s: WalkStep) => void): TableVerdict {
     const t = base.table;
-    const stack: { chain: Chain; i: number }[] = [];
+    const stack = this.stack;
+    stack.length = 0;
     let chain = base.chain;
     let i = 0;
-    const vals: (number | string)[] = [];
+    const vals = this.vals;
     let evaluations = 0;
     for (;;) {
       if (++evaluations > this.maxEvaluations) throw new WalkTooLong(this.maxEvaluations);
@@ -296,27 +298,24 @@ export class NftRuntime {
       const rule = chain.rules[i++]!;
       const r = this.rule(t, rule, ctx, vals);
       if (r === undefined) continue;
-      const hit = this.hits.get(rule);
-      if (hit) {
-        hit.packets++;
-        hit.bytes += ctx.ip.len;
-      } else this.hits.set(rule, { packets: 1, bytes: ctx.ip.len });
-      const verdictText =
-        r.kind === 'next'
-          ? 'continue'
-          : r.kind === 'verdict'
-            ? printVerdict(r.v)
-            : r.kind === 'nat'
-              ? r.req.target.toLowerCase()
-              : 'reject';
-      onStep?.({
-        kind: 'rule',
-        chain: chain.name,
-        rulenum: i,
-        text: this.ruleText(t, rule),
-        verdict: verdictText,
-        bytes: ctx.ip.len,
-      });
+      if (onStep) {
+        const verdictText =
+          r.kind === 'next'
+            ? 'continue'
+            : r.kind === 'verdict'
+              ? printVerdict(r.v)
+              : r.kind === 'nat'
+                ? r.req.target.toLowerCase()
+                : 'reject';
+        onStep({
+          kind: 'rule',
+          chain: chain.name,
+          rulenum: i,
+          text: this.ruleText(t, rule),
+          verdict: verdictText,
+          bytes: ctx.ip.len,
+        });
+      }
       if (r.kind === 'nat') return { verdict: 'ACCEPT', nat: r.req };
       if (r.kind === 'reject') return { verdict: 'DROP', reject: { with: r.with } };
       if (r.kind === 'next') continue;

@@ -166,6 +166,8 @@ class Parser {
   private readonly tables: Table[] = [];
   private readonly pending: Pending[] = [];
   private table: Table | undefined;
+  /** Chains by name per table: rulesets with tens of thousands of chains must not search lists. */
+  private readonly chainIndex = new Map<Table, Map<string, Chain>>();
 
   constructor(private readonly toks: Token[]) {}
 
@@ -275,7 +277,7 @@ class Parser {
       if (!p.table.sets.some((s) => s.name === p.name)) this.fail(p.tok, 'No such file or directory');
       return;
     }
-    const c = p.table.chains.find((x) => x.name === p.name);
+    const c = this.chainIndex.get(p.table)?.get(p.name);
     if (!c) this.fail(p.tok, 'Could not process rule: No such file or directory');
     if (c.base) this.fail(p.tok, 'Could not process rule: Operation not supported');
   }
@@ -316,10 +318,16 @@ class Parser {
 
   private chainBlock(table: Table): void {
     const nameTok = this.word('string');
-    let chain = table.chains.find((c) => c.name === nameTok.v);
+    let index = this.chainIndex.get(table);
+    if (!index) {
+      index = new Map();
+      this.chainIndex.set(table, index);
+    }
+    let chain = index.get(nameTok.v);
     if (!chain) {
       chain = { name: nameTok.v, rules: [] };
       table.chains.push(chain);
+      index.set(chain.name, chain);
     }
     this.expect('{');
     for (;;) {
@@ -336,7 +344,7 @@ class Parser {
       }
       if (this.is('comment') && this.peek(1).t === 'string') {
         this.next();
-        chain = replaceChain(table, chain, { ...chain, comment: this.next().v });
+        chain.comment = this.next().v;
         this.endOfLine(true);
         continue;
       }
@@ -375,10 +383,8 @@ class Parser {
           (type === 'route' && hook === 'output');
     if (!ok) this.fail(nameTok, 'Could not process rule: Operation not supported');
     if (chain.base) this.fail(typeTok, 'you cannot set chain type twice');
-    return replaceChain(table, chain, {
-      ...chain,
-      base: { type, hook, priority, policy } satisfies BaseChainSpec,
-    });
+    chain.base = { type, hook, priority, policy } satisfies BaseChainSpec;
+    return chain;
   }
 
   /** `priority -110`, `priority dstnat`, `priority filter + 10`, `priority mangle-5`. */
@@ -899,11 +905,6 @@ class Parser {
     if (!REJECT_CODES.includes(code.v)) this.fail(code, `Could not parse icmp code`);
     return { k: 'reject', with: { type: t.v, code: code.v } };
   }
-}
-
-function replaceChain(table: Table, old: Chain, next: Chain): Chain {
-  table.chains[table.chains.indexOf(old)] = next;
-  return next;
 }
 
 const SELECTOR_WORDS = new Set([

@@ -158,8 +158,9 @@ export interface BaseChainSpec {
 
 export interface Chain {
   readonly name: string;
-  readonly base?: BaseChainSpec;
-  readonly comment?: string;
+  /** Set while the chain's block is parsed (a chain may be declared before its spec). */
+  base?: BaseChainSpec;
+  comment?: string;
   readonly rules: Rule[];
 }
 
