@@ -88,8 +88,9 @@ type Path = (string | number)[];
 /** Every path to a value inside `v` (objects and arrays included). */
 function paths(v: unknown, at: Path = [], out: Path[] = []): Path[] {
   out.push(at);
-  if (Array.isArray(v)) v.forEach((x, i) => paths(x, [...at, i], out));
-  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) paths(v[i], [...at, i], out);
+  } else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) paths(x, [...at, k], out);
   return out;
 }
 
