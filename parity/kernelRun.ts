@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { changeTraffic } from '../src/engine/console/change';
 import type { Scenario, TrafficSpec } from '../src/engine/scenario/schema';
+import { DEFAULT_TCP_REPLY, DEFAULT_TCP_REQUEST } from '../src/engine/sim/traffic';
 import { buildWorld, destroyWorld, type World } from './build';
 import { type Bg, inNs, sh, sleep, spawnBg, stopBg } from './sh';
 import type { AgentLine, KernelCapture } from './side';
@@ -61,6 +62,9 @@ export function agentItems(s: Scenario, host: string, notes: string[]): Record<s
     if (t.host !== host) continue;
     const item: Record<string, unknown> = { ...t, idx };
     if (t.kind === 'ping') item.echo_id = t.id ?? 0x4e00 + idx; // fixed per item; labelled anyway
+    // The engine's defaults, so an item that leaves them out behaves the same on both sides.
+    if (t.kind === 'tcp-connect') item.send = t.send ?? DEFAULT_TCP_REQUEST;
+    if (t.kind === 'tcp-listen') item.reply = t.reply ?? DEFAULT_TCP_REPLY;
     if (t.kind === 'udp-flood' && t.flows > FLOOD_CAP) {
       item.flows = FLOOD_CAP;
       notes.push(`traffic[${idx}] udp-flood capped from ${t.flows} to ${FLOOD_CAP} flows on the kernel`);
@@ -150,6 +154,8 @@ export async function runOnKernel(
     for (const h of scenario.hosts) {
       const ns = world.ns.get(h.name)!;
       const ct = sh(inNs(ns, ['conntrack', '-L', '-f', 'ipv4']), { timeoutMs: 5000 });
+      // The per-namespace counters (invalid, insert, drop, early_drop ...), for the record.
+      const stats = sh(inNs(ns, ['conntrack', '-S']), { timeoutMs: 5000 });
       const m = monitors.get(h.name)!;
       await stopBg(m.trace);
       await stopBg(m.events);
@@ -161,6 +167,7 @@ export async function runOnKernel(
         conntrack: ct.stdout.split('\n').filter((l) => l.trim()),
         trace: m.trace.lines.filter((l) => l.startsWith('trace id')),
         events: m.events.lines.filter((l) => l.includes('[')),
+        stats: stats.stdout.split('\n').filter((l) => l.startsWith('cpu=')),
         agent: (agents.get(h.name)?.lines ?? [])
           .map(parseAgentLine)
           .filter((l): l is AgentLine => l !== undefined),

@@ -25,6 +25,8 @@ export const KERNEL_CASES: readonly string[] = [
   // issue 10: bridge-nf-call-iptables flipped mid-run by a `changes` item; the next SYN
   // retransmission connects
   'src/cli/testdata/hairpin-bnf-mid-run.json',
+  // issue 7.6: close-first and slow servers, a second UDP exchange, an unconnected UDP socket
+  'parity/cases/scenario-format.json',
 ];
 
 export interface Loaded {

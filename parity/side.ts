@@ -142,6 +142,8 @@ export interface KernelCapture {
         readonly conntrack: readonly string[];
         readonly trace: readonly string[];
         readonly events: readonly string[];
+        /** `conntrack -S` lines (one per CPU), when captured. */
+        readonly stats?: readonly string[];
         readonly agent: readonly AgentLine[];
       }
     >

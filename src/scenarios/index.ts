@@ -15,6 +15,7 @@ import dockerPortPublish from './docker-port-publish.json';
 import fullNat from './full-nat.json';
 import hookPaths from './hook-paths.json';
 import hostConntrack from './host-conntrack.json';
+import invalidOutOfWindow from './invalid-out-of-window.json';
 import nodePortSnat from './node-port-snat.json';
 import podToSelfHairpin from './pod-to-self-hairpin.json';
 import sameBridgeHairpin from './same-bridge-hairpin.json';
@@ -35,6 +36,7 @@ const files: readonly unknown[] = [
   statelessDnat,
   hookPaths,
   conntrackTableFull,
+  invalidOutOfWindow,
 ];
 
 /** Parsed once at import: a broken built-in file fails loudly here, not in the middle of a run. */

@@ -59,6 +59,11 @@ const contract: ReadonlyArray<{
   { id: 'stateless-dnat', hosts: { user: [], edge: [], vm: [] } },
   { id: 'hook-paths', hosts: { host: [], peer: [], router: [] } },
   { id: 'conntrack-table-full', hosts: { client: [], server: [] } },
+  {
+    id: 'invalid-out-of-window',
+    hosts: { node: ['10.0.1.1', '10.0.2.1'], client: ['10.0.1.2'], backend: ['10.0.2.2'] },
+    rules: { node: ['-j DNAT --to-destination 10.0.2.2:8080', '-j KUBE-FORWARD'] },
+  },
 ];
 
 const BUILTIN_CHAINS: Record<string, string[]> = {

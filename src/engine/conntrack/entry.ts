@@ -1,5 +1,35 @@
 import type { CtDir, CtEntryData, TcpCtState, Tuple } from './types';
 
+/** struct ip_ct_tcp_state: what conntrack knows of one direction's sequence space. */
+export interface TcpSeen {
+  /** td_end: highest sequence number sent + 1. */
+  end: number;
+  /** td_maxend: highest right edge of the window the other side advertised. */
+  maxend: number;
+  /** td_maxwin: largest window seen (0: direction not seen yet). */
+  maxwin: number;
+  /** td_scale: window scale this direction applies. */
+  scale: number;
+  /** IP_CT_TCP_FLAG_* bits. */
+  flags: number;
+  /** td_maxack: highest ACK this direction sent (valid with MAXACK_SET). */
+  maxack: number;
+}
+
+/** struct ip_ct_tcp, less the state (kept on the entry as tcpState). */
+export interface TcpTrack {
+  readonly seen: [TcpSeen, TcpSeen];
+  lastIndex: number;
+  lastDir: 0 | 1;
+  lastSeq: number;
+  lastAck: number;
+  lastEnd: number;
+  lastWin: number;
+  lastWscale: number;
+  lastFlags: number;
+  retrans: number;
+}
+
 /** One node of the tuple hash: each confirmed entry has two (ORIGINAL and REPLY). */
 export interface HashNode {
   readonly entry: CtEntry;
@@ -31,20 +61,8 @@ export class CtEntry implements CtEntryData {
   /** Gone from the table (expired, killed, early-dropped or freed). */
   dead = false;
 
-  // TCP tracker memory (ip_ct_tcp): last packet class and direction, per-direction state.
-  tcpLastIndex = -1;
-  tcpLastDir: CtDir = 'ORIGINAL';
-  // Per-direction state (struct ip_ct_tcp_state, reduced to what the model uses), as fields
-  // suffixed 0 (ORIGINAL) and 1 (REPLY) rather than two objects per connection:
-  /** Highest sequence number sent + 1 (td_end); -1 until the direction is seen. */
-  tcpEnd0 = -1;
-  tcpEnd1 = -1;
-  /** IP_CT_TCP_FLAG_DATA_UNACKNOWLEDGED: this direction sent data the peer has not acked. */
-  tcpUnacked0 = false;
-  tcpUnacked1 = false;
-  /** IP_CT_TCP_FLAG_CLOSE_INIT: this direction sent a FIN. */
-  tcpCloseInit0 = false;
-  tcpCloseInit1 = false;
+  /** TCP tracker memory (struct ip_ct_tcp); made by the tracker for the entry's first segment. */
+  tcp: TcpTrack | undefined = undefined;
 
   /** Table internals: the shared steady-state in() result per direction (see table.ts). */
   steadyOrig: object | undefined = undefined;

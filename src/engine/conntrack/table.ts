@@ -3,7 +3,15 @@ import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type IpPacket } from '../packet
 import { CtEntry, type HashNode, snapshotEntry } from './entry';
 import { NodeHash } from './nodeHash';
 import { SourceHash } from './sourceHash';
-import { TCP_IGNORED, TCP_INVALID, TCP_KILL, TCP_REOPEN, tcpMayCreate, tcpPacket } from './tcp';
+import {
+  TCP_IGNORED,
+  TCP_INVALID,
+  TCP_KILL,
+  TCP_REOPEN,
+  tcpInvalidReason,
+  tcpMayCreate,
+  tcpPacket,
+} from './tcp';
 import { type CtSettings, readCtSettings, SECOND, type Sysctls } from './timeouts';
 import { TimerHeap } from './timerHeap';
 import {
@@ -192,7 +200,7 @@ export class ConntrackTable {
         const v = tcpPacket(entry, dir, l4, this.settings);
         if (v === TCP_INVALID) {
           if (created) this.free(entry);
-          return this.invalid(`tcp: invalid ${entry.tcpState ?? 'NONE'} transition`, removed);
+          return this.invalid(`nf_ct_tcp: ${tcpInvalidReason()}`, removed);
         }
         if (v === TCP_REOPEN) {
           removed = withRemoved(removed, { why: 'killed', entry: this.remove(entry) });

@@ -10,6 +10,11 @@ export type Sysctls = (name: string) => string | undefined;
 export interface CtSettings {
   readonly max: number;
   readonly tcpLoose: boolean;
+  /** nf_conntrack_tcp_be_liberal: out-of-window segments are accepted instead of INVALID. */
+  readonly tcpBeLiberal: boolean;
+  /** nf_conntrack_tcp_max_retrans: this many retransmissions cap the timer at tcpRetrans. */
+  readonly tcpMaxRetrans: number;
+  readonly tcpRetrans: number;
   /** µs per TCP state. */
   readonly tcp: Readonly<Record<TcpCtState, number>>;
   /** The same, indexed by the tracker's state number (the order of TCP_STATE_ORDER). */
@@ -65,6 +70,9 @@ export function readCtSettings(sysctls: Sysctls): CtSettings {
   return {
     max: num(sysctls, 'net.netfilter.nf_conntrack_max', 262144),
     tcpLoose: num(sysctls, 'net.netfilter.nf_conntrack_tcp_loose', 1) !== 0,
+    tcpBeLiberal: num(sysctls, 'net.netfilter.nf_conntrack_tcp_be_liberal', 0) !== 0,
+    tcpMaxRetrans: num(sysctls, 'net.netfilter.nf_conntrack_tcp_max_retrans', 3),
+    tcpRetrans: num(sysctls, 'net.netfilter.nf_conntrack_tcp_timeout_max_retrans', 300) * SECOND,
     tcp,
     tcpByIndex: TCP_STATE_ORDER.map((state) => tcp[state]),
     tcpUnack: num(sysctls, 'net.netfilter.nf_conntrack_tcp_timeout_unacknowledged', 300) * SECOND,

@@ -25,6 +25,21 @@ describe('console commands that read what happened', () => {
     );
   });
 
+  it('conntrack -S counts INVALID per namespace as the kernel did (2, 1 and 0 on 6.18)', () => {
+    const s = getBuiltinScenario('invalid-out-of-window')!;
+    const line = (invalid: number) =>
+      `cpu=0   \tfound=0 invalid=${invalid} insert=0 insert_failed=0 drop=0 early_drop=0 error=0 search_restart=0 clash_resolve=0 chaintoolong=0 \n`;
+    for (const [settings, n] of [
+      [{}, 2],
+      [{ 'node:variant': 'drop-invalid' }, 1],
+      [{ 'node:net.netfilter.nf_conntrack_tcp_be_liberal': '1' }, 0],
+    ] as const) {
+      const r = runScenario(s, { settings });
+      expect(runCommand(r, r.events.length, 'node', 'conntrack -S').stdout).toBe(line(n));
+      expect(runCommand(r, 0, 'node', 'conntrack -S').stdout).toBe(line(0));
+    }
+  });
+
   it('with bridge-nf-call-iptables=0 the entry stays [UNREPLIED]', () => {
     const o = runCommand(bnf0, end(bnf0), 'node', 'conntrack -L -o extended');
     expect(o.stdout).toMatch(/^ipv4 {5}2 tcp {6}6 \d+ SYN_SENT .*\[UNREPLIED\]/);

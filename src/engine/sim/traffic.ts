@@ -44,6 +44,10 @@ interface ItemState {
   connected?: boolean;
 }
 
+/** What a tcp-connect sends and a tcp-listen answers when the script does not say (the parity agent uses the same). */
+export const DEFAULT_TCP_REQUEST = 'GET / HTTP/1.0\r\n\r\n';
+export const DEFAULT_TCP_REPLY = 'HTTP/1.0 200 OK\r\n\r\nhello\n';
+
 /** Kinds that run in the background and end with no outcome line of their own. */
 function isPassive(
   spec: TrafficSpec,
@@ -102,7 +106,7 @@ export class Traffic implements AppEvents {
             addr,
             spec.port,
             {
-              reply: spec.reply ?? 'HTTP/1.0 200 OK\r\n\r\nhello\n',
+              reply: spec.reply ?? DEFAULT_TCP_REPLY,
               echo: spec.echo,
               closeFirst: spec.close_first,
               delay: spec.delay * 1000,
@@ -137,7 +141,7 @@ export class Traffic implements AppEvents {
               target.ip,
               target.port!,
               spec.sport,
-              { send: spec.send ?? 'GET / HTTP/1.0\r\n\r\n' },
+              { send: spec.send ?? DEFAULT_TCP_REQUEST },
               i,
             );
             if (typeof s === 'string') return this.finish(st, false, `connect: ${errnoText(s)}`);

@@ -569,6 +569,8 @@ const SYNCHRONIZED: ReadonlySet<TcpState> = new Set([
 function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, skb: Skb): void {
   const s0 = sk(h);
   const app = s0.app;
+  // A segment the socket refuses ends there (its one fate is the drop), not delivered.
+  if (SYNCHRONIZED.has(s.state) && !validIncoming(w, h, s, t, skb)) return;
   if (w.tl)
     w.emit({
       t: w.now,
@@ -577,7 +579,6 @@ function tcpSegment(w: World, h: Host, s: TcpSock, ip: IpPacket, t: TcpHeader, s
       pkt: skb.id,
       to: `socket ${formatIpv4(s.laddr)}:${s.lport} <-> ${formatIpv4(s.raddr)}:${s.rport} (${s.state})`,
     });
-  if (SYNCHRONIZED.has(s.state) && !validIncoming(w, h, s, t, skb)) return;
   if (t.flags & TCP_RST) {
     const prev = s.state;
     tcpAbort(h, s);

@@ -15,6 +15,7 @@ export const SYSCTL_DEFAULTS: Readonly<Record<string, string>> = {
   'net.netfilter.nf_conntrack_max': '262144',
   'net.netfilter.nf_conntrack_tcp_loose': '1',
   'net.netfilter.nf_conntrack_tcp_be_liberal': '0',
+  'net.netfilter.nf_conntrack_tcp_max_retrans': '3',
   'net.netfilter.nf_conntrack_tcp_timeout_syn_sent': '120',
   'net.netfilter.nf_conntrack_tcp_timeout_syn_recv': '60',
   'net.netfilter.nf_conntrack_tcp_timeout_established': '432000',
