@@ -53,3 +53,53 @@ test('no layout jump while playing and nothing overlapping, every scenario, both
     }
   }
 });
+
+/** Page-level sideways scroll, the smallest topology text in CSS px, and panels that overlap. */
+async function screenFacts(page: Page) {
+  return page.evaluate(() => {
+    const svg = document.querySelector('svg.topology') as SVGSVGElement;
+    const scale = svg.getScreenCTM()?.a ?? 0;
+    let smallest = Number.POSITIVE_INFINITY;
+    for (const t of svg.querySelectorAll('text'))
+      smallest = Math.min(smallest, Number.parseFloat(getComputedStyle(t).fontSize) * scale);
+    const label = document.querySelector('[aria-label="packet"]') as HTMLElement | null;
+    if (label && !label.hidden)
+      smallest = Math.min(smallest, Number.parseFloat(getComputedStyle(label).fontSize));
+    const panels = [...document.querySelectorAll('.panel')].map((e) => {
+      const r = e.getBoundingClientRect();
+      return { name: e.getAttribute('aria-label') ?? e.className, x: r.x, y: r.y, w: r.width, h: r.height };
+    });
+    return {
+      sideways: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+      smallest,
+      panels,
+    };
+  });
+}
+
+for (const [w, h] of [
+  [1024, 768],
+  [768, 1024],
+  [1440, 900],
+  [1920, 1080],
+  [2560, 1440],
+] as const)
+  test(`${w}x${h}: no sideways scroll, topology text at least 11 px, panels apart, every scenario`, async ({
+    page,
+  }) => {
+    test.setTimeout(180_000);
+    await page.setViewportSize({ width: w, height: h });
+    await openApp(page);
+    for (const id of await scenarioIds(page)) {
+      await selectScenario(page, id);
+      for (let k = 0; k < 12; k++) await page.getByRole('button', { name: 'Step', exact: true }).click();
+      const f = await screenFacts(page);
+      expect(f.sideways, `${id}: page scrolls sideways`).toBeLessThanOrEqual(0);
+      expect(f.smallest, `${id}: smallest topology text`).toBeGreaterThanOrEqual(10.99);
+      for (const a of f.panels) {
+        expect(a.x + a.w, `${id}: ${a.name} leaves the window`).toBeLessThanOrEqual(w + 0.5);
+        for (const b of f.panels)
+          if (a !== b) expect(apart(a, b), `${id}: ${a.name} overlaps ${b.name}`).toBe(true);
+      }
+    }
+  });

@@ -153,7 +153,8 @@ function Main({ embed }: { embed: boolean }) {
     </section>
   );
   return (
-    <main className="main">
+    // data-playhead / data-snapshot: when both agree every view shows the playhead (bench:ui's step figure).
+    <main className="main" data-playhead={playhead} data-snapshot={snapshot?.index ?? ''}>
       <div className="col col-a">
         <section className="panel topo" aria-label={t.topology}>
           <h2>{t.topology}</h2>

@@ -33,9 +33,18 @@ export function installKeyboard(store: AppStore): () => void {
   const onKey = (e: KeyboardEvent) => {
     if (e.ctrlKey || e.metaKey || e.altKey) return;
     const el = e.target as HTMLElement | null;
-    if (el?.closest('input, select, textarea, button, [role="switch"], summary, [contenteditable="true"]'))
-      return;
     const s = store.getState();
+    // F means nothing to a button, so it works wherever focus is but in a field typed into.
+    if (
+      (e.key === 'f' || e.key === 'F') &&
+      !el?.closest?.('input, select, textarea, [contenteditable="true"]')
+    ) {
+      s.togglePresentation();
+      e.preventDefault();
+      return;
+    }
+    if (el?.closest?.('input, select, textarea, button, [role="switch"], summary, [contenteditable="true"]'))
+      return;
     switch (e.key) {
       case ' ':
         s.togglePlay();
@@ -51,10 +60,6 @@ export function installKeyboard(store: AppStore): () => void {
         break;
       case 'End':
         s.end();
-        break;
-      case 'f':
-      case 'F':
-        s.togglePresentation();
         break;
       default:
         return;

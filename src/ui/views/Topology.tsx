@@ -28,8 +28,14 @@ export function Topology({ label }: { label: string }) {
     const render = (s: AppState) => {
       if (!s.result || !s.index) return;
       // Laid out once per run; a resize only changes the viewBox the view fits it into.
-      if (layout?.result !== s.result)
+      if (layout?.result !== s.result) {
         layout = { result: s.result, layout: layoutTopology(s.result.hosts, s.result.scenario) };
+        // Never drawn smaller than 1:1, where its text is 11 px: a panel too small scrolls
+        // (and the page layout gives the topology room first) rather than shrink the text.
+        // (+1: the size the view fits to is rounded to whole pixels.)
+        svg.style.minWidth = `${Math.ceil(layout.layout.width) + 1}px`;
+        svg.style.minHeight = `${Math.ceil(layout.layout.height) + 1}px`;
+      }
       const ev = currentEvent(s.result.events, s.playhead);
       const dev = ev && 'dev' in ev ? ev.dev : undefined;
       view.update({

@@ -83,6 +83,8 @@ export function createTopologyView(
   let view = { x: 0, y: 0, zoom: 1 };
   let labelKey = '';
   let labelPos = '';
+  // The label's size, read once per text change (reading it per frame would force a layout).
+  let labelSize = { w: 0, h: 0 };
   const dots = new Map<string, { el: SVGCircleElement; x: number; y: number }>();
 
   function drawLayout(layout: Layout): void {
@@ -211,6 +213,7 @@ export function createTopologyView(
       labelKey = key;
       writeLabel(el, l);
       el.hidden = false;
+      labelSize = { w: el.offsetWidth, h: el.offsetHeight };
     }
     let pos: [number, number] | undefined;
     for (const x of frame.flights) if (x.flight.pkt === l.pkt) pos = place(x.flight, x.progress);
@@ -220,12 +223,15 @@ export function createTopologyView(
       if (box) pos = [box.x + box.w / 2, box.y + 4];
     }
     if (!pos) return;
-    const px = Math.round((pos[0] - view.x) * view.zoom);
-    const py = Math.round((pos[1] - view.y) * view.zoom);
+    // Centred above the point, kept inside the drawing's panel.
+    const panelW = frame.panel?.width ?? Number.POSITIVE_INFINITY;
+    const cx = (pos[0] - view.x) * view.zoom;
+    const px = Math.round(Math.max(2, Math.min(panelW - labelSize.w - 2, cx - labelSize.w / 2)));
+    const py = Math.round(Math.max(2, (pos[1] - view.y) * view.zoom - labelSize.h - 8));
     const at = `${px},${py}`;
     if (at === labelPos) return;
     labelPos = at;
-    el.style.transform = `translate(${px}px, ${py}px) translate(-50%, calc(-100% - 8px))`;
+    el.style.transform = `translate(${px}px, ${py}px)`;
   }
 
   return {
