@@ -16,4 +16,5 @@ export { conntrackEventLines, type CtEventKind, ctEventKind } from './timeline/c
 export { stateAt } from './timeline/replay';
 export { formatTime, formatTraceLine } from './timeline/trace';
 export { type HostView, hostViews } from './timeline/views';
-export { type CommandOutput, COMMANDS, runCommand } from './console/run';
+export { isChange } from './console/change';
+export { type CommandOutput, COMMANDS, KNOWN, runCommand } from './console/run';

@@ -1,6 +1,7 @@
 // The page: header controls, the seek bar, and three columns of views all driven by the
 // same playhead.
 import { useEffect, useState } from 'react';
+import { ConsolePanel } from './console/ConsolePanel';
 import { Controls } from './Controls';
 import { dictionaries } from './i18n';
 import { AccountPanel, OutcomePanel, TeachingPanel } from './Panels';
@@ -177,6 +178,7 @@ function Main({ embed }: { embed: boolean }) {
             </Scroll>
           </section>
           <AccountPanel pkt={pkt} />
+          {embed ? null : <ConsolePanel t={t} />}
           {embed ? null : <TeachingPanel />}
         </div>
       )}

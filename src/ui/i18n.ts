@@ -63,6 +63,14 @@ export interface Dict {
   readonly edited: string;
   readonly bridgedNote: string;
   readonly pipeline: string;
+  /** The console panel (issue 10). */
+  readonly console: string;
+  readonly consoleHint: string;
+  readonly changes: string;
+  readonly noChanges: string;
+  readonly undo: string;
+  readonly redo: string;
+  readonly remove: string;
   readonly presentation: string;
   readonly plNoFns: string;
   readonly plBridge: string;
@@ -162,6 +170,14 @@ const en: Dict = {
   edited: '(edited scenario)',
   bridgedNote: 'bridged, br_netfilter',
   pipeline: 'Pipeline',
+  console: 'Console',
+  consoleHint:
+    'Enter runs it at the playhead; ↑/↓ history, Tab completes. Changing commands join the changes and the run goes on from there.',
+  changes: 'Changes',
+  noChanges: 'No changes: the scenario as written.',
+  undo: 'Undo',
+  redo: 'Redo',
+  remove: 'Remove',
   presentation: 'Presentation',
   plNoFns: 'nothing registered',
   plBridge: 'bridge forwarding',
@@ -261,6 +277,13 @@ const zh: Dict = {
   edited: '（编辑过的场景）',
   bridgedNote: '桥接帧，br_netfilter',
   pipeline: '处理流水线',
+  console: '控制台',
+  consoleHint: '回车在播放位置执行；↑/↓ 翻历史，Tab 补全。修改类命令会记入变更，运行从那一刻起带着它继续。',
+  changes: '变更',
+  noChanges: '没有变更：场景如原样。',
+  undo: '撤销',
+  redo: '重做',
+  remove: '删除',
   presentation: '演示模式',
   plNoFns: '未注册任何函数',
   plBridge: '网桥转发',

@@ -4,10 +4,17 @@
 // internals. React reads it through useApp (react.ts).
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { RunResult, Scenario, Settings } from '../engine/api';
+import type { ChangeSpec } from '../engine/scenario/schema';
 import type { Transport } from '../worker/client';
 import { EngineClient } from '../worker/client';
 import { checkShape } from '../worker/limits';
-import { type Progress, type ResultOf, type Snapshot, WorkerDiedError } from '../worker/protocol';
+import {
+  type CommandReply,
+  type Progress,
+  type ResultOf,
+  type Snapshot,
+  WorkerDiedError,
+} from '../worker/protocol';
 import type { Lang } from './i18n';
 import { settingKey } from './settings';
 import { decodeShareHash, encodeShareHash, type LinkScenario } from './shareLink';
@@ -103,6 +110,13 @@ export interface AppActions {
   togglePresentation(): void;
   /** For tests and the crash drill: kill the busiest worker as if it had crashed. */
   crashWorker(): void;
+  /** A console line on `host` at the playhead (null: no run to ask). */
+  consoleRun(host: string, line: string): Promise<CommandReply | null>;
+  /**
+   * Re-runs with this `changes` list (the console's commands, at their virtual times); the
+   * scenario travels whole in the share link from then on. The playhead stays where it was.
+   */
+  setChanges(changes: readonly ChangeSpec[]): Promise<boolean>;
 }
 
 export type AppStore = StoreApi<AppState & AppActions>;
@@ -503,6 +517,25 @@ export function createAppStore(deps: StoreDeps): AppStore {
       showRule: (r) => set({ ruleFocus: { ...r, seq: (get().ruleFocus?.seq ?? 0) + 1 } }),
       crashWorker() {
         (runner?.client ?? shown)?.terminate('simulated crash');
+      },
+      async consoleRun(host, line) {
+        const { runId, playhead } = get();
+        if (runId === null) return null;
+        try {
+          return await idle().request('command', { runId, index: playhead, host, line });
+        } catch (e) {
+          return { stdout: '', stderr: `${messageOf(e)}\n`, exit: 1, change: false };
+        }
+      },
+      async setChanges(changes) {
+        const s = get();
+        if (!s.scenario) return false;
+        const base = runner ? runner.want : { scenario: s.scenario, source: s.source, settings: s.settings };
+        const scenario: Scenario = { ...base.scenario, changes: [...changes] };
+        return run(scenario, { kind: 'inline', json: scenario }, base.settings, {
+          kind: 'at',
+          playhead: s.playhead,
+        });
       },
     };
   });

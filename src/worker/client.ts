@@ -57,6 +57,7 @@ export const SILENCE_MS: Readonly<Record<RequestType, number>> = {
   load: 20_000,
   run: 30_000,
   snapshot: 20_000,
+  command: 20_000,
   release: 20_000,
   ping: 10_000,
 };

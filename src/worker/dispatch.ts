@@ -21,6 +21,8 @@ export interface EngineApi {
   runScenario(scenario: Scenario, settings: Settings, progress?: (p: Progress) => void): RunResult;
   /** The views' text after the first `index` events (index already clamped to the timeline). */
   snapshot(result: RunResult, index: number): Pick<Snapshot, 'now' | 'hosts'>;
+  /** A console line on `host` after the first `index` events. */
+  command(result: RunResult, index: number, host: string, line: string): ResultOf['command'];
 }
 
 /** Runs the UI still shows: the current one and the one it replaces while a re-run lands. */
@@ -73,6 +75,12 @@ export function createDispatcher(engine: EngineApi, clock: () => number = () => 
         if (!result) throw new Error(`run ${msg.data.runId} is not (or no longer) held by the worker`);
         const index = Math.max(0, Math.min(result.events.length, Math.trunc(msg.data.index) || 0));
         return { runId: msg.data.runId, index, ...engine.snapshot(result, index) };
+      }
+      case 'command': {
+        const result = runs.get(msg.data.runId);
+        if (!result) throw new Error(`run ${msg.data.runId} is not (or no longer) held by the worker`);
+        const index = Math.max(0, Math.min(result.events.length, Math.trunc(msg.data.index) || 0));
+        return engine.command(result, index, msg.data.host, String(msg.data.line).slice(0, 1_000_000));
       }
       case 'release':
         return { released: runs.delete(msg.data.runId) };

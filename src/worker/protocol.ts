@@ -23,6 +23,16 @@ export type Request =
   | { readonly type: 'run'; readonly data: { readonly scenario: Scenario; readonly settings: Settings } }
   /** The views' text for the world after the first `index` events of a run. */
   | { readonly type: 'snapshot'; readonly data: { readonly runId: RunId; readonly index: number } }
+  /** A console line on a host at a point of a run, as the tool prints it (engine/console). */
+  | {
+      readonly type: 'command';
+      readonly data: {
+        readonly runId: RunId;
+        readonly index: number;
+        readonly host: string;
+        readonly line: string;
+      };
+    }
   /** Forget a run the UI no longer shows. */
   | { readonly type: 'release'; readonly data: { readonly runId: RunId } }
   /** Heartbeat: an idle worker answers at once; one that does not is replaced. */
@@ -45,6 +55,14 @@ export interface HostSnapshot {
   readonly iptablesList: readonly { readonly table: TableName; readonly text: string }[];
 }
 
+/** What a console line printed, and whether it changes the host (then it becomes a `changes` item). */
+export interface CommandReply {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exit: number;
+  readonly change: boolean;
+}
+
 export interface Snapshot {
   readonly runId: RunId;
   readonly index: number;
@@ -59,6 +77,7 @@ export interface ResultOf {
   load: LoadResult;
   run: { readonly runId: RunId; readonly result: RunResult };
   snapshot: Snapshot;
+  command: CommandReply;
   release: { readonly released: boolean };
   ping: { readonly pong: true };
 }

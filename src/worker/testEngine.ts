@@ -35,6 +35,12 @@ export function fakeEngine(): EngineApi & { runs: number } {
         outcomes: [],
       };
     },
+    command: (_r: RunResult, index: number, host: string, line: string) => ({
+      stdout: `${host}@${index}$ ${line}\n`,
+      stderr: '',
+      exit: 0,
+      change: line.startsWith('sysctl -w'),
+    }),
     snapshot: (result: RunResult, index: number) => ({
       now: index === 0 ? 0 : result.events[index - 1]!.t,
       hosts: { a: { conntrack: [{ id: 1, line: `at ${index}` }], iptablesSave: '', iptablesList: [] } },

@@ -38,3 +38,12 @@ for (const [id, golden] of Object.entries(goldens)) {
         });
   });
 }
+
+describe('the console command names', () => {
+  it('the completion list names every command the console takes, and only those', async () => {
+    const { COMMAND_NAMES } = await import('./names');
+    const { COMMANDS } = await import('./run');
+    const changing = ['curl', 'iptables-restore', 'nc', 'ping'];
+    expect([...COMMAND_NAMES].sort()).toEqual([...Object.keys(COMMANDS), ...changing].sort());
+  });
+});

@@ -10,6 +10,7 @@ import { type ConsoleHost, consoleHostAt } from './state';
 import { sysctlCommand } from './sysctl';
 import { tcpdumpCommand } from './tcpdump';
 import { tokenize } from './tokenize';
+import { COMMAND_NAMES } from './names';
 
 export type { CommandOutput } from './output';
 
@@ -28,13 +29,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
 };
 
 /** Every command name the console takes, reading or changing (for the error and for completion). */
-export const KNOWN: readonly string[] = [
-  ...Object.keys(COMMANDS),
-  'curl',
-  'iptables-restore',
-  'nc',
-  'ping',
-].sort();
+export const KNOWN: readonly string[] = COMMAND_NAMES;
 
 function cat(h: ConsoleHost, args: readonly string[]): CommandOutput {
   let stdout = '';

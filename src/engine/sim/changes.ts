@@ -30,7 +30,8 @@ export function scheduleChanges(w: World, s: Scenario, o: ChangeOptions): void {
   for (const c of s.changes) {
     const h = w.hosts.get(c.host);
     if (!h) continue;
-    w.sched.at(c.at * 1000, () => {
+    const at = Math.round(c.at * 1000);
+    const run = () => {
       const view: ConsoleHost = {
         name: h.name,
         scenario: s,
@@ -57,7 +58,12 @@ export function scheduleChanges(w: World, s: Scenario, o: ChangeOptions): void {
           ...(ch.spec ? { spec: ch.spec } : {}),
           ...(ch.moves ? { moves: ch.moves } : {}),
         });
-    });
+    };
+    // At 0 a change is part of the setup and comes first. Later it comes after everything
+    // already due at that instant (what a playhead at that time has shown happened before it):
+    // queued again when its time comes, it goes behind the tasks of that microsecond.
+    if (at === 0) w.sched.at(0, run);
+    else w.sched.at(at, () => w.sched.at(at, run));
   }
 }
 

@@ -1,0 +1,103 @@
+import { expect, type Page, test } from '@playwright/test';
+import { openApp, selectScenario, waitReady, watchProblems } from './helpers';
+
+// The console on every host (issue 10): commands typed as on the machine, changes that join
+// the scenario at the playhead, undo/redo, and a share link that carries them.
+
+async function type(page: Page, host: string, line: string): Promise<void> {
+  const box = page.getByRole('textbox', { name: `command on ${host}` });
+  await box.fill(line);
+  await box.press('Enter');
+}
+
+const changes = (page: Page) => page.getByRole('region', { name: 'Changes' }).getByRole('listitem');
+
+test('the hairpin fixed from the console: sysctl -w at the start, the connection succeeds, the link carries it', async ({
+  page,
+  context,
+}) => {
+  const problems = watchProblems(page);
+  await openApp(page);
+  await selectScenario(page, 'same-bridge-hairpin');
+  await page.getByRole('button', { name: 'End' }).click();
+  await expect(page.getByRole('region', { name: 'Outcome' })).toContainText('tcp failed');
+  await page.getByRole('button', { name: 'Restart' }).click();
+  await type(page, 'node', 'sysctl -w net.bridge.bridge-nf-call-iptables=1');
+  const out = page.getByRole('region', { name: 'console node' });
+  await expect(out).toContainText('net.bridge.bridge-nf-call-iptables = 1');
+  await expect(changes(page)).toHaveCount(1);
+  await expect(changes(page).first()).toContainText('node$ sysctl -w net.bridge.bridge-nf-call-iptables=1');
+  await waitReady(page);
+  await page.getByRole('button', { name: 'End' }).click();
+  await expect(page.getByRole('region', { name: 'Outcome' })).toContainText('tcp ok');
+  await type(page, 'node', 'conntrack -L');
+  await expect(out).toContainText('[ASSURED]');
+  await expect(out).toContainText('conntrack v1.4.7 (conntrack-tools): 1 flow entries have been shown.');
+  await type(page, 'node', 'sysctl net.bridge.bridge-nf-call-iptables');
+  await expect(out).toContainText('net.bridge.bridge-nf-call-iptables = 1\n');
+
+  await page.getByRole('button', { name: 'Share' }).click();
+  const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
+  const other = await context.newPage();
+  const otherProblems = watchProblems(other);
+  await other.goto(link);
+  await waitReady(other, 'same-bridge-hairpin');
+  await other.getByRole('button', { name: 'End' }).click();
+  await expect(other.getByRole('region', { name: 'Outcome' })).toContainText('tcp ok');
+  await expect(changes(other)).toHaveCount(1);
+  await expect(changes(other).first()).toContainText('sysctl -w net.bridge.bridge-nf-call-iptables=1');
+  expect(problems).toEqual([]);
+  expect(otherProblems).toEqual([]);
+});
+
+test('a rule added and deleted, an error message, undo and redo', async ({ page }) => {
+  const problems = watchProblems(page);
+  await openApp(page);
+  await selectScenario(page, 'same-bridge-hairpin');
+  await page.getByRole('button', { name: 'Restart' }).click();
+  const out = page.getByRole('region', { name: 'console node' });
+  const box = page.getByRole('textbox', { name: 'command on node' });
+
+  await type(page, 'node', 'iptables -t nat -I PREROUTING -p tcp -j ACCEPT');
+  await expect(changes(page)).toHaveCount(1);
+  await waitReady(page);
+  await type(page, 'node', 'iptables -t nat -S PREROUTING');
+  await expect(out).toContainText('-A PREROUTING -p tcp -j ACCEPT');
+
+  await type(page, 'node', 'iptables -t nat -D PREROUTING 1');
+  await expect(changes(page)).toHaveCount(2);
+  await waitReady(page);
+  await out.evaluate((el) => {
+    el.textContent = '';
+  });
+  await type(page, 'node', 'iptables -t nat -S PREROUTING');
+  await expect(out).toContainText(
+    '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+  );
+  await expect(out).not.toContainText('-A PREROUTING -p tcp -j ACCEPT');
+
+  await type(page, 'node', 'iptables -A FOO -j ACCEPT');
+  await expect(out).toContainText('iptables: No chain/target/match by that name.');
+  await expect(changes(page)).toHaveCount(2);
+  await type(page, 'node', 'frobnicate');
+  await expect(out).toContainText('frobnicate: command not found (known: bridge, cat, conntrack');
+
+  // History: the last line comes back with the up arrow; Tab completes.
+  await box.press('ArrowUp');
+  await expect(box).toHaveValue('frobnicate');
+  await box.fill('conntr');
+  await box.press('Tab');
+  await expect(box).toHaveValue('conntrack ');
+
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(changes(page)).toHaveCount(1);
+  await waitReady(page);
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await expect(changes(page)).toHaveCount(2);
+  await waitReady(page);
+  await page.getByRole('button', { name: 'Remove change 2' }).click();
+  await expect(changes(page)).toHaveCount(1);
+  await expect(changes(page).first()).toContainText('iptables -t nat -I PREROUTING -p tcp -j ACCEPT');
+  await waitReady(page);
+  expect(problems).toEqual([]);
+});
