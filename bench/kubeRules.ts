@@ -61,7 +61,11 @@ export function kubeServices(services: number, endpointsPerService = 2): KubeSer
 
 /** iptables-save text of a node running kube-proxy with `services` ClusterIP services. */
 export function generateKubeProxyRules(services: number, endpointsPerService = 2): string {
-  const svcs = kubeServices(services, endpointsPerService);
+  return kubeProxyIptablesRules(kubeServices(services, endpointsPerService));
+}
+
+/** iptables-save text kube-proxy (iptables mode) writes for `svcs`, in the order it writes it. */
+export function kubeProxyIptablesRules(svcs: readonly KubeService[], podCidr = '10.244.0.0/16'): string {
   const chains: string[] = ['KUBE-MARK-MASQ', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-SERVICES'];
   const rules: string[] = [
     '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
@@ -89,7 +93,7 @@ export function generateKubeProxyRules(services: number, endpointsPerService = 2
       );
     }
     rules.push(
-      `-A ${s.svcChain} ! -s 10.244.0.0/16 -d ${s.vip}/32 -p tcp -m comment --comment "${s.name} cluster IP" -m tcp --dport ${s.port} -j KUBE-MARK-MASQ`,
+      `-A ${s.svcChain} ! -s ${podCidr} -d ${s.vip}/32 -p tcp -m comment --comment "${s.name} cluster IP" -m tcp --dport ${s.port} -j KUBE-MARK-MASQ`,
     );
     const n = s.endpoints.length;
     s.endpoints.forEach((e, i) => {

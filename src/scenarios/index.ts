@@ -16,6 +16,7 @@ import fullNat from './full-nat.json';
 import hookPaths from './hook-paths.json';
 import hostConntrack from './host-conntrack.json';
 import invalidOutOfWindow from './invalid-out-of-window.json';
+import iptablesVsNftables from './iptables-vs-nftables.json';
 import nodePortSnat from './node-port-snat.json';
 import podToSelfHairpin from './pod-to-self-hairpin.json';
 import sameBridgeHairpin from './same-bridge-hairpin.json';
@@ -37,6 +38,7 @@ const files: readonly unknown[] = [
   hookPaths,
   conntrackTableFull,
   invalidOutOfWindow,
+  iptablesVsNftables,
 ];
 
 /** Parsed once at import: a broken built-in file fails loudly here, not in the middle of a run. */

@@ -64,6 +64,11 @@ const contract: ReadonlyArray<{
     hosts: { node: ['10.0.1.1', '10.0.2.1'], client: ['10.0.1.2'], backend: ['10.0.2.2'] },
     rules: { node: ['-j DNAT --to-destination 10.0.2.2:8080', '-j KUBE-FORWARD'] },
   },
+  // Issue 12: the same Services on two nodes, one per kube-proxy mode.
+  {
+    id: 'iptables-vs-nftables',
+    hosts: { 'node-ipt': ['10.0.0.1'], 'node-nft': ['10.0.0.2'], web: ['10.244.2.3'] },
+  },
 ];
 
 const BUILTIN_CHAINS: Record<string, string[]> = {
