@@ -8,6 +8,7 @@ import type { TcpSock } from '../src/engine/stack/sockets';
 import { tcpConnect, tcpListen } from '../src/engine/stack/sockets';
 import { benchKubeNewConns } from './kubeBench';
 import { benchNft } from './nftBench';
+import { benchScenarios } from './scenarioBench';
 
 // `npm run bench [-- --json]`: the figures issue #2 asks for, measured in one run.
 
@@ -94,7 +95,7 @@ export function benchEstablished(packets = 1_000_000): { established_pps: number
 function main(): void {
   const est = benchEstablished(json ? 1_000_000 : 300_000);
   const kube = benchKubeNewConns();
-  const figures = { ...est, ...kube, ...benchNft() };
+  const figures = { ...est, ...kube, ...benchNft(), ...benchScenarios() };
   if (json) {
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     return;

@@ -192,6 +192,14 @@ function udpFlood(interval: number): ScenarioInput {
   };
 }
 
+/** An nft ruleset whose chain goes to itself: the walk would never end. */
+function nftGotoLoop(): ScenarioInput {
+  const s = pinger('', 'nft-goto-loop');
+  const nft =
+    'table inet t {\n\tchain out {\n\t\ttype filter hook output priority filter; policy accept;\n\t\tgoto x\n\t}\n\n\tchain x {\n\t\tgoto x\n\t}\n}\n';
+  return { ...s, hosts: s.hosts.map((h) => (h.name === 'a' ? { ...h, nft_ruleset: nft } : h)) };
+}
+
 function nested(depth: number): string {
   return `${'['.repeat(depth)}${']'.repeat(depth)}`;
 }
@@ -222,6 +230,12 @@ export const hostileCases: readonly HostileCase[] = [
     text: json(pinger(filter(['C0', 'C1'], ['-A OUTPUT -j C0', '-A C0 -j C1', '-A C1 -j C0']), 'jump-loop')),
     exit: 2,
     says: /line 9: RULE_APPEND failed \(Too many links\): rule in chain C1$/,
+  },
+  {
+    name: 'nft-goto-loop',
+    text: json(nftGotoLoop()),
+    exit: 0,
+    says: /budget: stopped after 200000 rule evaluations for packet #1 in t out OUTPUT on a/,
   },
   { name: 'l2-loop-bridges', text: json(twoBridgeLoop()), exit: 0, says: /storm: stopped after \d+ frames/ },
   { name: 'l2-loop-hosts', text: json(twoHostLoop()), exit: 0, says: /storm: stopped after \d+ frames/ },

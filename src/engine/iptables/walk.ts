@@ -264,13 +264,11 @@ export function createIptables(ruleset: Ruleset, opts: CreateOptions = {}): Ipta
     let ops: Op[] = chain.ops;
     let i = 0;
     let sp = 0;
-    let evaluations = 0;
+    // Ops of every chain entered so far: within one entry ops are visited in increasing order,
+    // so this bounds the evaluations, and it only grows at a jump or goto (no cost per rule).
+    let evaluations = ops.length;
     let result: TableVerdict;
     for (;;) {
-      if (++evaluations > maxEvaluations) {
-        t.busy = nested;
-        throw new WalkTooLong(maxEvaluations);
-      }
       if (i >= ops.length) {
         if (sp === 0) {
           result = policy(t, base, len, onStep);
@@ -302,6 +300,8 @@ export function createIptables(ruleset: Ruleset, opts: CreateOptions = {}): Ipta
         chain = op.jump!;
         ops = chain.ops;
         i = 0;
+        evaluations += ops.length + 1;
+        if (evaluations > maxEvaluations) tooLong(t, nested, maxEvaluations);
         continue;
       }
       if (code === T_GOTO) {
@@ -309,6 +309,8 @@ export function createIptables(ruleset: Ruleset, opts: CreateOptions = {}): Ipta
         chain = op.jump!;
         ops = chain.ops;
         i = 0;
+        evaluations += ops.length + 1;
+        if (evaluations > maxEvaluations) tooLong(t, nested, maxEvaluations);
         continue;
       }
       if (code === T_NONE || code === T_EFFECT) {
@@ -384,6 +386,11 @@ export function createIptables(ruleset: Ruleset, opts: CreateOptions = {}): Ipta
     },
     needsConntrack: () => reason,
   };
+}
+
+function tooLong(t: CTable, nested: boolean, limit: number): never {
+  t.busy = nested;
+  throw new WalkTooLong(limit);
 }
 
 function policy(
