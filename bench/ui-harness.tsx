@@ -2,16 +2,17 @@
 // synthetic data too large for a scenario — 500 packets in flight at once, a conntrack table
 // of 262,144 entries — and exposes window.__bench for bench/ui.bench.ts to drive.
 import { createRoot } from 'react-dom/client';
-import type { RunResult } from '../src/engine/api';
+import type { HookRegistration, RunResult } from '../src/engine/api';
 import type { Ipv4 } from '../src/engine/net/ipv4';
 import type { Frame } from '../src/engine/packet';
 import type { TimelineEvent } from '../src/engine/timeline/events';
 import { dictionaries } from '../src/ui/i18n';
 import { startPlaybackLoop } from '../src/ui/playback';
-import { StoreContext } from '../src/ui/react';
+import { StoreContext, useApp } from '../src/ui/react';
 import { createAppStore } from '../src/ui/store';
 import { indexTimeline } from '../src/ui/timeline';
 import { ConntrackTable } from '../src/ui/views/ConntrackTable';
+import { Pipeline } from '../src/ui/views/Pipeline';
 import { Topology } from '../src/ui/views/Topology';
 import '../src/ui/styles.css';
 
@@ -34,6 +35,12 @@ function frame(k: number): Frame {
     },
   };
 }
+
+const reg = (kind: HookRegistration['kind'], name: string, priority: number): HookRegistration => ({
+  kind,
+  name,
+  priority,
+});
 
 /** Four hosts in a ring of veth links; packet k crosses link k % 4 and lands 1000 events after it left. */
 function syntheticRun(packets: number): RunResult {
@@ -59,7 +66,14 @@ function syntheticRun(packets: number): RunResult {
     routes: [],
     sysctls: {},
     iptablesSave: '',
-    hooks: { PREROUTING: [], INPUT: [], FORWARD: [], OUTPUT: [], POSTROUTING: [] },
+    // A Kubernetes node's registrations, so the pipeline draws every kind of box.
+    hooks: {
+      PREROUTING: [reg('table', 'raw', -300), reg('conntrack', 'conntrack', -200), reg('nat', 'nat', -100)],
+      INPUT: [reg('table', 'filter', 0), reg('nat', 'nat', 100), reg('confirm', 'confirm', 2147483647)],
+      FORWARD: [reg('table', 'mangle', -150), reg('table', 'filter', 0)],
+      OUTPUT: [reg('conntrack', 'conntrack', -200), reg('nat', 'nat', -100), reg('table', 'filter', 0)],
+      POSTROUTING: [reg('nat', 'nat', 100), reg('confirm', 'confirm', 2147483647)],
+    },
   }));
   const events: TimelineEvent[] = [];
   for (let k = 0; k < packets; k++) {
@@ -142,16 +156,47 @@ store.setState({
   cursor: 500,
   playing: false,
   speed: 160,
+  // The harness reuses the presentation flag as "pipeline shown", for an A/B of its cost.
+  presenting: true,
 });
 startPlaybackLoop(store);
 const rows = conntrackRows(262_144);
 
+/** The pipeline as the app shows it: the host and packet of the event at the playhead. */
+function BenchPipeline() {
+  const shown = useApp((s) => s.presenting);
+  const result = useApp((s) => s.result);
+  const index = useApp((s) => s.index);
+  const playhead = useApp((s) => s.playhead);
+  if (!result || !index || !shown) return null;
+  const ev = result.events[Math.max(0, playhead - 1)];
+  const pkt = ev && 'pkt' in ev ? ev.pkt : undefined;
+  return (
+    <section className="panel pipeline-panel" aria-label={`pipeline ${ev?.host ?? 'alpha'}`}>
+      <div className="body pl-body">
+        <Pipeline
+          result={result}
+          index={index}
+          host={ev?.host ?? 'alpha'}
+          pkt={pkt}
+          playhead={playhead}
+          t={dictionaries.en}
+          onRule={() => {}}
+        />
+      </div>
+    </section>
+  );
+}
+
 createRoot(document.getElementById('root')!).render(
   <StoreContext.Provider value={store}>
     <div style={{ display: 'grid', gridTemplateColumns: '1fr 1fr', gap: 8, height: '100vh', padding: 8 }}>
-      <section className="panel" style={{ height: 420 }}>
-        <Topology label="synthetic topology" />
-      </section>
+      <div style={{ display: 'flex', flexDirection: 'column', gap: 8 }}>
+        <section className="panel" style={{ height: 360 }}>
+          <Topology label="synthetic topology" />
+        </section>
+        <BenchPipeline />
+      </div>
       <div className="panel" style={{ padding: 8 }}>
         <ConntrackTable host="bench" rows={rows} tracking t={dictionaries.en} />
       </div>
@@ -161,11 +206,12 @@ createRoot(document.getElementById('root')!).render(
 
 declare global {
   interface Window {
-    __bench: { play(): void; stop(): void; inFlight(): number };
+    __bench: { play(): void; stop(): void; inFlight(): number; pipeline(on: boolean): void };
   }
 }
 window.__bench = {
   play: () => store.setState({ playing: true, playhead: 500, cursor: 500 }),
   stop: () => store.setState({ playing: false }),
   inFlight: () => document.querySelectorAll('.topology circle.pkt').length,
+  pipeline: (on) => store.setState({ presenting: on }),
 };
