@@ -6,6 +6,7 @@ import { buildWorld } from '../src/engine/sim/run';
 import { ipLocalOut } from '../src/engine/stack/ip';
 import type { TcpSock } from '../src/engine/stack/sockets';
 import { tcpConnect, tcpListen } from '../src/engine/stack/sockets';
+import { benchFixSearch } from './fixBench';
 import { benchKubeNewConns } from './kubeBench';
 import { benchNft } from './nftBench';
 import { benchScenarios } from './scenarioBench';
@@ -95,7 +96,7 @@ export function benchEstablished(packets = 1_000_000): { established_pps: number
 function main(): void {
   const est = benchEstablished(json ? 1_000_000 : 300_000);
   const kube = benchKubeNewConns();
-  const figures = { ...est, ...kube, ...benchNft(), ...benchScenarios() };
+  const figures = { ...est, ...kube, ...benchNft(), ...benchScenarios(), ...benchFixSearch() };
   if (json) {
     process.stdout.write(`${JSON.stringify(figures)}\n`);
     return;
@@ -105,6 +106,7 @@ function main(): void {
     new_conns_per_s_10k_services: [100_000, '>='],
     speedup_vs_linear: [50, '>='],
     parse_ms_100k_lines: [500, '<='],
+    fix_search_ms_max: [2000, '<='],
   };
   for (const [k, v] of Object.entries(figures) as [string, number][]) {
     const g = goals[k];

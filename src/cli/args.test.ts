@@ -19,6 +19,10 @@ describe('parseArgs', () => {
     });
     expect(parseArgs(['--list'])).toEqual({ list: true, format: 'outcome', settings: {} });
     expect(parseArgs(['x', '--format=json'])).toMatchObject({ format: 'json' });
+    expect(parseArgs(['x', '--explain-fix'])).toMatchObject({ scenario: 'x', explainFix: true });
+    expect(parseArgs(['x', '--explain-fix', '--at', '1s'])).toEqual({
+      error: '--explain-fix: looks at whole runs and takes no --at',
+    });
   });
   it('names what is wrong', () => {
     expect(parseArgs(['x', '--format', 'xml'])).toEqual({

@@ -30,6 +30,8 @@ export interface SimArgs {
   readonly settings: Record<string, string>;
   /** `--at`: cut the run at this virtual time, in µs. */
   readonly at?: number;
+  /** `--explain-fix`: print the fixes found for each failed connection instead of a format. */
+  readonly explainFix?: boolean;
 }
 
 const UNIT_US: Readonly<Record<string, number>> = { s: 1_000_000, ms: 1000, us: 1, µs: 1 };
@@ -47,6 +49,7 @@ export function parseArgs(argv: readonly string[]): SimArgs | { error: string } 
   let scenario: string | undefined;
   let format: Format = 'outcome';
   let at: number | undefined;
+  let explainFix = false;
   // No prototype: `--set __proto__=1` is a key like any other (and refused later by name).
   const settings: Record<string, string> = Object.create(null);
   for (let i = 0; i < argv.length; i++) {
@@ -58,6 +61,7 @@ export function parseArgs(argv: readonly string[]): SimArgs | { error: string } 
     };
     const name = a.startsWith('--') && a.includes('=') ? a.slice(0, a.indexOf('=')) : a;
     if (name === '--list') list = true;
+    else if (name === '--explain-fix') explainFix = true;
     else if (name === '--format') {
       const f = value();
       if (!f || !FORMATS.includes(f as Format))
@@ -81,12 +85,15 @@ export function parseArgs(argv: readonly string[]): SimArgs | { error: string } 
   if (!list && scenario === undefined)
     return {
       error:
-        'usage: sim <scenario id or file.json> [--set host:key=value] [--at 2.5s] [--format conntrack|proc|trace|json|outcome|events|iptables-save|iptables|nft] | --list',
+        'usage: sim <scenario id or file.json> [--set host:key=value] [--at 2.5s] [--format conntrack|proc|trace|json|outcome|events|iptables-save|iptables|nft] [--explain-fix] | --list',
     };
+  if (explainFix && at !== undefined)
+    return { error: '--explain-fix: looks at whole runs and takes no --at' };
   return {
     list,
     format,
     settings,
+    ...(explainFix ? { explainFix } : {}),
     ...(scenario !== undefined ? { scenario } : {}),
     ...(at !== undefined ? { at } : {}),
   };

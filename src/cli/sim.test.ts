@@ -21,6 +21,29 @@ function sim(...args: string[]): { code: number | null; out: string; err: string
 const hairpin = builtinScenarios.find((s) => s.id === 'same-bridge-hairpin')!;
 
 describe('sim runner (design.md §3)', () => {
+  // The content of the search is tested in engine/fix/search.test.ts; here the runner's wiring.
+  it('--explain-fix prints one fix per line, or that nothing failed', { timeout: 180_000 }, () => {
+    const off = sim(
+      'same-bridge-hairpin',
+      '--set',
+      'node:net.bridge.bridge-nf-call-iptables=0',
+      '--explain-fix',
+    );
+    expect(off.code).toBe(0);
+    const lines = off.out.trimEnd().split('\n');
+    expect(lines[0]).toMatch(
+      /^fix pod-a -> 10\.96\.0\.10:80: node: sysctl -w net\.bridge\.bridge-nf-call-iptables=1 {2}# \S/,
+    );
+    for (const l of lines) expect(l).toMatch(/^fix pod-a -> 10\.96\.0\.10:80: node: .+ {2}# .+$/);
+    const on = sim(
+      'same-bridge-hairpin',
+      '--set',
+      'node:net.bridge.bridge-nf-call-iptables=1',
+      '--explain-fix',
+    );
+    expect(on.out).toBe('nothing failed: every connection succeeded, so there is nothing to fix\n');
+  });
+
   it('prints the hairpin entry as conntrack -L does, under # host lines', () => {
     const off = render(
       runScenario(hairpin, { settings: { 'node:net.bridge.bridge-nf-call-iptables': '0' } }),

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import {
   conntrackEventLines,
+  findFixes,
   formatConntrackL,
+  formatFixes,
   formatProcConntrack,
   formatTraceLine,
   hostViews,
@@ -185,6 +187,12 @@ function main(): void {
     ...(args.at !== undefined ? { until: args.at } : {}),
   });
   if (!r.ok) fail(withFileLine(args.scenario!, fileText, r.error));
+  if (args.explainFix) {
+    const f = findFixes(scenario, { settings: args.settings });
+    if (!f.ok) fail(withFileLine(args.scenario!, fileText, f.error));
+    process.stdout.write(formatFixes(f.result));
+    return;
+  }
   // Pipes and files are written synchronously by node on Linux, so each chunk is gone before the next.
   for (const chunk of renderChunks(r.result, args.format)) process.stdout.write(chunk);
   // A run stopped by a budget still completed what it could: exit 0, and say why it stopped.
