@@ -9,15 +9,17 @@ import type { Scenario } from '../src/engine/scenario/schema';
 import { settingRuns } from '../src/engine/scenario/variants';
 import { cleanupStale, destroyWorld, type World } from './build';
 import { type Cell, compareSides, packetListing } from './compare';
+import { confirmFixes } from './fixes';
 import { type KernelRunResult, runOnKernel } from './kernelRun';
 import { loadBuiltins, loadFile } from './scenarios';
 import { hasCommand, killAllStarted, sh } from './sh';
 import { engineSide, kernelSide } from './side';
 
-// npm run test:kernel [-- [scenario-id | file.json]... [--dump DIR] [--tcpdump] [--kernel-only] [--verbose]]
+// npm run test:kernel [-- [scenario-id | file.json]... [--dump DIR] [--tcpdump] [--kernel-only] [--verbose] [--no-fixes]]
 //
 // Replays every built-in scenario, under each of its settings, on the real kernel and
-// compares conntrack, outcomes, hook paths and conntrack -E events with the engine. Exit 0 when every cell is
+// compares conntrack, outcomes, hook paths and conntrack -E events with the engine; then
+// confirms every fix the engine's fix search proposes (parity/fixes.ts) on the kernel. Exit 0 when every cell is
 // equal or its difference is a documented limitation; 1 otherwise; 0 with one `skipped`
 // line when this machine cannot run it (not root, no netns or tools).
 
@@ -35,6 +37,8 @@ interface Args {
   readonly verbose: boolean;
   /** Write the table as Markdown to this file (docs/parity.md). */
   readonly doc: string | undefined;
+  /** Skip confirming the fix search's fixes on the kernel. */
+  readonly noFixes: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -44,6 +48,7 @@ function parseArgs(argv: readonly string[]): Args {
   let kernelOnly = false;
   let verbose = false;
   let doc: string | undefined;
+  let noFixes = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--dump') dump = argv[++i] ?? dump;
@@ -51,9 +56,10 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--kernel-only') kernelOnly = true;
     else if (a === '--verbose') verbose = true;
     else if (a === '--doc') doc = argv[++i];
+    else if (a === '--no-fixes') noFixes = true;
     else select.push(a);
   }
-  return { select, dump, tcpdump, kernelOnly, verbose, doc };
+  return { select, dump, tcpdump, kernelOnly, verbose, doc, noFixes };
 }
 
 function preflight(): string | undefined {
@@ -224,9 +230,27 @@ async function main(): Promise<number> {
       for (const note of kernel.notes) console.log(`    note: ${note}`);
     }
   }
+  const fixRows: string[] = [];
+  if (typeof engine !== 'string' && !args.noFixes) {
+    const checks = await confirmFixes(
+      scenarios,
+      runId,
+      (w) => {
+        live = w;
+      },
+      (line) => console.log(line),
+    );
+    for (const c of checks) {
+      if (c.failed) failures++;
+      fixRows.push(`| ${c.tag} | \`${c.fix.replace(/\|/g, '/')}\` | ${c.verdict.replace(/\|/g, '/')} |`);
+    }
+    console.log(
+      `fixes confirmed on the kernel: ${checks.filter((c) => c.verdict === 'ok').length} of ${checks.length}`,
+    );
+  }
   const secs = ((Date.now() - began) / 1000).toFixed(1);
   console.log(`raw captures: ${args.dump}`);
-  if (args.doc && typeof engine !== 'string') writeDoc(args.doc, rows, secs);
+  if (args.doc && typeof engine !== 'string') writeDoc(args.doc, rows, fixRows, secs);
   if (typeof engine === 'string') {
     console.log(`kernel parity: NOT CHECKED (${engine}); ${failures} kernel run failure(s); ${secs} s`);
     return 1;
@@ -237,7 +261,7 @@ async function main(): Promise<number> {
   return failures ? 1 : 0;
 }
 
-function writeDoc(file: string, rows: readonly string[], secs: string): void {
+function writeDoc(file: string, rows: readonly string[], fixRows: readonly string[], secs: string): void {
   const v = (cmd: string[]) => sh(cmd, { timeoutMs: 5000 }).stdout.trim().split('\n')[0] ?? '?';
   const text = [
     '# Kernel parity, as last run',
@@ -256,6 +280,19 @@ function writeDoc(file: string, rows: readonly string[], secs: string): void {
     '| --- | --- | --- | --- | --- | --- |',
     ...rows,
     '',
+    ...(fixRows.length
+      ? [
+          '## Fixes confirmed on the kernel',
+          '',
+          'Every fix `--explain-fix` proposes for a built-in scenario, its commands run in the namespaces',
+          'before the traffic starts: `ok` when the connection it fixes succeeds on the kernel too.',
+          '',
+          '| scenario | fix | kernel |',
+          '| --- | --- | --- |',
+          ...fixRows,
+          '',
+        ]
+      : []),
   ].join('\n');
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, text);
