@@ -2,9 +2,6 @@
 export type * from './api';
 export { formatConntrackEvent, formatConntrackL, formatProcConntrack } from './conntrack';
 export type { CtEntryData, CtState, TcpCtState, Tuple } from './conntrack/types';
-export { COMMANDS, type CommandOutput, runCommand } from './console/run';
-export type { Fix, FixChange, FixProgress, FixReport, FixSearchOptions } from './fix/search';
-export { findFixes, formatFixes, searchFixes, withFix } from './fix/search';
 export { formatEther, formatFrame, formatIp, tcpKind } from './format/packet';
 export { formatIptablesList, formatIptablesSave, parseIptablesSave } from './iptables';
 export { formatIpv4, parseIpv4 } from './net/ipv4';
@@ -14,10 +11,12 @@ export type { HostSpec, ScenarioInput, SettingSpec, TrafficSpec } from './scenar
 export { scenarioSchema } from './scenario/schema';
 export { defaultValue, type SettingRun, settingRuns } from './scenario/variants';
 export { runScenario, simulate, startRun } from './sim/run';
-export { type CtEventKind, conntrackEventLines, ctEventKind } from './timeline/ctEvents';
 export type { Hook, TableName } from './timeline/events';
+export { conntrackEventLines, type CtEventKind, ctEventKind } from './timeline/ctEvents';
 export { stateAt } from './timeline/replay';
 export { formatTime, formatTraceLine } from './timeline/trace';
 export { type HostView, hostViews } from './timeline/views';
 export { isChange } from './console/change';
 export { type CommandOutput, COMMANDS, KNOWN, runCommand } from './console/run';
+export type { Fix, FixChange, FixProgress, FixReport, FixSearchOptions } from './fix/search';
+export { findFixes, formatFixes, searchFixes, withFix } from './fix/search';

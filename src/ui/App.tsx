@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { ConsolePanel } from './console/ConsolePanel';
 import { Controls } from './Controls';
 import { dictionaries } from './i18n';
+import { FixesPanel } from './FixesPanel';
 import { AccountPanel, OutcomePanel, TeachingPanel } from './Panels';
 import { noticeText } from './notice';
 import { installKeyboard, startPlaybackLoop } from './playback';
@@ -165,6 +166,7 @@ function Main({ embed }: { embed: boolean }) {
       </div>
       <div className="col col-b">
         <OutcomePanel />
+        {presenting || embed ? null : <FixesPanel />}
         {presenting ? null : hosts}
       </div>
       {presenting ? null : (

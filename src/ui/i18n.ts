@@ -85,6 +85,17 @@ export interface Dict {
   readonly after: string;
   readonly future: string;
   readonly entries: (n: number) => string;
+  readonly fixes: string;
+  readonly fixSearching: (runs: number, planned: number) => string;
+  readonly fixCancel: string;
+  readonly fixCancelled: string;
+  readonly fixFailed: (reason: string) => string;
+  readonly fixNone: (conn: string) => string;
+  readonly fixFor: (conn: string) => string;
+  readonly fixNothingFailed: string;
+  readonly fixTruncated: (runs: number) => string;
+  readonly fixUndo: string;
+  readonly fixApplied: (n: number) => string;
   readonly narr: Narration;
 }
 
@@ -194,6 +205,17 @@ const en: Dict = {
   after: 'after',
   future: 'not reached yet',
   entries: (n) => `${n} ${n === 1 ? 'entry' : 'entries'}`,
+  fixes: 'Fixes',
+  fixSearching: (r, p) => `Searching: ${r} of ${p} runs made`,
+  fixCancel: 'Cancel',
+  fixCancelled: 'Search cancelled.',
+  fixFailed: (r) => `The search failed: ${r}`,
+  fixNone: (c) => `No fix found for ${c}.`,
+  fixFor: (c) => `For ${c}:`,
+  fixNothingFailed: 'Nothing failed: every connection succeeded.',
+  fixTruncated: (r) => `The search stopped after ${r} runs; it may have missed fixes.`,
+  fixUndo: 'Undo fix',
+  fixApplied: (n) => `${n} fix${n === 1 ? '' : 'es'} applied as changes at the start of the run.`,
   narr: {
     app: (h, t) => `On ${h}, the application: ${t}.`,
     packet: (h, w, o) => `${h} creates a packet (${o}): ${w}.`,
@@ -299,6 +321,17 @@ const zh: Dict = {
   after: '改写后',
   future: '尚未到达',
   entries: (n) => `${n} 条记录`,
+  fixes: '修复',
+  fixSearching: (r, p) => `搜索中：已运行 ${r} / ${p} 次`,
+  fixCancel: '取消',
+  fixCancelled: '搜索已取消。',
+  fixFailed: (r) => `搜索失败：${r}`,
+  fixNone: (c) => `没有找到能让 ${c} 成功的修改。`,
+  fixFor: (c) => `${c}：`,
+  fixNothingFailed: '没有失败的连接：每个连接都成功了。',
+  fixTruncated: (r) => `搜索在 ${r} 次运行后停止，可能遗漏了修复。`,
+  fixUndo: '撤销修复',
+  fixApplied: (n) => `已在运行开始时应用 ${n} 个修复。`,
   narr: {
     app: (h, t) => `${h} 上的应用程序：${t}。`,
     packet: (h, w, o) => `${h} 产生一个数据包（${o}）：${w}。`,

@@ -11,7 +11,7 @@ import { createAppStore } from './store';
  * with `holdRuns`, runs wait in their worker until `finishRuns()`, so a test can act while one
  * is in progress.
  */
-function memoryWorkers(opts: { holdRuns?: boolean } = {}) {
+function memoryWorkers(opts: { holdRuns?: boolean; holdFixes?: boolean } = {}) {
   interface W {
     engine: ReturnType<typeof fakeEngine>;
     alive: boolean;
@@ -34,7 +34,8 @@ function memoryWorkers(opts: { holdRuns?: boolean } = {}) {
     };
     return {
       post(m) {
-        if (opts.holdRuns && m.type === 'run') w.held.push(() => handle(m));
+        if ((opts.holdRuns && m.type === 'run') || (opts.holdFixes && m.type === 'fixes'))
+          w.held.push(() => handle(m));
         else queueMicrotask(() => handle(m));
       },
       listen(onMessage, onDeath) {
@@ -267,5 +268,39 @@ describe('app store', () => {
     await bad.getState().start('#v=1&doc=N4XyA');
     expect(bad.getState().notice?.key).toBe('badLink');
     expect(bad.getState().scenario?.id).toBe('fixture');
+  });
+
+  it('searches for fixes in a worker of its own, and a cancel ends it at once', async () => {
+    const w = memoryWorkers({ holdFixes: true });
+    const store = createAppStore({ transport: w.transport, heartbeatMs: 0 });
+    await store.getState().start('');
+    const search = store.getState().findFixes();
+    await settle();
+    expect(store.getState().fixes).toMatchObject({ phase: 'searching' });
+    const searcher = w.workers.at(-1)!;
+    expect(searcher.held).toHaveLength(1);
+    store.getState().cancelFixes();
+    await search;
+    expect(store.getState().fixes).toEqual({ phase: 'cancelled' });
+    expect(searcher.terminated).toBe(true);
+    // The run on screen is untouched and still answers.
+    expect(store.getState().result?.events).toHaveLength(2);
+  });
+
+  it('applies a fix as a change at time 0 and undoes it', async () => {
+    const store = createAppStore({ transport: memoryWorkers().transport, heartbeatMs: 0 });
+    await store.getState().start('');
+    await store.getState().findFixes();
+    const s = store.getState();
+    if (s.fixes.phase !== 'done') throw new Error(`search ended ${s.fixes.phase}`);
+    const fix = s.fixes.report.fixes[0]!;
+    await s.applyFix(fix);
+    expect(store.getState().scenario?.changes).toEqual([{ at: 0, host: 'a', command: 'sysctl -w x=1' }]);
+    expect(store.getState().applied).toHaveLength(1);
+    expect(store.getState().fixes).toEqual({ phase: 'idle' });
+    expect(store.getState().source).toMatchObject({ kind: 'inline' });
+    await store.getState().undoFix();
+    expect(store.getState().scenario?.changes).toEqual([]);
+    expect(store.getState().applied).toHaveLength(0);
   });
 });

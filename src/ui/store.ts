@@ -5,11 +5,14 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { RunResult, Scenario, Settings } from '../engine/api';
 import type { ChangeSpec } from '../engine/scenario/schema';
+import { withFix } from '../engine/fix/apply';
 import type { Transport } from '../worker/client';
 import { EngineClient } from '../worker/client';
 import { checkShape } from '../worker/limits';
 import {
   type CommandReply,
+  type Fix,
+  type FixReport,
   type Progress,
   type ResultOf,
   type Snapshot,
@@ -36,6 +39,20 @@ export type Notice =
   | { readonly key: 'runStopped'; readonly detail: string };
 
 export type Theme = 'light' | 'dark';
+
+/** "What would make this work?" for the run on screen. */
+export type FixSearch =
+  | { readonly phase: 'idle' }
+  | { readonly phase: 'searching'; readonly runs: number; readonly planned: number }
+  | { readonly phase: 'done'; readonly report: FixReport }
+  | { readonly phase: 'cancelled' }
+  | { readonly phase: 'failed'; readonly detail: string };
+
+/** A fix the user applied, and the scenario's changes before it, so Undo can bring them back. */
+export interface AppliedFix {
+  readonly fix: Fix;
+  readonly changes: Scenario['changes'];
+}
 
 export interface AppState {
   readonly phase: 'starting' | 'running' | 'ready';
@@ -70,6 +87,9 @@ export interface AppState {
   readonly ruleFocus: RuleFocus | null;
   /** Presentation mode: large type, only the views a classroom needs. */
   readonly presenting: boolean;
+  readonly fixes: FixSearch;
+  /** Fixes applied, latest last: each Undo takes one back. */
+  readonly applied: readonly AppliedFix[];
 }
 
 export interface RuleFocus {
@@ -108,6 +128,14 @@ export interface AppActions {
   dismissNotice(): void;
   showRule(r: Omit<RuleFocus, 'seq'>): void;
   togglePresentation(): void;
+  /** Searches for fixes of the run on screen, in a worker of its own (the UI never waits on it). */
+  findFixes(): Promise<void>;
+  /** Ends the fix search at once (its worker is terminated). */
+  cancelFixes(): void;
+  /** Applies a fix as changes at the start of the run, and runs again. */
+  applyFix(fix: Fix): Promise<void>;
+  /** Takes the last applied fix back. */
+  undoFix(): Promise<void>;
   /** For tests and the crash drill: kill the busiest worker as if it had crashed. */
   crashWorker(): void;
   /** A console line on `host` at the playhead (null: no run to ask). */
@@ -161,6 +189,9 @@ export function createAppStore(deps: StoreDeps): AppStore {
   let snapInFlight = false;
   let snapWanted: { runId: number; index: number } | null = null;
   let requestSnapshot: () => void = () => {};
+  // The fix search runs in a worker of its own, so cancelling it is terminating that worker.
+  let fixer: EngineClient | null = null;
+  let fixSeq = 0;
 
   const store = createStore<AppState & AppActions>()((set, get) => {
     function spawn(): EngineClient {
@@ -270,12 +301,14 @@ export function createAppStore(deps: StoreDeps): AppStore {
               : 0
             : Math.round((keep.from.playhead / old) * n);
       }
+      endFixSearch();
       set({
         phase: 'ready',
         progress: null,
         scenario,
         settings,
         ...(source ? { source } : {}),
+        fixes: { phase: 'idle' },
         runId: r.runId,
         result: r.result,
         index: indexTimeline(r.result.events),
@@ -284,6 +317,12 @@ export function createAppStore(deps: StoreDeps): AppStore {
         playing: prev.playing && playhead < n,
       });
       return true;
+    }
+
+    function endFixSearch(): void {
+      fixSeq++;
+      fixer?.terminate('cancelled');
+      fixer = null;
     }
 
     requestSnapshot = (): void => {
@@ -377,6 +416,8 @@ export function createAppStore(deps: StoreDeps): AppStore {
       shareLink: '',
       ruleFocus: null,
       presenting: false,
+      fixes: { phase: 'idle' },
+      applied: [],
 
       async start(hash) {
         let catalog: readonly Scenario[];
@@ -400,7 +441,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       async selectScenario(id) {
         const s = scenarioById(id);
         if (!s) return;
-        set({ selectedPacket: null, playing: false });
+        set({ selectedPacket: null, playing: false, applied: [] });
         await run(s, { kind: 'builtin', id }, {}, { kind: 'at', playhead: 0 });
       },
 
@@ -421,7 +462,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
           set({ notice: { key: 'badFile', detail: loaded.error } });
           return false;
         }
-        set({ selectedPacket: null, playing: false });
+        set({ selectedPacket: null, playing: false, applied: [] });
         return run(loaded.scenario, { kind: 'inline', json }, {}, { kind: 'at', playhead: 0 });
       },
 
@@ -515,6 +556,58 @@ export function createAppStore(deps: StoreDeps): AppStore {
       dismissNotice: () => set({ notice: null }),
       togglePresentation: () => set({ presenting: !get().presenting }),
       showRule: (r) => set({ ruleFocus: { ...r, seq: (get().ruleFocus?.seq ?? 0) + 1 } }),
+      async findFixes() {
+        const s = get();
+        if (!s.scenario || !s.result) return;
+        endFixSearch();
+        const seq = fixSeq;
+        const client = spawn();
+        fixer = client;
+        set({ fixes: { phase: 'searching', runs: 0, planned: 0 } });
+        try {
+          await client.ready;
+          const report = await client.request(
+            'fixes',
+            { scenario: s.scenario, settings: s.result.settings },
+            {
+              onProgress: (p) =>
+                seq === fixSeq &&
+                set({ fixes: { phase: 'searching', runs: p.runs ?? 0, planned: p.planned ?? 0 } }),
+            },
+          );
+          if (seq !== fixSeq) return;
+          set({ fixes: { phase: 'done', report } });
+        } catch (e) {
+          if (seq !== fixSeq) return; // cancelled or replaced: nothing to say
+          set({ fixes: { phase: 'failed', detail: messageOf(e) } });
+        } finally {
+          if (seq === fixSeq) {
+            fixer = null;
+            client.terminate('done');
+          }
+        }
+      },
+      cancelFixes() {
+        if (!fixer) return;
+        endFixSearch();
+        set({ fixes: { phase: 'cancelled' } });
+      },
+      async applyFix(fix) {
+        const s = get();
+        if (!s.scenario) return;
+        const before: AppliedFix = { fix, changes: s.scenario.changes };
+        set({ playing: false });
+        // The same path as a command typed in the console: the scenario's changes, re-run.
+        if (await get().setChanges(withFix(s.scenario, fix.changes).changes))
+          set({ applied: [...get().applied, before] });
+      },
+      async undoFix() {
+        const list = get().applied;
+        const last = list.at(-1);
+        if (!last) return;
+        set({ playing: false });
+        if (await get().setChanges(last.changes)) set({ applied: list.slice(0, -1) });
+      },
       crashWorker() {
         (runner?.client ?? shown)?.terminate('simulated crash');
       },

@@ -58,6 +58,7 @@ export const SILENCE_MS: Readonly<Record<RequestType, number>> = {
   run: 30_000,
   snapshot: 20_000,
   command: 20_000,
+  fixes: 30_000,
   release: 20_000,
   ping: 10_000,
 };

@@ -1,6 +1,7 @@
 // The worker's brain without the worker: a pure request -> response function over an injected
 // engine, so tests call it directly and the worker file only wires `onmessage` to it.
-import type { RunResult, Scenario, Settings } from '../engine/api';
+import type { RunOutcomeOf, RunResult, Scenario, Settings } from '../engine/api';
+import type { FixReport } from '../engine/fix/search';
 import {
   type LoadResult,
   type Progress,
@@ -19,6 +20,12 @@ export interface EngineApi {
   parseScenario(json: unknown, source: string): LoadResult;
   /** `progress` is called between scheduler events, as often as the engine likes. */
   runScenario(scenario: Scenario, settings: Settings, progress?: (p: Progress) => void): RunResult;
+  /** The fix search; `progress` after each run it makes. */
+  findFixes(
+    scenario: Scenario,
+    settings: Settings,
+    progress?: (p: Progress) => void,
+  ): RunOutcomeOf<FixReport>;
   /** The views' text after the first `index` events (index already clamped to the timeline). */
   snapshot(result: RunResult, index: number): Pick<Snapshot, 'now' | 'hosts'>;
   /** A console line on `host` after the first `index` events. */
@@ -81,6 +88,11 @@ export function createDispatcher(engine: EngineApi, clock: () => number = () => 
         if (!result) throw new Error(`run ${msg.data.runId} is not (or no longer) held by the worker`);
         const index = Math.max(0, Math.min(result.events.length, Math.trunc(msg.data.index) || 0));
         return engine.command(result, index, msg.data.host, String(msg.data.line).slice(0, 1_000_000));
+      }
+      case 'fixes': {
+        const r = engine.findFixes(msg.data.scenario, msg.data.settings, reporter(msg, emit));
+        if (!r.ok) throw new Error(r.error);
+        return r.result;
       }
       case 'release':
         return { released: runs.delete(msg.data.runId) };

@@ -1,7 +1,7 @@
 // Binds the real engine to the dispatcher's EngineApi and turns a WorldState into the text
 // the views show (`conntrack -L`, `iptables-save -c`, `iptables -L -n -v`), so the UI thread
 // never loads the engine, its parsers or its schema library.
-import { hostViews, isChange, parseScenario, runCommand, runScenario } from '../engine/index';
+import { hostViews, isChange, parseScenario, runCommand, runScenario, searchFixes } from '../engine/index';
 import { builtinScenarios } from '../scenarios/index';
 import type { EngineApi } from './dispatch';
 
@@ -14,4 +14,12 @@ export const realEngine: EngineApi = {
     ...runCommand(result, index, host, line),
     change: isChange(line),
   }),
+  findFixes(scenario, settings, progress) {
+    const search = searchFixes(scenario, { settings });
+    for (;;) {
+      const n = search.next();
+      if (n.done) return n.value;
+      progress?.({ events: n.value.events, now: 0, runs: n.value.runs, planned: n.value.planned });
+    }
+  },
 };

@@ -3,10 +3,11 @@
 // answers; errors travel as data, never as thrown objects, because `postMessage` cannot clone
 // an Error faithfully across every browser.
 import type { Outcome, RunResult, Scenario, Settings } from '../engine/api';
+import type { Fix, FixReport } from '../engine/fix/search';
 import type { LoadResult } from '../engine/scenario/load';
 import type { TableName } from '../engine/timeline/events';
 
-export type { LoadResult, Outcome, RunResult, Scenario, Settings };
+export type { Fix, FixReport, LoadResult, Outcome, RunResult, Scenario, Settings };
 
 /** Bumped on any incompatible change; the client refuses a worker that speaks another version. */
 export const PROTOCOL_VERSION = 2;
@@ -33,6 +34,11 @@ export type Request =
         readonly line: string;
       };
     }
+  /**
+   * "What would make this work?": the fix search over a scenario in its settings (engine/fix).
+   * It reports progress (`runs` of `planned`); cancelling is terminating the worker it runs in.
+   */
+  | { readonly type: 'fixes'; readonly data: { readonly scenario: Scenario; readonly settings: Settings } }
   /** Forget a run the UI no longer shows. */
   | { readonly type: 'release'; readonly data: { readonly runId: RunId } }
   /** Heartbeat: an idle worker answers at once; one that does not is replaced. */
@@ -78,6 +84,7 @@ export interface ResultOf {
   run: { readonly runId: RunId; readonly result: RunResult };
   snapshot: Snapshot;
   command: CommandReply;
+  fixes: FixReport;
   release: { readonly released: boolean };
   ping: { readonly pong: true };
 }
@@ -86,8 +93,11 @@ export interface ResultOf {
 export interface Progress {
   /** Timeline events recorded so far. */
   readonly events: number;
-  /** Virtual time reached (µs). */
+  /** Virtual time reached (µs); 0 for a fix search, whose runs each start at 0. */
   readonly now: number;
+  /** A fix search: the runs made so far, and those planned (it grows when pairs are tried). */
+  readonly runs?: number;
+  readonly planned?: number;
 }
 
 export interface SerializedError {

@@ -8,6 +8,7 @@ export const fixtureScenario = {
   hosts: [{ name: 'a', interfaces: [], routes: [], sysctls: {} }],
   traffic: [],
   settings: [],
+  changes: [],
   seed: 1,
   limitations: [],
 } as unknown as Scenario;
@@ -41,6 +42,26 @@ export function fakeEngine(): EngineApi & { runs: number } {
       exit: 0,
       change: line.startsWith('sysctl -w'),
     }),
+    findFixes: (scenario: Scenario, settings: Settings) => {
+      if (settings.crash === '1') throw new TypeError('engine exploded');
+      return {
+        ok: true as const,
+        result: {
+          outcomes: [],
+          fixes: [
+            {
+              conn: 0,
+              from: 'a',
+              to: scenario.id,
+              changes: [{ host: 'a', command: 'sysctl -w x=1' }],
+              why: 'because',
+            },
+          ],
+          runs: 2,
+          truncated: false,
+        },
+      };
+    },
     snapshot: (result: RunResult, index: number) => ({
       now: index === 0 ? 0 : result.events[index - 1]!.t,
       hosts: { a: { conntrack: [{ id: 1, line: `at ${index}` }], iptablesSave: '', iptablesList: [] } },

@@ -1,0 +1,78 @@
+import { expect, test } from '@playwright/test';
+import { openApp, selectScenario, setSwitch, watchProblems } from './helpers';
+
+const BNF = 'net.bridge.bridge-nf-call-iptables';
+
+test('What would make this work? finds br_netfilter for the hairpin, Apply fixes it, Undo takes it back', async ({
+  page,
+}) => {
+  const problems = watchProblems(page);
+  await openApp(page);
+  await selectScenario(page, 'same-bridge-hairpin');
+  await setSwitch(page, 'node', BNF, false);
+  const outcome = page.getByRole('region', { name: 'Outcome' });
+  const fixes = page.getByRole('region', { name: 'Fixes' });
+  await page.getByRole('button', { name: 'End' }).click();
+  await expect(outcome).toContainText('failed');
+
+  await fixes.getByRole('button', { name: 'What would make this work?' }).click();
+  const fix = fixes.getByRole('listitem').filter({ hasText: `node: sysctl -w ${BNF}=1` });
+  await expect(fix).toBeVisible({ timeout: 30_000 });
+  await expect(fix).toContainText('SYN-ACK');
+  await expect(fixes.getByRole('listitem').filter({ hasText: 'MASQUERADE' })).toBeVisible();
+
+  await fix.getByRole('button', { name: 'Apply' }).click();
+  await expect(page.locator('.app')).toHaveAttribute('data-phase', 'ready', { timeout: 30_000 });
+  await page.getByRole('button', { name: 'End' }).click();
+  await expect(outcome).not.toContainText('failed');
+  await expect(outcome).toContainText(/\bok\b/);
+
+  await fixes.getByRole('button', { name: 'Undo fix' }).click();
+  await expect(page.locator('.app')).toHaveAttribute('data-phase', 'ready', { timeout: 30_000 });
+  await page.getByRole('button', { name: 'End' }).click();
+  await expect(outcome).toContainText('failed');
+  await expect(fixes.getByRole('button', { name: 'Undo fix' })).toHaveCount(0);
+  expect(problems).toEqual([]);
+});
+
+test('the fix search says when it found nothing, and the UI stays responsive', async ({ page }) => {
+  await openApp(page);
+  await selectScenario(page, 'stateful-firewall');
+  const fixes = page.getByRole('region', { name: 'Fixes' });
+  await fixes.getByRole('button', { name: 'What would make this work?' }).click();
+  // The playback controls answer while the worker searches.
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
+  await expect(fixes.getByText('No fix found for host -> 10.0.0.2:33434 udp.')).toBeVisible({
+    timeout: 30_000,
+  });
+  await expect(
+    fixes
+      .getByRole('listitem')
+      .filter({ hasText: 'host: iptables -D INPUT 3' })
+      .getByRole('button', { name: 'Apply' }),
+  ).toBeVisible();
+});
+
+// Cancelling in the worker is checked in store.test.ts, where the search can be held; here it
+// is often over before a click lands: either way the search ends visibly and can start again.
+test('a fix search ends visibly, cancelled or done, and can start again', async ({ page }) => {
+  await openApp(page);
+  await selectScenario(page, 'pod-to-self-hairpin');
+  const fixes = page.getByRole('region', { name: 'Fixes' });
+  await fixes.getByRole('button', { name: 'What would make this work?' }).click();
+  await fixes
+    .getByRole('button', { name: 'Cancel' })
+    .click({ timeout: 2000 })
+    .catch(() => {});
+  await expect(
+    fixes
+      .getByText('Search cancelled.')
+      .or(fixes.getByRole('heading', { name: 'For pod-a -> 10.96.0.20:80 tcp:' })),
+  ).toBeVisible({ timeout: 30_000 });
+  await fixes.getByRole('button', { name: 'What would make this work?' }).click();
+  await expect(
+    fixes.getByRole('listitem').filter({ hasText: 'node: bridge link set dev veth-a hairpin on' }),
+  ).toBeVisible({
+    timeout: 30_000,
+  });
+});
