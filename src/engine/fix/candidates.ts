@@ -147,6 +147,9 @@ export function candidatesFor(result: RunResult, conn: number): Candidate[] {
       case 'drop':
         dropCandidates(result, e, last.get(pkt), frame.get(pkt), flow.events, out);
         break;
+      case 'ctstate':
+        if (e.ctstate === 'INVALID') invalidCandidates(e.host, pkt, frame.get(pkt), flow.events, out);
+        break;
     }
     if (e.type !== 'drop') last.set(pkt, e);
   }
@@ -357,4 +360,36 @@ function dnatCandidates(result: RunResult, h: string, ip: IpPacket, out: Map<str
       `DNAT on ${h} sends it on to the server at ${to}`,
     );
   }
+}
+
+/**
+ * A packet conntrack calls INVALID goes on without its NAT undone (it is not dropped unless a
+ * rule says so): accept it as part of the connection (TCP: be_liberal), or drop it where it
+ * would otherwise be forwarded or delivered, as kube-proxy's KUBE-FORWARD rule does.
+ */
+function invalidCandidates(
+  h: string,
+  pkt: number,
+  f: Frame | undefined,
+  events: readonly TimelineEvent[],
+  out: Map<string, Candidate>,
+): void {
+  const ip = f ? ipOf(f) : undefined;
+  if (ip?.l4.proto === 6)
+    add(
+      out,
+      h,
+      'sysctl -w net.netfilter.nf_conntrack_tcp_be_liberal=1',
+      'with be_liberal conntrack takes out-of-window segments as part of the connection and undoes their NAT',
+    );
+  const next = events.find(
+    (x) => x.type === 'hook' && x.host === h && x.pkt === pkt && (x.hook === 'FORWARD' || x.hook === 'INPUT'),
+  ) as { hook: string } | undefined;
+  if (next)
+    add(
+      out,
+      h,
+      `iptables -I ${next.hook} 1 -m conntrack --ctstate INVALID -j DROP`,
+      `dropping INVALID packets in ${next.hook} on ${h} keeps the one conntrack could not place from reaching the peer`,
+    );
 }

@@ -69,6 +69,12 @@ describe('the fix search on the built-in scenarios', () => {
     expect(got).toContain('gateway: iptables -t nat -A POSTROUTING -s 10.1.1.0/24 -o eth1 -j MASQUERADE');
   });
 
+  it('invalid-out-of-window: be_liberal, or dropping INVALID in FORWARD (the two cures of its text)', () => {
+    const got = commands(fixesOf(scenario('invalid-out-of-window')));
+    expect(got).toContain('node: sysctl -w net.netfilter.nf_conntrack_tcp_be_liberal=1');
+    expect(got).toContain('node: iptables -I FORWARD 1 -m conntrack --ctstate INVALID -j DROP');
+  });
+
   it('a run where nothing failed says so', () => {
     const r = findFixes(scenario('host-conntrack'));
     if (!r.ok) throw new Error(r.error);
@@ -116,7 +122,11 @@ function breakages(s: Scenario): Breakage[] {
     hosts: s.hosts.map((x, i) => (i === hi ? h : x)),
   });
   s.hosts.forEach((h, hi) => {
-    for (const key of ['net.ipv4.ip_forward', 'net.bridge.bridge-nf-call-iptables'])
+    for (const key of [
+      'net.ipv4.ip_forward',
+      'net.bridge.bridge-nf-call-iptables',
+      'net.netfilter.nf_conntrack_tcp_be_liberal',
+    ])
       if (h.sysctls[key] === '1')
         out.push({
           label: `${h.name}: ${key}=0`,
@@ -153,7 +163,7 @@ function breakages(s: Scenario): Breakage[] {
     let table = '';
     lines.forEach((line, li) => {
       if (line.startsWith('*')) table = line.slice(1);
-      const m = /^-A (\S+) .*-j (MASQUERADE|SNAT|DNAT|ACCEPT)\b/.exec(line);
+      const m = /^-A (\S+) .*-j (MASQUERADE|SNAT|DNAT|ACCEPT|DROP)\b/.exec(line);
       if (!m) return;
       const target = m[2]!;
       const prefix = `iptables ${table === 'filter' ? '' : `-t ${table} `}-`;
