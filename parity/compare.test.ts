@@ -5,7 +5,7 @@ import { type Ipv4, ipv4 } from '../src/engine/net/ipv4';
 import type { Frame } from '../src/engine/packet';
 import { scenarioSchema } from '../src/engine/scenario/schema';
 import type { TimelineEvent } from '../src/engine/timeline/events';
-import { compareSides, excuse, isStreamSegment } from './compare';
+import { compareSides, errnoOf, excuse, isStreamSegment } from './compare';
 import { engineSide, type KernelCapture, kernelSide } from './side';
 
 // A pod (10.244.1.2) reaches Service 10.96.0.10:80, DNATed on the node to 10.244.1.3:8080.
@@ -292,6 +292,16 @@ describe('compareSides', () => {
     expect(other.excusedBy).toBeUndefined();
     const tagged = compareSides(scenario, 'node:net.bridge.bridge-nf-call-iptables=0', k, e)[2]!;
     expect(tagged.excusedBy).toContain('ICMP redirects');
+  });
+});
+
+describe('errnoOf', () => {
+  it('takes the errno either side names, Python and kernel spellings made one', () => {
+    expect(errnoOf('EHOSTUNREACH')).toBe('EHOSTUNREACH');
+    expect(errnoOf('host unreachable (EHOSTUNREACH) (host prohibited from 10.0.0.2)')).toBe('EHOSTUNREACH');
+    expect(errnoOf('ENOTSUP')).toBe('EOPNOTSUPP');
+    expect(errnoOf('no reply')).toBeUndefined();
+    expect(errnoOf('timed out after 0.8 s (no SYN-ACK; 0 SYN retransmissions)')).toBeUndefined();
   });
 });
 

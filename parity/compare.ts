@@ -127,8 +127,19 @@ function compareOutcomes(s: Scenario, k: Side, e: Side): string | undefined {
       o ? `${o.ok ? 'ok' : 'failed'} (${o.reason})` : 'none';
     if (ko?.ok !== eo?.ok)
       return `traffic[${idx}] ${t.kind} ${t.host} -> ${t.to}: kernel ${show(ko)}, engine ${show(eo)}`;
+    // Both failed: the errno too, when both sides name one (a timeout is worded differently).
+    const ke = errnoOf(ko?.reason);
+    const ee = errnoOf(eo?.reason);
+    if (ke && ee && ke !== ee)
+      return `traffic[${idx}] ${t.kind} ${t.host} -> ${t.to}: kernel ${show(ko)}, engine ${show(eo)}`;
   }
   return undefined;
+}
+
+/** The errno a failure names (`ECONNREFUSED`); Python spells EOPNOTSUPP as ENOTSUP, same number. */
+export function errnoOf(reason: string | undefined): string | undefined {
+  const m = /\bE[A-Z]{3,}\b/.exec(reason ?? '');
+  return m?.[0] === 'ENOTSUP' ? 'EOPNOTSUPP' : m?.[0];
 }
 
 /**

@@ -27,6 +27,9 @@ export const KERNEL_CASES: readonly string[] = [
   'src/cli/testdata/hairpin-bnf-mid-run.json',
   // issue 7.6: close-first and slow servers, a second UDP exchange, an unconnected UDP socket
   'parity/cases/scenario-format.json',
+  // issue 7.5: each REJECT --reject-with variant and a router's unreachable routes, as the
+  // connecting TCP socket, a connected and an unconnected UDP socket see them
+  'src/cli/testdata/icmp-errors.json',
 ];
 
 export interface Loaded {

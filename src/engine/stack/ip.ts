@@ -100,8 +100,17 @@ function routeInput(w: World, h: Host, dev: Iface, skb: Skb): void {
   const r = rt.lookupMain(ip.dst);
   if (r?.type !== 'unicast' || !r.dev) {
     routeEvent(w, h, skb, ip.dst, { kind: 'unreachable' });
-    l4.icmpSend(w, h, skb, 3, 0);
-    return drop(w, h, skb, 'no-route', `no route to ${formatIpv4(ip.dst)}`);
+    // ip_error: no route -> net unreachable, `unreachable` -> host unreachable, `prohibit` ->
+    // admin prohibited (code 13), `blackhole` -> nothing (as captured on 6.18).
+    const code = r === undefined ? 0 : r.type === 'unreachable' ? 1 : r.type === 'prohibit' ? 13 : -1;
+    if (code >= 0) l4.icmpSend(w, h, skb, 3, code);
+    return drop(
+      w,
+      h,
+      skb,
+      'no-route',
+      r === undefined ? `no route to ${formatIpv4(ip.dst)}` : `${r.type} route to ${formatIpv4(ip.dst)}`,
+    );
   }
   const mode = h.sysctl.rpFilter(dev.name);
   if (mode > 0) {
@@ -215,6 +224,21 @@ export function routeOutput(h: Host, dst: Ipv4): OutRoute | undefined {
   const r = computeRouteOutput(h, dst);
   h.outRoutes.set(dst, r ?? null);
   return r;
+}
+
+/**
+ * Why a local socket cannot send to `dst` when routeOutput finds nothing: the error of the
+ * route type (fib_props), as connect() and sendto() return it.
+ */
+export function routeOutputErrno(h: Host, dst: Ipv4): string {
+  const t = h.routes.lookupMain(dst)?.type;
+  return t === 'unreachable'
+    ? 'EHOSTUNREACH'
+    : t === 'prohibit'
+      ? 'EACCES'
+      : t === 'blackhole'
+        ? 'EINVAL'
+        : 'ENETUNREACH';
 }
 
 function computeRouteOutput(h: Host, dst: Ipv4): OutRoute | undefined {

@@ -17,7 +17,8 @@ import {
 import type { World } from '../sim/world';
 import type { ConnId } from '../timeline/events';
 import type { Host } from './host';
-import { drop, ipLocalOut, type L4, routeOutput, setL4 } from './ip';
+import { icmpSocketError, icmpText } from './icmpErr';
+import { drop, ipLocalOut, type L4, routeOutput, routeOutputErrno, setL4 } from './ip';
 import { setRejectSender } from './netfilter';
 import type { Skb } from './skb';
 
@@ -282,7 +283,7 @@ export function tcpConnect(
   conn: ConnId,
 ): TcpSock | string {
   const r = routeOutput(h, dst);
-  if (!r) return 'ENETUNREACH';
+  if (!r) return routeOutputErrno(h, dst);
   const s0 = sk(h);
   const sport =
     sportWanted ??
@@ -700,7 +701,7 @@ export function udpSend(
   connected = true,
 ): UdpSock | string {
   const r = routeOutput(h, dst);
-  if (!r) return 'ENETUNREACH';
+  if (!r) return routeOutputErrno(h, dst);
   const s0 = sk(h);
   const sport = sportWanted ?? allocPort(h, s0, 'udp', (p) => s0.udp.has(p) || s0.listeners.has(p));
   // inet_autobind with every port of the range taken: sendto() fails with EAGAIN.
@@ -731,7 +732,7 @@ export function udpSendAgain(
   if (sk(h).udp.get(s.lport) !== s) return 'EBADF';
   const to = s.raddr ?? dst;
   const r = routeOutput(h, to);
-  if (!r) return 'ENETUNREACH';
+  if (!r) return routeOutputErrno(h, to);
   w.app(h.name, s.conn, `send to ${formatIpv4(to)}:${s.rport ?? dport}: ${JSON.stringify(text)}`);
   ipLocalOut(w, h, udpPacket(h, r.src, to, s.lport, s.rport ?? dport, text), s.conn, 'socket');
   return undefined;
@@ -784,7 +785,7 @@ export function ping(
   conn: ConnId,
 ): string | undefined {
   const r = routeOutput(h, dst);
-  if (!r) return 'ENETUNREACH';
+  if (!r) return routeOutputErrno(h, dst);
   sk(h).pings.set(id, conn);
   const l4: IcmpHeader = { proto: 1, type: 8, code: 0, id, seq };
   ipLocalOut(w, h, { src: r.src, dst, ttl: 64, id: h.ipId(), proto: 1, len: 84, l4 }, conn, 'socket');
@@ -818,69 +819,27 @@ function icmpRcv(w: World, h: Host, skb: Skb): void {
   const what = icmpText(c.type, c.code);
   if (w.tl)
     w.emit({ t: w.now, host: h.name, type: 'deliver', pkt: skb.id, to: `icmp error handler (${what})` });
-  const err = icmpErrno(c.type, c.code);
   if (inner.proto === 17) {
-    // A connected UDP socket hears only the fatal errors (port, protocol unreachable) without IP_RECVERR.
+    // Without IP_RECVERR only a connected socket hears an error, and only a hard one (icmpErr.ts).
     const u = inner.l4 as UdpHeader;
     const s = s0.udp.get(u.sport);
-    if (s && s.raddr !== undefined && err?.fatal)
-      s0.app.udpError(w, h, s, err.errno, `${what} from ${formatIpv4(ip.src)}`);
+    const v =
+      s && icmpSocketError(s.raddr !== undefined ? 'udp-connected' : 'udp-unconnected', c.type, c.code);
+    if (s && v?.fatal) s0.app.udpError(w, h, s, v.errno, `${what} from ${formatIpv4(ip.src)}`);
   } else if (inner.proto === 6) {
-    // tcp_v4_err: in SYN_SENT any destination-unreachable or time-exceeded ends the connect().
+    // tcp_v4_err: in SYN_SENT an error the socket takes ends the connect() (icmpErr.ts).
     const t = inner.l4 as TcpHeader;
     const s = s0.tcp.get(inner.src, t.sport, inner.dst, t.dport);
-    if (s && s.state === 'SYN_SENT' && err && c.type !== 5) {
+    const v = s?.state === 'SYN_SENT' ? icmpSocketError('tcp-connecting', c.type, c.code) : undefined;
+    if (s && v?.fatal) {
       tcpAbort(h, s);
-      s0.app.tcpError(w, h, s, err.errno, `${what} from ${formatIpv4(ip.src)}`);
+      s0.app.tcpError(w, h, s, v.errno, `${what} from ${formatIpv4(ip.src)}`);
     }
   } else if (inner.proto === 1) {
     const e = inner.l4 as IcmpHeader;
     if (e.type === 8 && s0.pings.has(e.id))
       s0.app.echoError(w, h, e.id, e.seq, `${what} from ${formatIpv4(ip.src)}`);
   }
-}
-
-/** icmp_err_convert: the errno an ICMP error becomes, and whether it is fatal for a socket. */
-export function icmpErrno(type: number, code: number): { errno: string; fatal: boolean } | undefined {
-  if (type === 11) return { errno: 'EHOSTUNREACH', fatal: false };
-  if (type !== 3) return undefined;
-  const table: [string, boolean][] = [
-    ['ENETUNREACH', false],
-    ['EHOSTUNREACH', false],
-    ['ENOPROTOOPT', true],
-    ['ECONNREFUSED', true],
-    ['EMSGSIZE', false],
-    ['EOPNOTSUPP', false],
-    ['ENETUNREACH', true],
-    ['EHOSTDOWN', true],
-    ['ENONET', true],
-    ['ENETUNREACH', true],
-    ['ENETUNREACH', true],
-    ['ENETUNREACH', true],
-    ['EHOSTUNREACH', true],
-    ['EHOSTUNREACH', true],
-    ['EHOSTUNREACH', true],
-    ['EHOSTUNREACH', true],
-  ];
-  const e = table[code];
-  return e ? { errno: e[0], fatal: e[1] } : undefined;
-}
-
-export function icmpText(type: number, code: number): string {
-  if (type === 3)
-    return (
-      [
-        'net unreachable',
-        'host unreachable',
-        'protocol unreachable',
-        'port unreachable',
-        'fragmentation needed',
-        'source route failed',
-      ][code] ?? (code === 13 ? 'administratively prohibited' : `unreachable code ${code}`)
-    );
-  if (type === 11) return 'time exceeded';
-  if (type === 5) return 'redirect';
-  return `type ${type} code ${code}`;
 }
 
 /** icmp_send: an error about `offending`, back to its source, through OUTPUT as the kernel does. */
