@@ -75,9 +75,8 @@ export function icmpSocketError(sock: IcmpErrSocket, type: number, code: number)
         v = E('EMSGSIZE', true);
       } else v = ICMP_ERR_CONVERT[code]!;
       break;
-    case ICMP_SOURCE_QUENCH:
-    case ICMP_REDIRECT:
     default:
+      // Source quench (ignored), redirects (a route change, not an error), anything else.
       return undefined;
   }
   switch (sock) {
