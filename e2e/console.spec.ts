@@ -101,3 +101,21 @@ test('a rule added and deleted, an error message, undo and redo', async ({ page 
   await waitReady(page);
   expect(problems).toEqual([]);
 });
+
+test('the pcap of an interface downloads as a pcap file', async ({ page }) => {
+  const problems = watchProblems(page);
+  await openApp(page);
+  await selectScenario(page, 'same-bridge-hairpin');
+  await page.getByRole('combobox', { name: 'pcap interface on pod-a' }).selectOption('eth0');
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.getByRole('button', { name: 'Download pcap of pod-a' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('same-bridge-hairpin-pod-a-eth0.pcap');
+  const path = await download.path();
+  const bytes = (await import('node:fs')).readFileSync(path!);
+  expect(bytes.readUInt32LE(0)).toBe(0xa1b2c3d4);
+  expect(bytes.readUInt32LE(20)).toBe(1);
+  expect(bytes.length).toBeGreaterThan(24 + 16 + 42);
+  expect(problems).toEqual([]);
+});

@@ -27,10 +27,20 @@ describe('parseArgs', () => {
   it('names what is wrong', () => {
     expect(parseArgs(['x', '--format', 'xml'])).toEqual({
       error:
-        '--format: expected one of conntrack, proc, trace, json, outcome, events, iptables-save, iptables, nft, got xml',
+        '--format: expected one of conntrack, proc, trace, json, outcome, events, iptables-save, iptables, nft, pcap, got xml',
     });
     expect(parseArgs(['x', '--set', 'novalue'])).toMatchObject({ error: expect.stringContaining('--set') });
     expect(parseArgs([])).toMatchObject({ error: expect.stringContaining('usage') });
+    expect(parseArgs(['x', '--format', 'pcap'])).toEqual({
+      error: '--format pcap needs --iface host:ifname (the interface to capture)',
+    });
+    expect(parseArgs(['x', '--format', 'pcap', '--iface', 'node'])).toEqual({
+      error: '--iface: expected host:ifname, e.g. node:cni0, got node',
+    });
+    expect(parseArgs(['x', '--format', 'pcap', '--iface', 'node:cni0'])).toMatchObject({
+      format: 'pcap',
+      iface: { host: 'node', ifname: 'cni0' },
+    });
   });
   it('reads --at as a virtual time in µs and names a bad one', () => {
     expect(parseArgs(['x', '--at', '2.5s'])).toMatchObject({ at: 2_500_000 });

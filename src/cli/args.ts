@@ -9,7 +9,8 @@ export type Format =
   | 'events'
   | 'iptables-save'
   | 'iptables'
-  | 'nft';
+  | 'nft'
+  | 'pcap';
 /** The contract's formats (design.md §3), then two more: `iptables-save -c` and `iptables -L -n -v` per host. */
 export const FORMATS: readonly Format[] = [
   'conntrack',
@@ -21,6 +22,7 @@ export const FORMATS: readonly Format[] = [
   'iptables-save',
   'iptables',
   'nft',
+  'pcap',
 ];
 
 export interface SimArgs {
@@ -32,6 +34,8 @@ export interface SimArgs {
   readonly at?: number;
   /** `--explain-fix`: print the fixes found for each failed connection instead of a format. */
   readonly explainFix?: boolean;
+  /** `--iface host:ifname`: the interface `--format pcap` captures. */
+  readonly iface?: { readonly host: string; readonly ifname: string };
 }
 
 const UNIT_US: Readonly<Record<string, number>> = { s: 1_000_000, ms: 1000, us: 1, µs: 1 };
@@ -50,6 +54,7 @@ export function parseArgs(argv: readonly string[]): SimArgs | { error: string } 
   let format: Format = 'outcome';
   let at: number | undefined;
   let explainFix = false;
+  let iface: { host: string; ifname: string } | undefined;
   // No prototype: `--set __proto__=1` is a key like any other (and refused later by name).
   const settings: Record<string, string> = Object.create(null);
   for (let i = 0; i < argv.length; i++) {
@@ -67,6 +72,11 @@ export function parseArgs(argv: readonly string[]): SimArgs | { error: string } 
       if (!f || !FORMATS.includes(f as Format))
         return { error: `--format: expected one of ${FORMATS.join(', ')}, got ${f ?? 'nothing'}` };
       format = f as Format;
+    } else if (name === '--iface') {
+      const v = value() ?? '';
+      const m = /^([a-z][a-z0-9-]{0,30}):([^\s/:]{1,15})$/.exec(v);
+      if (!m) return { error: `--iface: expected host:ifname, e.g. node:cni0, got ${v || 'nothing'}` };
+      iface = { host: m[1]!, ifname: m[2]! };
     } else if (name === '--at') {
       const t = value();
       at = t === undefined ? undefined : parseTime(t);
@@ -85,15 +95,18 @@ export function parseArgs(argv: readonly string[]): SimArgs | { error: string } 
   if (!list && scenario === undefined)
     return {
       error:
-        'usage: sim <scenario id or file.json> [--set host:key=value] [--at 2.5s] [--format conntrack|proc|trace|json|outcome|events|iptables-save|iptables|nft] [--explain-fix] | --list',
+        'usage: sim <scenario id or file.json> [--set host:key=value] [--at 2.5s] [--format conntrack|proc|trace|json|outcome|events|iptables-save|iptables|nft|pcap --iface host:ifname] [--explain-fix] | --list',
     };
   if (explainFix && at !== undefined)
     return { error: '--explain-fix: looks at whole runs and takes no --at' };
+  if (format === 'pcap' && !iface && !list)
+    return { error: '--format pcap needs --iface host:ifname (the interface to capture)' };
   return {
     list,
     format,
     settings,
     ...(explainFix ? { explainFix } : {}),
+    ...(iface ? { iface } : {}),
     ...(scenario !== undefined ? { scenario } : {}),
     ...(at !== undefined ? { at } : {}),
   };

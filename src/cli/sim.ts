@@ -13,6 +13,7 @@ import {
   stateAt,
 } from '../engine';
 import type { Scenario } from '../engine/api';
+import { pcapOf } from '../engine/export/pcap';
 import { printable } from '../engine/printable';
 import { builtinScenarios } from '../scenarios';
 import { type Format, jsonErrorLine, parseArgs } from './args';
@@ -115,6 +116,9 @@ export function* renderChunks(r: RunResult, format: Format): Generator<string> {
       yield* lines(out);
       break;
     }
+    case 'pcap':
+      // Binary: main() writes pcapOf's bytes itself.
+      break;
     case 'nft': {
       // `nft list ruleset` per host, with the counters at the end of the run.
       const v = hostViews(r, r.events.length);
@@ -191,6 +195,14 @@ function main(): void {
     const f = findFixes(scenario, { settings: args.settings });
     if (!f.ok) fail(withFileLine(args.scenario!, fileText, f.error));
     process.stdout.write(formatFixes(f.result));
+    return;
+  }
+  if (args.format === 'pcap') {
+    const { host, ifname } = args.iface!;
+    const pcap = pcapOf(r.result, host, ifname);
+    if (!pcap)
+      fail(`--iface ${host}:${ifname}: ${args.scenario} has no interface ${ifname} on a host ${host}`);
+    process.stdout.write(pcap);
     return;
   }
   // Pipes and files are written synchronously by node on Linux, so each chunk is gone before the next.

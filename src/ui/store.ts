@@ -138,6 +138,8 @@ export interface AppActions {
   undoFix(): Promise<void>;
   /** For tests and the crash drill: kill the busiest worker as if it had crashed. */
   crashWorker(): void;
+  /** The pcap of `host`'s `ifname` over the run shown (null: none). */
+  pcap(host: string, ifname: string): Promise<Uint8Array | null>;
   /** A console line on `host` at the playhead (null: no run to ask). */
   consoleRun(host: string, line: string): Promise<CommandReply | null>;
   /**
@@ -610,6 +612,15 @@ export function createAppStore(deps: StoreDeps): AppStore {
       },
       crashWorker() {
         (runner?.client ?? shown)?.terminate('simulated crash');
+      },
+      async pcap(host, ifname) {
+        const { runId } = get();
+        if (runId === null) return null;
+        try {
+          return (await idle().request('pcap', { runId, host, ifname })).bytes;
+        } catch {
+          return null;
+        }
       },
       async consoleRun(host, line) {
         const { runId, playhead } = get();

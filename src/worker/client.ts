@@ -59,6 +59,7 @@ export const SILENCE_MS: Readonly<Record<RequestType, number>> = {
   snapshot: 20_000,
   command: 20_000,
   fixes: 30_000,
+  pcap: 20_000,
   release: 20_000,
   ping: 10_000,
 };

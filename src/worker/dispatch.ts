@@ -30,6 +30,7 @@ export interface EngineApi {
   snapshot(result: RunResult, index: number): Pick<Snapshot, 'now' | 'hosts'>;
   /** A console line on `host` after the first `index` events. */
   command(result: RunResult, index: number, host: string, line: string): ResultOf['command'];
+  pcap(result: RunResult, host: string, ifname: string): Uint8Array | undefined;
 }
 
 /** Runs the UI still shows: the current one and the one it replaces while a re-run lands. */
@@ -93,6 +94,11 @@ export function createDispatcher(engine: EngineApi, clock: () => number = () => 
         const r = engine.findFixes(msg.data.scenario, msg.data.settings, reporter(msg, emit));
         if (!r.ok) throw new Error(r.error);
         return r.result;
+      }
+      case 'pcap': {
+        const result = runs.get(msg.data.runId);
+        if (!result) throw new Error(`run ${msg.data.runId} is not (or no longer) held by the worker`);
+        return { bytes: engine.pcap(result, String(msg.data.host), String(msg.data.ifname)) ?? null };
       }
       case 'release':
         return { released: runs.delete(msg.data.runId) };

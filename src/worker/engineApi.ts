@@ -1,6 +1,7 @@
 // Binds the real engine to the dispatcher's EngineApi and turns a WorldState into the text
 // the views show (`conntrack -L`, `iptables-save -c`, `iptables -L -n -v`), so the UI thread
 // never loads the engine, its parsers or its schema library.
+import { pcapOf } from '../engine/export/pcap';
 import { hostViews, isChange, parseScenario, runCommand, runScenario, searchFixes } from '../engine/index';
 import { builtinScenarios } from '../scenarios/index';
 import type { EngineApi } from './dispatch';
@@ -10,6 +11,7 @@ export const realEngine: EngineApi = {
   parseScenario,
   runScenario: (scenario, settings) => runScenario(scenario, { settings }),
   snapshot: (result, index) => hostViews(result, index),
+  pcap: (result, host, ifname) => pcapOf(result, host, ifname),
   command: (result, index, host, line) => ({
     ...runCommand(result, index, host, line),
     change: isChange(line),

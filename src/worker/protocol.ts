@@ -39,6 +39,11 @@ export type Request =
    * It reports progress (`runs` of `planned`); cancelling is terminating the worker it runs in.
    */
   | { readonly type: 'fixes'; readonly data: { readonly scenario: Scenario; readonly settings: Settings } }
+  /** The pcap of one interface over the whole run (engine/export/pcap.ts). */
+  | {
+      readonly type: 'pcap';
+      readonly data: { readonly runId: RunId; readonly host: string; readonly ifname: string };
+    }
   /** Forget a run the UI no longer shows. */
   | { readonly type: 'release'; readonly data: { readonly runId: RunId } }
   /** Heartbeat: an idle worker answers at once; one that does not is replaced. */
@@ -85,6 +90,8 @@ export interface ResultOf {
   snapshot: Snapshot;
   command: CommandReply;
   fixes: FixReport;
+  /** The file's bytes; null when the host has no such interface. */
+  pcap: { readonly bytes: Uint8Array | null };
   release: { readonly released: boolean };
   ping: { readonly pong: true };
 }

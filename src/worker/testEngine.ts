@@ -36,6 +36,8 @@ export function fakeEngine(): EngineApi & { runs: number } {
         outcomes: [],
       };
     },
+    pcap: (_r: RunResult, host: string) =>
+      host === 'a' ? new Uint8Array([0xd4, 0xc3, 0xb2, 0xa1]) : undefined,
     command: (_r: RunResult, index: number, host: string, line: string) => ({
       stdout: `${host}@${index}$ ${line}\n`,
       stderr: '',

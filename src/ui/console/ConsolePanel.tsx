@@ -104,8 +104,47 @@ function HostConsole({
         />
       </label>
       {hint ? <div className="console-hint mono dim">{hint}</div> : null}
+      <PcapDownload host={host} />
       <span className="sr-only">{t.consoleHint}</span>
     </div>
+  );
+}
+
+/** Saves what crossed one interface as a pcap file (Wireshark, tcpdump -r). */
+function PcapDownload({ host }: { host: string }) {
+  const pcap = useApp((s) => s.pcap);
+  const result = useApp((s) => s.result);
+  const ifaces = (result?.hosts.find((h) => h.name === host)?.interfaces ?? []).map((i) => i.name);
+  const [pick, setPick] = useState('');
+  const ifname = ifaces.includes(pick) ? pick : (ifaces.find((i) => i !== 'lo') ?? ifaces[0] ?? '');
+  async function download(): Promise<void> {
+    const bytes = await pcap(host, ifname);
+    if (!bytes) return;
+    const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/vnd.tcpdump.pcap' }));
+    const a = document.createElement('a');
+    a.href = url;
+    a.download = `${result?.scenario.id ?? 'nflab'}-${host}-${ifname}.pcap`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  }
+  return (
+    <span className="console-pcap">
+      <select
+        aria-label={`pcap interface on ${host}`}
+        className="mono"
+        value={ifname}
+        onChange={(e) => setPick(e.target.value)}
+      >
+        {ifaces.map((i) => (
+          <option key={i} value={i}>
+            {i}
+          </option>
+        ))}
+      </select>
+      <button type="button" aria-label={`Download pcap of ${host}`} onClick={() => void download()}>
+        pcap
+      </button>
+    </span>
   );
 }
 
