@@ -41,36 +41,51 @@ const HOOK: Record<string, Hook> = {
   postrouting: 'POSTROUTING',
 };
 
-/** Set and map contents indexed for constant-time lookups; ranges and wildcards are scanned. */
+/**
+ * Set and map contents indexed for constant-time lookups; ranges and wildcards are scanned. A
+ * concatenation is a trie of Maps, one level per field, so a lookup allocates nothing.
+ */
 class Lookup {
-  private readonly exact = new Map<string | number, Element>();
+  private readonly exact = new Map<number | string, unknown>();
   private readonly scan: Element[] = [];
   constructor(elements: readonly Element[]) {
     for (const e of elements) {
-      const k = exactKey(e);
-      if (k === undefined) this.scan.push(e);
-      else if (!this.exact.has(k)) this.exact.set(k, e);
+      if (!isExact(e)) {
+        this.scan.push(e);
+        continue;
+      }
+      let level = this.exact;
+      const n = e.key.length;
+      for (let i = 0; i < n - 1; i++) {
+        const k = keyOf(e.key[i]!);
+        let next = level.get(k) as Map<number | string, unknown> | undefined;
+        if (!next) {
+          next = new Map();
+          level.set(k, next);
+        }
+        level = next;
+      }
+      const last = keyOf(e.key[n - 1]!);
+      if (!level.has(last)) level.set(last, e);
     }
   }
   find(vals: readonly (number | string)[]): Element | undefined {
-    const k = vals.length === 1 ? vals[0]! : vals.join(',');
-    const hit = this.exact.get(k);
-    if (hit) return hit;
+    let level: unknown = this.exact;
+    for (let i = 0; i < vals.length && level !== undefined; i++)
+      level = (level as Map<number | string, unknown>).get(vals[i]!);
+    if (level !== undefined) return level as Element;
     for (const e of this.scan) if (keyMatches(e, vals)) return e;
     return undefined;
   }
 }
 
-function exactKey(e: Element): string | number | undefined {
-  const parts: (string | number)[] = [];
+const keyOf = (s: Element['key'][number]): number | string => s.str ?? s.lo;
+
+function isExact(e: Element): boolean {
   for (const s of e.key) {
-    if (s.str !== undefined) {
-      if (s.str.endsWith('*')) return undefined;
-      parts.push(s.str);
-    } else if (s.lo !== s.hi) return undefined;
-    else parts.push(s.lo);
+    if (s.str !== undefined ? s.str.endsWith('*') : s.lo !== s.hi) return false;
   }
-  return parts.length === 1 ? parts[0]! : parts.join(',');
+  return true;
 }
 
 function scalarMatches(s: Element['key'][number], v: number | string): boolean {
