@@ -111,6 +111,9 @@ export function Controls({ embed = false }: { embed?: boolean }) {
       </div>
       {phase === 'running' ? (
         <div className="run-status" role="status" aria-label="Run progress">
+          {progress?.horizon ? (
+            <progress max={progress.horizon} value={Math.min(progress.now, progress.horizon)} />
+          ) : null}
           <span>{progress ? t.progress(progress.events, Math.round(progress.now / 1000)) : t.running}</span>
           <button type="button" aria-label="Stop" onClick={a.stop}>
             {t.stop}

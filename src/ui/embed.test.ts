@@ -12,6 +12,6 @@ describe('embed=1', () => {
 
   it('leaves the share link around it readable', () => {
     const r = decodeShareHash('#v=1&s=hook-paths&at=3&embed=1');
-    expect(r.ok === true && r.state.playhead).toBe(3);
+    expect(r.ok === true && r.state.at).toEqual({ kind: 'index', index: 3 });
   });
 });

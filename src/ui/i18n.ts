@@ -3,6 +3,8 @@
 // The accessible names the design fixes as a contract (Play, Step back, Scenario, Outcome,
 // `conntrack <host>`, ...) are NOT here: they stay English in both languages (see a11y.ts).
 
+import type { StopKey } from '../engine/api';
+
 export type Lang = 'en' | 'zh';
 
 export interface Dict {
@@ -55,7 +57,9 @@ export interface Dict {
   readonly runFailed: (reason: string) => string;
   readonly badFile: (reason: string) => string;
   readonly fileTooLarge: (limitKb: number) => string;
-  readonly runStopped: string;
+  readonly runStopped: (partial: boolean) => string;
+  /** A run the engine ended at a budget: the stop's key and params, and the engine's English text. */
+  readonly runBudget: (key: StopKey, p: Readonly<Record<string, string | number>>, text: string) => string;
   readonly stop: string;
   readonly progress: (events: number, ms: number) => string;
   readonly nothingShown: string;
@@ -173,7 +177,11 @@ const en: Dict = {
   runFailed: (r) => `The scenario could not run: ${r}`,
   badFile: (r) => `This file could not be opened: ${r}`,
   fileTooLarge: (kb) => `larger than ${kb} kB`,
-  runStopped: 'The run was stopped. The views show what they showed before.',
+  runStopped: (partial) =>
+    partial
+      ? 'The run was stopped: the views show what happened up to there.'
+      : 'The run was stopped. The views show what they showed before.',
+  runBudget: (_key, _p, text) => `The run stopped early: ${text}. The views show what happened up to there.`,
   stop: 'Stop',
   progress: (n, ms) => `${n.toLocaleString('en')} events, ${ms.toLocaleString('en')} ms of virtual time`,
   nothingShown: 'Nothing to show yet: pick a scenario.',
@@ -291,7 +299,9 @@ const zh: Dict = {
   runFailed: (r) => `场景无法运行：${r}`,
   badFile: (r) => `无法打开此文件：${r}`,
   fileTooLarge: (kb) => `超过 ${kb} kB`,
-  runStopped: '运行已停止。视图仍显示停止前的内容。',
+  runStopped: (partial) =>
+    partial ? '运行已停止：视图显示停止之前发生的一切。' : '运行已停止。视图仍显示停止前的内容。',
+  runBudget: (key, p) => `运行提前结束：${zhStop(key, p)}。视图显示此前发生的一切。`,
   stop: '停止',
   progress: (n, ms) => `${n.toLocaleString('zh')} 个事件，虚拟时间 ${ms.toLocaleString('zh')} 毫秒`,
   nothingShown: '暂无内容：请选择一个场景。',
@@ -357,6 +367,30 @@ const zh: Dict = {
     runSummary: (ok, f) => `${ok} 个连接成功，${f} 个失败。`,
   },
 };
+
+/** The engine's stop messages (budget.ts) in Chinese, with the same params. */
+function zhStop(key: StopKey, p: Readonly<Record<string, string | number>>): string {
+  switch (key) {
+    case 'budget.rules':
+      return `预算：${p.host} 上数据包 #${p.pkt} 在 ${p.table} ${p.hook} 中的规则求值超过 ${p.limit} 次后停止（链跳转到链）`;
+    case 'budget.events':
+      return `预算：记录 ${p.limit} 个时间线事件后停止`;
+    case 'budget.frames':
+      return `预算：链路上传送 ${p.limit} 个帧后停止`;
+    case 'budget.tasks':
+      return `预算：调度器执行 ${p.limit} 步后停止`;
+    case 'budget.memory':
+      return `预算：同时在途的数据包和定时器达到 ${p.limit} 个时停止`;
+    case 'storm':
+      return `广播风暴：${p.frames} 个帧后停止（网桥环路：一个帧回到了 ${p.host} 上它已经经过的 ${p.bridge}）`;
+    case 'cancelled':
+      return `在 ${p.tasks} 个调度步骤后取消`;
+    default: {
+      const never: never = key;
+      return never;
+    }
+  }
+}
 
 export const dictionaries: Readonly<Record<Lang, Dict>> = { en, zh };
 

@@ -22,7 +22,9 @@ export function noticeText(t: Dict, n: Notice): string {
     case 'runFailed':
       return t.runFailed(d);
     case 'runStopped':
-      return t.runStopped;
+      return t.runStopped(n.partial);
+    case 'runBudget':
+      return t.runBudget(n.stop.key, n.stop.params, d);
     default: {
       const never: never = n;
       return never;

@@ -6,8 +6,17 @@ import { decodeShareHash, encodeShareHash, LINK_VERSION, MAX_LINK_CHARS, type Sh
 const state: ShareState = {
   scenario: { kind: 'builtin', id: 'same-bridge-hairpin' },
   settings: { 'node:net.bridge.bridge-nf-call-iptables': '1' },
-  playhead: 42,
-  packet: 3,
+  at: {
+    kind: 'moment',
+    moment: {
+      t: 1300,
+      host: 'node',
+      type: 'hook',
+      n: 1,
+      pkt: { t: 1100, host: 'pod-a', n: 0, label: 'IP 10.244.1.2.40001 > 10.96.0.10.80: Flags [S]' },
+    },
+  },
+  packet: { kind: 'key', key: { t: 100, host: 'node', n: 2, label: 'ARP, Request who-has 10.244.1.1' } },
 };
 
 describe('share links', () => {
@@ -38,7 +47,10 @@ describe('share links', () => {
     ['#v=1&s=<script>', 'malformed'],
     ['#v=1&doc=%%%%', 'corrupt'],
     [`#v=1&doc=${compressToEncodedURIComponent('{not json')}`, 'not JSON'],
-    ['#v=1&s=a&at=-1', 'at is not a number'],
+    ['#v=1&s=a&at=-1', 'ix is not a number'],
+    ['#v=2&s=a&at=5&ev=node hook x', 'ev is malformed'],
+    ['#v=2&s=a&at=5&ev=node hook 0&pk=5 no', 'pk is malformed'],
+    ['#v=2&s=a&sel=1 a%0Ab 0 x', 'sel is malformed'],
     ['#v=1&s=a&set=__proto__=1', 'bad setting'],
     ['#v=1&s=a&set=node:x y=1', 'bad setting'],
     [`#v=1&s=${'a'.repeat(MAX_LINK_CHARS)}`, 'longer'],
@@ -54,26 +66,26 @@ describe('share links', () => {
   });
 
   it('migrates older link versions step by step', () => {
-    // Pretend a later build (version 3) renamed `s` to `scenario` in 2 and `at` to `t` in 3:
-    // a version-1 link must still open there.
+    // Pretend a later build (version 4) renamed `s` to `scenario` in 3 and back in 4: a link
+    // of this build must still open there.
     const steps = {
-      1: (p: URLSearchParams) => {
+      2: (p: URLSearchParams) => {
         const q = new URLSearchParams(p);
         q.set('scenario', p.get('s') ?? '');
         q.delete('s');
         return q;
       },
-      2: (p: URLSearchParams) => {
+      3: (p: URLSearchParams) => {
         const q = new URLSearchParams(p);
         q.set('s', p.get('scenario') ?? '');
         q.delete('scenario');
         return q;
       },
     };
-    const r = decodeShareHash(encodeShareHash(state), { migrations: steps, current: 3 });
+    const r = decodeShareHash(encodeShareHash(state), { migrations: steps, current: 4 });
     expect(r).toEqual({ ok: true, state });
-    const missing = decodeShareHash(encodeShareHash(state), { migrations: { 1: steps[1] }, current: 3 });
-    expect(missing).toEqual({ ok: false, error: 'no migration from link version 2' });
+    const missing = decodeShareHash(encodeShareHash(state), { migrations: { 2: steps[2] }, current: 4 });
+    expect(missing).toEqual({ ok: false, error: 'no migration from link version 3' });
     expect(decodeShareHash('#v=0&s=x').ok).toBe(false);
   });
 
@@ -85,5 +97,21 @@ describe('share links', () => {
       }),
       { numRuns: 500, seed: 7 },
     );
+  });
+
+  it('reads a version 1 link: its numbers keep their meaning as numbers', () => {
+    expect(decodeShareHash('#v=1&s=same-bridge-hairpin&set=node%3Ax%3D1&at=40&pkt=4')).toEqual({
+      ok: true,
+      state: {
+        scenario: { kind: 'builtin', id: 'same-bridge-hairpin' },
+        settings: { 'node:x': '1' },
+        at: { kind: 'index', index: 40 },
+        packet: { kind: 'id', id: 4 },
+      },
+    });
+    expect(decodeShareHash('#v=2&s=a')).toMatchObject({
+      ok: true,
+      state: { at: { kind: 'start' }, packet: null },
+    });
   });
 });

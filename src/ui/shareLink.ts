@@ -2,11 +2,17 @@
 // input: it is size-capped, decoded without ever evaluating it, and the scenario inside is
 // validated by the engine's schema (in the worker) before use. Links carry a version; a link
 // of an older version is migrated step by step, so every released link keeps opening.
+//
+// Version 2 names the playhead and the selected packet by what they are (links/moment.ts), not
+// by event and packet numbers, which change whenever the model records a run differently.
+// Version 1 links carry numbers; they are read as such (`ix`, `pid`) and resolved against the
+// timeline the link opens on. Golden links of every version are in links/v*.fixtures.json.
 import { compressToEncodedURIComponent } from 'lz-string';
-import { decompressUriComponent } from './links/lz';
 import type { Settings } from '../engine/api';
+import { decompressUriComponent } from './links/lz';
+import type { Moment, PacketKey, Position } from './links/moment';
 
-export const LINK_VERSION = 1;
+export const LINK_VERSION = 2;
 /** Longer hashes are refused before any decoding work. */
 export const MAX_LINK_CHARS = 64 * 1024;
 /** A decompressed scenario larger than this is refused (an lz "bomb" or a mistake). */
@@ -20,12 +26,19 @@ export type LinkScenario =
   | { readonly kind: 'builtin'; readonly id: string }
   | { readonly kind: 'inline'; readonly json: unknown };
 
+/** The playhead: a position in the story (v2), or an event count (from a v1 link). */
+export type LinkAt = Position | { readonly kind: 'index'; readonly index: number };
+/** The selected packet: by what it is (v2), or by its number (from a v1 link). */
+export type LinkPacket =
+  | { readonly kind: 'key'; readonly key: PacketKey }
+  | { readonly kind: 'id'; readonly id: number };
+
 export interface ShareState {
   readonly scenario: LinkScenario;
   readonly settings: Settings;
-  readonly playhead: number;
+  readonly at: LinkAt;
   /** null: the view follows the playhead. */
-  readonly packet: number | null;
+  readonly packet: LinkPacket | null;
 }
 
 export type DecodeResult =
@@ -39,7 +52,29 @@ export type DecodeResult =
  * released format, so the table is empty; an entry is added with every format change and
  * never removed.
  */
-export const migrations: Readonly<Record<number, (p: URLSearchParams) => URLSearchParams>> = {};
+export const migrations: Readonly<Record<number, (p: URLSearchParams) => URLSearchParams>> = {
+  // 1 -> 2: the event count and packet number keep their meaning under names of their own.
+  1: (p) => {
+    const q = new URLSearchParams();
+    for (const [k, v] of p) q.append(k === 'at' ? 'ix' : k === 'pkt' ? 'pid' : k, v);
+    return q;
+  },
+};
+
+const HOST = /^[A-Za-z0-9_.@-]{1,64}$/;
+const EVENT_TYPE = /^[a-z-]{1,24}$/;
+const MAX_LABEL = 300;
+
+// A packet key as `<t> <host> <n> <label>`: the label is last because it holds spaces.
+function packetText(k: PacketKey): string {
+  return `${k.t} ${k.host} ${k.n} ${k.label}`;
+}
+
+function parsePacket(s: string, what: string): PacketKey | Error {
+  const m = /^(\d{1,15}) (\S+) (\d{1,6}) (.+)$/.exec(s);
+  if (!m || !HOST.test(m[2]!) || m[4]!.length > MAX_LABEL) return new Error(`${what} is malformed`);
+  return { t: Number(m[1]), host: m[2]!, n: Number(m[3]), label: m[4]! };
+}
 
 export function encodeShareHash(s: ShareState): string {
   const p = new URLSearchParams();
@@ -47,15 +82,22 @@ export function encodeShareHash(s: ShareState): string {
   if (s.scenario.kind === 'builtin') p.set('s', s.scenario.id);
   else p.set('doc', compressToEncodedURIComponent(JSON.stringify(s.scenario.json)));
   for (const k of Object.keys(s.settings).sort()) p.append('set', `${k}=${s.settings[k]}`);
-  p.set('at', String(s.playhead));
-  if (s.packet !== null) p.set('pkt', String(s.packet));
+  if (s.at.kind === 'index') p.set('ix', String(s.at.index));
+  else if (s.at.kind === 'moment') {
+    const m = s.at.moment;
+    p.set('at', String(m.t));
+    p.set('ev', `${m.host} ${m.type} ${m.n}`);
+    if (m.pkt) p.set('pk', packetText(m.pkt));
+  }
+  if (s.packet?.kind === 'id') p.set('pid', String(s.packet.id));
+  else if (s.packet?.kind === 'key') p.set('sel', packetText(s.packet.key));
   return `#${p.toString()}`;
 }
 
 function intParam(p: URLSearchParams, name: string, dflt: number | null): number | null | Error {
   const v = p.get(name);
   if (v === null) return dflt;
-  if (!/^\d{1,9}$/.test(v)) return new Error(`${name} is not a number`);
+  if (!/^\d{1,15}$/.test(v)) return new Error(`${name} is not a number`);
   return Number(v);
 }
 
@@ -131,9 +173,38 @@ export function decodeShareHash(
       return { ok: false, error: 'bad setting key' };
     settings[k] = val;
   }
-  const at = intParam(p, 'at', 0);
+  const at = readAt(p);
   if (at instanceof Error) return { ok: false, error: at.message };
-  const pkt = intParam(p, 'pkt', null);
-  if (pkt instanceof Error) return { ok: false, error: pkt.message };
-  return { ok: true, state: { scenario, settings, playhead: at ?? 0, packet: pkt } };
+  const packet = readPacket(p);
+  if (packet instanceof Error) return { ok: false, error: packet.message };
+  return { ok: true, state: { scenario, settings, at, packet } };
+}
+
+function readAt(p: URLSearchParams): LinkAt | Error {
+  const ix = intParam(p, 'ix', null);
+  if (ix instanceof Error) return ix;
+  if (ix !== null) return { kind: 'index', index: ix };
+  const t = intParam(p, 'at', null);
+  if (t instanceof Error) return t;
+  const ev = p.get('ev');
+  if (t === null || ev === null) return { kind: 'start' };
+  const m = /^(\S+) (\S+) (\d{1,6})$/.exec(ev);
+  if (!m || !HOST.test(m[1]!) || !EVENT_TYPE.test(m[2]!)) return new Error('ev is malformed');
+  const pkText = p.get('pk');
+  const pkt = pkText === null ? null : parsePacket(pkText, 'pk');
+  if (pkt instanceof Error) return pkt;
+  return {
+    kind: 'moment',
+    moment: { t, host: m[1]!, type: m[2]! as Moment['type'], pkt, n: Number(m[3]) },
+  };
+}
+
+function readPacket(p: URLSearchParams): LinkPacket | null | Error {
+  const id = intParam(p, 'pid', null);
+  if (id instanceof Error) return id;
+  if (id !== null) return { kind: 'id', id };
+  const sel = p.get('sel');
+  if (sel === null) return null;
+  const key = parsePacket(sel, 'sel');
+  return key instanceof Error ? key : { kind: 'key', key };
 }

@@ -3,15 +3,17 @@ import { describe, expect, it } from 'vitest';
 import type { Transport } from '../worker/client';
 import { createDispatcher } from '../worker/dispatch';
 import type { RequestMessage, ResponseMessage } from '../worker/protocol';
-import { fakeEngine } from '../worker/testEngine';
-import { createAppStore } from './store';
+import { fakeEngine, fixedSession } from '../worker/testEngine';
+import { createAppStore, STOP_GRACE_MS } from './store';
 
 /**
  * In-memory workers over the real dispatcher. `kill` simulates a crash of the newest live one;
  * with `holdRuns`, runs wait in their worker until `finishRuns()`, so a test can act while one
  * is in progress.
  */
-function memoryWorkers(opts: { holdRuns?: boolean; holdFixes?: boolean } = {}) {
+function memoryWorkers(
+  opts: { holdRuns?: boolean; holdFixes?: boolean; tweak?: (e: ReturnType<typeof fakeEngine>) => void } = {},
+) {
   interface W {
     engine: ReturnType<typeof fakeEngine>;
     alive: boolean;
@@ -22,14 +24,18 @@ function memoryWorkers(opts: { holdRuns?: boolean; holdFixes?: boolean } = {}) {
   const workers: W[] = [];
   const transport = (): Transport => {
     const engine = fakeEngine();
+    opts.tweak?.(engine);
     let tick = 0;
-    const d = createDispatcher(engine, () => (tick += 1000));
+    const d = createDispatcher(engine, {
+      clock: () => (tick += 1000),
+      yieldNow: () => new Promise((r) => setTimeout(r, 0)),
+    });
     let deliver!: (m: ResponseMessage) => void;
     const w: W = { engine, alive: true, terminated: false, kill: () => {}, held: [] };
     workers.push(w);
-    const handle = (m: RequestMessage) => {
+    const handle = async (m: RequestMessage) => {
       if (!w.alive) return;
-      const r = d.handle(m, (x) => w.alive && deliver(x));
+      const r = await d.handle(m, (x) => w.alive && deliver(x));
       if (w.alive) deliver(r);
     };
     return {
@@ -156,7 +162,35 @@ describe('app store', () => {
     expect(s.result?.settings).toEqual({ 'a:x.y': '1' });
   });
 
-  it('Stop ends the run at once and leaves the view as it was', async () => {
+  it('Stop ends the run at its next slice and shows what happened up to there', async () => {
+    let endless = false;
+    const w = memoryWorkers({
+      tweak(e) {
+        // Once set, runs go on for ever unless cancelled.
+        if (endless)
+          e.startRun = (sc, st) => ({ ok: true, result: fixedSession(() => e.runScenario(sc, st), 1e9) });
+      },
+    });
+    const store = createAppStore({ transport: w.transport, heartbeatMs: 0 });
+    await store.getState().start('');
+    endless = true;
+    void store.getState().setSetting('a:x.y', '2');
+    await settle();
+    expect(store.getState().phase).toBe('running');
+    store.getState().stop();
+    await settle();
+    await settle();
+    const s = store.getState();
+    expect(s).toMatchObject({
+      phase: 'ready',
+      settings: { 'a:x.y': '2' },
+      notice: { key: 'runStopped', partial: true },
+    });
+    expect(s.result?.stopped?.key).toBe('cancelled');
+    expect(w.live()).toHaveLength(1);
+  });
+
+  it('Stop terminates a worker that does not answer, and the view stays as it was', async () => {
     const w = memoryWorkers({ holdRuns: true });
     const store = createAppStore({ transport: w.transport, heartbeatMs: 0 });
     const started = store.getState().start('');
@@ -169,9 +203,13 @@ describe('app store', () => {
     const runner = w.workers.at(-1)!;
     expect(runner.alive).toBe(true);
     store.getState().stop();
-    // Synchronously: the worker is gone (its memory with it), the old view and settings are back.
+    await new Promise((r) => setTimeout(r, STOP_GRACE_MS + 50));
     expect(runner.terminated).toBe(true);
-    expect(store.getState()).toMatchObject({ phase: 'ready', settings: {}, notice: { key: 'runStopped' } });
+    expect(store.getState()).toMatchObject({
+      phase: 'ready',
+      settings: {},
+      notice: { key: 'runStopped', partial: false },
+    });
     expect(store.getState().result).toBe(before);
     w.finishRuns();
     await settle();
@@ -179,6 +217,31 @@ describe('app store', () => {
     store.getState().seek(2);
     await settle();
     expect(store.getState().snapshot?.index).toBe(2);
+  });
+
+  it('a run stopped by a budget lands with a notice naming the budget', async () => {
+    const w = memoryWorkers();
+    const store = createAppStore({ transport: w.transport, heartbeatMs: 0 });
+    await store.getState().start('');
+    const next = w.workers.length;
+    const run = store.getState().setSetting('a:x.y', '1');
+    await Promise.resolve();
+    const engine = w.workers[next]!.engine;
+    const stop = {
+      key: 'storm',
+      params: { frames: 1000, bridge: 'br0', host: 'a' },
+      text: 'storm: stopped after 1000 frames',
+    } as const;
+    engine.startRun = (sc, st) => ({
+      ok: true,
+      result: fixedSession(() => ({ ...engine.runScenario(sc, st), stopped: stop })),
+    });
+    await run;
+    expect(store.getState().notice).toEqual({
+      key: 'runBudget',
+      detail: 'storm: stopped after 1000 frames',
+      stop: { key: 'storm', params: stop.params },
+    });
   });
 
   it('a new choice cancels the run in progress', async () => {
@@ -208,17 +271,13 @@ describe('app store', () => {
     const engine = w.workers.at(-1)!.engine;
     const seen: unknown[] = [];
     store.subscribe((s) => s.progress && seen.push(s.progress));
-    const run = engine.runScenario;
-    engine.runScenario = (sc, st, progress) => {
-      for (let i = 1; i <= 3; i++) progress?.({ events: i * 1000, now: i * 10 });
-      return run(sc, st);
-    };
+    engine.startRun = (sc, st) => ({ ok: true, result: fixedSession(() => engine.runScenario(sc, st), 4) });
     w.finishRuns();
     await started;
     expect(seen).toEqual([
-      { events: 1000, now: 10 },
-      { events: 2000, now: 20 },
-      { events: 3000, now: 30 },
+      { events: 1, now: 1, horizon: 4 },
+      { events: 2, now: 2, horizon: 4 },
+      { events: 3, now: 3, horizon: 4 },
     ]);
     expect(store.getState().progress).toBeNull();
   });

@@ -3,7 +3,7 @@
 // hosts, outcomes and the text snapshot at the playhead) and the view state, never engine
 // internals. React reads it through useApp (react.ts).
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { RunResult, Scenario, Settings } from '../engine/api';
+import type { RunResult, RunStop, Scenario, Settings } from '../engine/api';
 import type { ChangeSpec } from '../engine/scenario/schema';
 import { withFix } from '../engine/fix/apply';
 import type { Transport } from '../worker/client';
@@ -20,7 +20,14 @@ import {
 } from '../worker/protocol';
 import type { Lang } from './i18n';
 import { settingKey } from './settings';
-import { decodeShareHash, encodeShareHash, type LinkScenario } from './shareLink';
+import { findPacket, packetKey, playheadOf, positionAt } from './links/moment';
+import {
+  decodeShareHash,
+  encodeShareHash,
+  type LinkAt,
+  type LinkPacket,
+  type LinkScenario,
+} from './shareLink';
 import { indexTimeline, stepBackward, stepForward, type TimelineIndex } from './timeline';
 
 export const DEFAULT_SCENARIO = 'same-bridge-hairpin';
@@ -28,6 +35,8 @@ export const DEFAULT_SCENARIO = 'same-bridge-hairpin';
 export const SPEEDS = [1, 2, 4, 8, 16, 32, 120, 480] as const;
 /** Restarts allowed after worker deaths before the app gives up (a crash loop). */
 const MAX_RESTARTS = 5;
+/** Stop asks the run to end at its next slice; a worker that has not answered by then is terminated (ms). */
+export const STOP_GRACE_MS = 1000;
 /** An idle worker is asked for a sign of life this often (ms); 0 turns the heartbeat off. */
 export const HEARTBEAT_MS = 5000;
 
@@ -36,7 +45,10 @@ export type Notice =
   | { readonly key: 'badLink'; readonly detail: string }
   | { readonly key: 'badFile'; readonly detail: string }
   | { readonly key: 'runFailed'; readonly detail: string }
-  | { readonly key: 'runStopped'; readonly detail: string };
+  /** `partial`: the views show the run up to where it stopped; otherwise the previous run. */
+  | { readonly key: 'runStopped'; readonly detail: string; readonly partial: boolean }
+  /** The engine ended the run at a budget or a storm; `stop` lets the UI translate it. */
+  | { readonly key: 'runBudget'; readonly detail: string; readonly stop: Pick<RunStop, 'key' | 'params'> };
 
 export type Theme = 'light' | 'dark';
 
@@ -161,7 +173,9 @@ export interface StoreDeps {
 
 type Keep =
   | { readonly kind: 'at'; readonly playhead: number }
-  | { readonly kind: 'relative'; readonly from: AppState };
+  | { readonly kind: 'relative'; readonly from: AppState }
+  /** From a link: the position and the selected packet, found in the new timeline. */
+  | { readonly kind: 'link'; readonly at: LinkAt; readonly packet: LinkPacket | null };
 
 /** A run asked for: what a crash must not lose. */
 interface Want {
@@ -184,7 +198,7 @@ function messageOf(e: unknown): string {
  */
 export function createAppStore(deps: StoreDeps): AppStore {
   let shown: EngineClient | null = null;
-  let runner: { client: EngineClient; want: Want } | null = null;
+  let runner: { client: EngineClient; want: Want; stopping: boolean } | null = null;
   let restarts = 0;
   let runSeq = 0;
   // Snapshot requests are coalesced: at most one in flight, the latest wanted index next.
@@ -259,7 +273,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       if (runner) runner.client.terminate('cancelled');
       const want: Want = { seq, scenario, source, settings, keep };
       const client = spawn();
-      runner = { client, want };
+      runner = { client, want, stopping: false };
       set({ phase: 'running', progress: null, settings, ...(source ? { source } : {}) });
       let r: ResultOf['run'];
       try {
@@ -292,9 +306,17 @@ export function createAppStore(deps: StoreDeps): AppStore {
       shownSource = source;
       const prev = get();
       const n = r.result.events.length;
+      const index = indexTimeline(r.result.events);
       let playhead: number;
+      let selectedPacket = prev.selectedPacket;
       if (keep.kind === 'at') playhead = Math.min(n, Math.max(0, keep.playhead));
-      else {
+      else if (keep.kind === 'link') {
+        const at = keep.at;
+        playhead = at.kind === 'index' ? Math.min(n, at.index) : playheadOf(index, r.result.events, at);
+        const pk = keep.packet;
+        selectedPacket =
+          pk === null ? null : pk.kind === 'id' ? pk.id : findPacket(index, r.result.events, pk.key);
+      } else {
         const old = keep.from.result?.events.length ?? 0;
         playhead =
           old === 0 || keep.from.playhead >= old
@@ -304,16 +326,26 @@ export function createAppStore(deps: StoreDeps): AppStore {
             : Math.round((keep.from.playhead / old) * n);
       }
       endFixSearch();
+      const stop = r.result.stopped;
       set({
         phase: 'ready',
         progress: null,
+        ...(stop
+          ? {
+              notice:
+                stop.key === 'cancelled'
+                  ? { key: 'runStopped', detail: stop.text, partial: true }
+                  : { key: 'runBudget', detail: stop.text, stop: { key: stop.key, params: stop.params } },
+            }
+          : {}),
         scenario,
         settings,
         ...(source ? { source } : {}),
         fixes: { phase: 'idle' },
         runId: r.runId,
         result: r.result,
-        index: indexTimeline(r.result.events),
+        index,
+        selectedPacket,
         playhead,
         cursor: playhead,
         playing: prev.playing && playhead < n,
@@ -388,8 +420,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
         if (!loaded.ok) return fallback(loaded.error);
         scenario = loaded.scenario;
       }
-      set({ selectedPacket: st.packet });
-      const ran = await run(scenario, st.scenario, st.settings, { kind: 'at', playhead: st.playhead });
+      const ran = await run(scenario, st.scenario, st.settings, {
+        kind: 'link',
+        at: st.at,
+        packet: st.packet,
+      });
       // A link whose run fails (not one the user stopped or replaced) leaves the default on screen.
       const after = get();
       if (!ran && after.result === null && after.notice?.key === 'runFailed')
@@ -484,12 +519,20 @@ export function createAppStore(deps: StoreDeps): AppStore {
       },
 
       stop() {
-        if (!runner) return;
-        runSeq++;
-        runner.client.terminate('stopped');
-        runner = null;
-        revert({ key: 'runStopped', detail: '' });
-        if (!shown || shown.dead) idle();
+        const r = runner;
+        if (!r || r.stopping) return;
+        r.stopping = true;
+        // The worker ends the run at its next slice and sends the timeline so far, which lands
+        // like any run. One that does not answer in time (stuck inside one step) is terminated.
+        r.client.request('cancel', {}).catch(() => {});
+        setTimeout(() => {
+          if (runner !== r) return;
+          runSeq++;
+          r.client.terminate('stopped');
+          runner = null;
+          revert({ key: 'runStopped', detail: '', partial: false });
+          if (!shown || shown.dead) idle();
+        }, STOP_GRACE_MS);
       },
 
       play() {
@@ -542,14 +585,17 @@ export function createAppStore(deps: StoreDeps): AppStore {
       setLang: (lang) => set({ lang }),
       share(baseUrl) {
         const s = get();
-        if (!s.source) return '';
+        const source = shownSource ?? s.source;
+        if (!source || !s.result || !s.index) return '';
+        const events = s.result.events;
+        const key = s.selectedPacket === null ? null : packetKey(s.index, events, s.selectedPacket);
         const link =
           baseUrl +
           encodeShareHash({
-            scenario: s.source,
-            settings: s.settings,
-            playhead: s.playhead,
-            packet: s.selectedPacket,
+            scenario: source,
+            settings: s.result.settings,
+            at: positionAt(s.index, events, s.playhead),
+            packet: key ? { kind: 'key', key } : null,
           });
         set({ shareLink: link });
         return link;

@@ -16,7 +16,7 @@ function fakeTransport(opts: { hold?: boolean; version?: number } = {}) {
     terminated: () => terminated,
     post(msg) {
       if (opts.hold) held.push(msg);
-      else queueMicrotask(() => onMessage(d.handle(msg)));
+      else queueMicrotask(async () => onMessage(await d.handle(msg, (m) => onMessage(m))));
     },
     listen(m, death) {
       onMessage = m;
@@ -143,7 +143,12 @@ describe('EngineClient', () => {
       const id = t.held[0]!.messageId;
       for (let i = 1; i <= 5; i++) {
         await vi.advanceTimersByTimeAsync(800);
-        deliver({ messageId: 100 + i, type: 'progress', requestId: id, data: { events: i * 10, now: i } });
+        deliver({
+          messageId: 100 + i,
+          type: 'progress',
+          requestId: id,
+          data: { events: i * 10, now: i, horizon: 10 },
+        });
       }
       expect(c.dead).toBe(false);
       expect(seen).toEqual([10, 20, 30, 40, 50]);

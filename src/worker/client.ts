@@ -61,6 +61,7 @@ export const SILENCE_MS: Readonly<Record<RequestType, number>> = {
   fixes: 30_000,
   pcap: 20_000,
   release: 20_000,
+  cancel: 20_000,
   ping: 10_000,
 };
 

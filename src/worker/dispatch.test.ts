@@ -1,27 +1,28 @@
 import { describe, expect, it } from 'vitest';
 import { createDispatcher } from './dispatch';
 import { PROTOCOL_VERSION, type ResponseMessage } from './protocol';
-import { fakeEngine, fixtureScenario } from './testEngine';
+import { fakeEngine, fixedSession, fixtureScenario } from './testEngine';
 
-function ok(r: ResponseMessage) {
+function ok(r: ResponseMessage | Promise<ResponseMessage>) {
+  if (r instanceof Promise) throw new Error('expected a synchronous answer');
   if (r.type !== 'ok') throw new Error(`expected ok, got ${JSON.stringify(r)}`);
   return r.data as never;
 }
 
 describe('dispatcher', () => {
-  it('greets with the protocol version', () => {
+  it('greets with the protocol version', async () => {
     const d = createDispatcher(fakeEngine());
     expect(d.ready()).toMatchObject({ type: 'ready', data: { version: PROTOCOL_VERSION } });
   });
 
-  it('answers each request with its id', () => {
+  it('answers each request with its id', async () => {
     const d = createDispatcher(fakeEngine());
     const r = d.handle({ messageId: 42, type: 'catalog', data: {} });
     expect(r).toMatchObject({ type: 'ok', requestId: 42 });
     expect((ok(r) as { scenarios: unknown[] }).scenarios).toHaveLength(1);
   });
 
-  it('validates untrusted scenarios as data, not exceptions', () => {
+  it('validates untrusted scenarios as data, not exceptions', async () => {
     const d = createDispatcher(fakeEngine());
     expect(ok(d.handle({ messageId: 1, type: 'load', data: { json: { id: 'x' }, source: 'link' } }))).toEqual(
       {
@@ -31,10 +32,10 @@ describe('dispatcher', () => {
     );
   });
 
-  it('runs, snapshots with a clamped index, and releases', () => {
+  it('runs, snapshots with a clamped index, and releases', async () => {
     const d = createDispatcher(fakeEngine());
     const run = ok(
-      d.handle({ messageId: 1, type: 'run', data: { scenario: fixtureScenario, settings: {} } }),
+      await d.handle({ messageId: 1, type: 'run', data: { scenario: fixtureScenario, settings: {} } }),
     ) as {
       runId: number;
     };
@@ -55,9 +56,9 @@ describe('dispatcher', () => {
     expect(gone).toMatchObject({ type: 'error', requestId: 5 });
   });
 
-  it('serialises engine errors with name, message and stack', () => {
+  it('serialises engine errors with name, message and stack', async () => {
     const d = createDispatcher(fakeEngine());
-    const r = d.handle({
+    const r = await d.handle({
       messageId: 7,
       type: 'run',
       data: { scenario: fixtureScenario, settings: { crash: '1' } },
@@ -70,50 +71,82 @@ describe('dispatcher', () => {
     expect(r.data.stack).toContain('engine exploded');
   });
 
-  it('evicts old runs but keeps the recent ones', () => {
+  it('evicts old runs but keeps the recent ones', async () => {
     const d = createDispatcher(fakeEngine());
     const ids: number[] = [];
     for (let i = 0; i < 6; i++)
       ids.push(
         (
-          ok(d.handle({ messageId: i, type: 'run', data: { scenario: fixtureScenario, settings: {} } })) as {
+          ok(
+            await d.handle({ messageId: i, type: 'run', data: { scenario: fixtureScenario, settings: {} } }),
+          ) as {
             runId: number;
           }
         ).runId,
       );
-    expect(d.handle({ messageId: 10, type: 'snapshot', data: { runId: ids[0]!, index: 0 } }).type).toBe(
-      'error',
-    );
-    expect(d.handle({ messageId: 11, type: 'snapshot', data: { runId: ids[5]!, index: 0 } }).type).toBe('ok');
+    expect(
+      (await d.handle({ messageId: 10, type: 'snapshot', data: { runId: ids[0]!, index: 0 } })).type,
+    ).toBe('error');
+    expect(
+      (await d.handle({ messageId: 11, type: 'snapshot', data: { runId: ids[5]!, index: 0 } })).type,
+    ).toBe('ok');
   });
 
-  it('rejects an unknown request type as an error response', () => {
+  it('rejects an unknown request type as an error response', async () => {
     const d = createDispatcher(fakeEngine());
     const r = d.handle({ messageId: 3, type: 'bogus', data: {} } as never);
     expect(r).toMatchObject({ type: 'error', requestId: 3, data: { message: 'unknown request type bogus' } });
   });
 
-  it("reports a run's progress through emit, spaced in wall time, before the answer", () => {
+  it("reports a run's progress through emit between slices, spaced in wall time, before the answer", async () => {
     const engine = fakeEngine();
-    const run = engine.runScenario;
-    engine.runScenario = (sc, st, progress) => {
-      for (let i = 1; i <= 10; i++) progress?.({ events: i, now: i * 100 });
-      return run(sc, st);
-    };
+    engine.startRun = (sc, st) => ({ ok: true, result: fixedSession(() => engine.runScenario(sc, st), 30) });
     let now = 0;
-    const d = createDispatcher(engine, () => (now += 40)); // each report is 40 ms after the last
+    const d = createDispatcher(engine, { clock: () => (now += 40), yieldNow: async () => {} });
     const sent: ResponseMessage[] = [];
-    const r = d.handle(
+    const r = await d.handle(
       { messageId: 9, type: 'run', data: { scenario: fixtureScenario, settings: {} } },
       (m) => sent.push(m),
     );
     expect(r).toMatchObject({ type: 'ok', requestId: 9 });
     expect(sent.every((m) => m.type === 'progress' && m.requestId === 9)).toBe(true);
-    // 40 ms apart, at most one per 100 ms: every third report goes out.
-    expect(sent.map((m) => (m.data as { events: number }).events)).toEqual([3, 6, 9]);
+    const events = sent.map((m) => (m.data as { events: number }).events);
+    expect(events.length).toBeGreaterThan(2);
+    expect(events.length).toBeLessThan(30);
+    expect([...events].sort((a, b) => a - b)).toEqual(events);
   });
 
-  it('answers a ping', () => {
+  it('a cancel ends the run in progress with the timeline so far', async () => {
+    const engine = fakeEngine();
+    engine.startRun = (sc, st) => ({ ok: true, result: fixedSession(() => engine.runScenario(sc, st), 1e9) });
+    const d = createDispatcher(engine, { yieldNow: () => new Promise((r) => setTimeout(r, 0)) });
+    const pending = d.handle({
+      messageId: 1,
+      type: 'run',
+      data: { scenario: fixtureScenario, settings: {} },
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ok(d.handle({ messageId: 2, type: 'cancel', data: {} }))).toEqual({ cancelled: true });
+    const r = await pending;
+    expect(r).toMatchObject({
+      type: 'ok',
+      requestId: 1,
+      data: { result: { stopped: { key: 'cancelled' } } },
+    });
+    expect(ok(d.handle({ messageId: 3, type: 'cancel', data: {} }))).toEqual({ cancelled: false });
+  });
+
+  it('a scenario that cannot start is an error answer naming the field', async () => {
+    const d = createDispatcher(fakeEngine());
+    const r = await d.handle({
+      messageId: 4,
+      type: 'run',
+      data: { scenario: fixtureScenario, settings: { bad: '1' } },
+    });
+    expect(r).toMatchObject({ type: 'error', requestId: 4, data: { message: 'fixture: hosts[0]: bad' } });
+  });
+
+  it('answers a ping', async () => {
     const d = createDispatcher(fakeEngine());
     expect(ok(d.handle({ messageId: 1, type: 'ping', data: {} }))).toEqual({ pong: true });
   });

@@ -1,6 +1,8 @@
-// The worker's brain without the worker: a pure request -> response function over an injected
-// engine, so tests call it directly and the worker file only wires `onmessage` to it.
-import type { RunOutcomeOf, RunResult, Scenario, Settings } from '../engine/api';
+// The worker's brain without the worker: a request -> response function over an injected
+// engine, so tests call it directly and the worker file only wires `onmessage` to it. A run is
+// stepped in slices (the engine's RunSession) with a yield to the event loop between them, so
+// the worker reads a `cancel` while it runs and answers with the timeline up to there.
+import type { RunOutcomeOf, RunResult, RunSession, Scenario, Settings } from '../engine/api';
 import type { FixReport } from '../engine/fix/search';
 import {
   type LoadResult,
@@ -18,8 +20,7 @@ import {
 export interface EngineApi {
   readonly builtins: readonly Scenario[];
   parseScenario(json: unknown, source: string): LoadResult;
-  /** `progress` is called between scheduler events, as often as the engine likes. */
-  runScenario(scenario: Scenario, settings: Settings, progress?: (p: Progress) => void): RunResult;
+  startRun(scenario: Scenario, settings: Settings): RunOutcomeOf<RunSession>;
   /** The fix search; `progress` after each run it makes. */
   findFixes(
     scenario: Scenario,
@@ -37,19 +38,98 @@ export interface EngineApi {
 const KEEP_RUNS = 4;
 /** Progress messages are spaced at least this far apart (wall time, ms). */
 export const PROGRESS_EVERY_MS = 100;
+/** A slice of a run lasts about this long before the worker looks at its messages (ms). */
+export const SLICE_MS = 15;
+/** Scheduler tasks between two looks at the clock. */
+const TASKS_PER_CHECK = 256;
+
+export interface DispatcherOptions {
+  /** Wall clock (ms), for slices and progress spacing. */
+  readonly clock?: () => number;
+  /** Lets queued messages (a cancel) in; the worker uses a MessageChannel round trip. */
+  readonly yieldNow?: () => Promise<void>;
+}
 
 export interface Dispatcher {
   /** The unsolicited greeting the worker sends first. */
   ready(): ResponseMessage;
   /** The answer to `msg`; `emit` carries the progress messages sent before it. */
-  handle(msg: RequestMessage, emit?: (m: ResponseMessage) => void): ResponseMessage;
+  handle(
+    msg: RequestMessage,
+    emit?: (m: ResponseMessage) => void,
+  ): ResponseMessage | Promise<ResponseMessage>;
 }
 
-export function createDispatcher(engine: EngineApi, clock: () => number = () => Date.now()): Dispatcher {
+/** A macrotask turn without setTimeout's clamping: lets the message queue run. */
+export function messageChannelYield(): () => Promise<void> {
+  const ch = new MessageChannel();
+  const waiting: (() => void)[] = [];
+  ch.port1.onmessage = () => waiting.shift()?.();
+  return () =>
+    new Promise<void>((resolve) => {
+      waiting.push(resolve);
+      ch.port2.postMessage(0);
+    });
+}
+
+export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}): Dispatcher {
+  const clock = opts.clock ?? (() => Date.now());
+  const yieldNow = opts.yieldNow ?? (() => new Promise<void>((r) => setTimeout(r, 0)));
   let nextMessageId = 1;
   let nextRunId: RunId = 1;
   // Insertion order doubles as age: the oldest run is evicted first.
   const runs = new Map<RunId, RunResult>();
+  // Runs in progress, by the id of their request, and whether a cancel came for them.
+  const active = new Map<number, { cancelled: boolean }>();
+
+  function keep(result: RunResult): ResultOf['run'] {
+    const runId = nextRunId++;
+    runs.set(runId, result);
+    for (const id of runs.keys()) if (runs.size > KEEP_RUNS) runs.delete(id);
+    return { runId, result };
+  }
+
+  async function run(
+    msg: RequestMessage & { type: 'run' },
+    emit?: (m: ResponseMessage) => void,
+  ): Promise<ResultOf['run']> {
+    const started = engine.startRun(msg.data.scenario, msg.data.settings);
+    if (!started.ok) throw new Error(started.error);
+    const session = started.result;
+    const me = { cancelled: false };
+    active.set(msg.messageId, me);
+    let lastReport = clock();
+    try {
+      for (;;) {
+        const sliceEnd = clock() + SLICE_MS;
+        let out: RunOutcomeOf<RunResult> | undefined;
+        do out = session.advance(TASKS_PER_CHECK);
+        while (!out && clock() < sliceEnd);
+        if (out) {
+          if (!out.ok) throw new Error(out.error);
+          return keep(out.result);
+        }
+        if (emit && clock() - lastReport >= PROGRESS_EVERY_MS) {
+          lastReport = clock();
+          const p = session.progress();
+          emit({
+            messageId: nextMessageId++,
+            type: 'progress',
+            requestId: msg.messageId,
+            data: { events: p.events, now: p.now, horizon: p.horizon },
+          });
+        }
+        await yieldNow();
+        if (me.cancelled) {
+          const r = session.cancel();
+          if (!r.ok) throw new Error(r.error);
+          return keep(r.result);
+        }
+      }
+    } finally {
+      active.delete(msg.messageId);
+    }
+  }
 
   function reporter(msg: RequestMessage, emit?: (m: ResponseMessage) => void) {
     if (!emit) return undefined;
@@ -71,12 +151,15 @@ export function createDispatcher(engine: EngineApi, clock: () => number = () => 
         return { scenarios: engine.builtins };
       case 'load':
         return engine.parseScenario(msg.data.json, msg.data.source);
-      case 'run': {
-        const result = engine.runScenario(msg.data.scenario, msg.data.settings, reporter(msg, emit));
-        const runId = nextRunId++;
-        runs.set(runId, result);
-        for (const id of runs.keys()) if (runs.size > KEEP_RUNS) runs.delete(id);
-        return { runId, result };
+      case 'run':
+        throw new Error('run is answered asynchronously'); // handled in `handle`
+      case 'cancel': {
+        let cancelled = false;
+        for (const a of active.values()) {
+          a.cancelled = true;
+          cancelled = true;
+        }
+        return { cancelled };
       }
       case 'snapshot': {
         const result = runs.get(msg.data.runId);
@@ -112,18 +195,31 @@ export function createDispatcher(engine: EngineApi, clock: () => number = () => 
     }
   }
 
+  const ok = (msg: RequestMessage, data: ResultOf[RequestMessage['type']]): ResponseMessage => ({
+    messageId: nextMessageId++,
+    type: 'ok',
+    requestId: msg.messageId,
+    data,
+  });
+  const fail = (msg: RequestMessage, e: unknown): ResponseMessage => ({
+    messageId: nextMessageId++,
+    type: 'error',
+    requestId: msg.messageId,
+    data: serializeError(e),
+  });
+
   return {
     ready: () => ({ messageId: nextMessageId++, type: 'ready', data: { version: PROTOCOL_VERSION } }),
     handle(msg, emit) {
+      if (msg.type === 'run')
+        return run(msg, emit).then(
+          (r) => ok(msg, r),
+          (e: unknown) => fail(msg, e),
+        );
       try {
-        return { messageId: nextMessageId++, type: 'ok', requestId: msg.messageId, data: answer(msg, emit) };
+        return ok(msg, answer(msg, emit));
       } catch (e) {
-        return {
-          messageId: nextMessageId++,
-          type: 'error',
-          requestId: msg.messageId,
-          data: serializeError(e),
-        };
+        return fail(msg, e);
       }
     },
   };

@@ -1,12 +1,12 @@
 /// <reference lib="webworker" />
 // The engine's home off the main thread: all the logic is in dispatch.ts; this file only
 // connects it to the worker's message port.
-import { createDispatcher } from './dispatch';
+import { createDispatcher, messageChannelYield } from './dispatch';
 import { realEngine } from './engineApi';
 import { type RequestMessage, type ResponseMessage, serializeError } from './protocol';
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
-const dispatcher = createDispatcher(realEngine);
+const dispatcher = createDispatcher(realEngine, { yieldNow: messageChannelYield() });
 
 function post(m: ResponseMessage): void {
   try {
@@ -25,7 +25,9 @@ function post(m: ResponseMessage): void {
 }
 
 scope.addEventListener('message', (e: MessageEvent<RequestMessage>) => {
-  post(dispatcher.handle(e.data, post));
+  const answer = dispatcher.handle(e.data, post);
+  if (answer instanceof Promise) void answer.then(post);
+  else post(answer);
 });
 
 scope.postMessage(dispatcher.ready());

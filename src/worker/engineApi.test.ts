@@ -6,6 +6,7 @@ import { builtinScenarios } from '../scenarios/index';
 import { EngineClient, type Transport } from './client';
 import { createDispatcher } from './dispatch';
 import { realEngine } from './engineApi';
+import { runScenario } from '../engine/index';
 import type { ResponseMessage } from './protocol';
 
 function clonedTransport(): Transport {
@@ -14,7 +15,9 @@ function clonedTransport(): Transport {
   return {
     post: (m) => {
       const req = structuredClone(m);
-      queueMicrotask(() => deliver(structuredClone(d.handle(req))));
+      queueMicrotask(async () =>
+        deliver(structuredClone(await d.handle(req, (x) => deliver(structuredClone(x))))),
+      );
     },
     listen(onMessage) {
       deliver = onMessage;
@@ -29,7 +32,7 @@ const BNF = 'node:net.bridge.bridge-nf-call-iptables';
 
 describe('engine binding, directly and through the client', () => {
   it('gives the same timeline both ways', async () => {
-    const direct = realEngine.runScenario(hairpin, { [BNF]: '1' });
+    const direct = runScenario(hairpin, { settings: { [BNF]: '1' } });
     const c = new EngineClient(clonedTransport());
     const { result } = await c.request('run', { scenario: hairpin, settings: { [BNF]: '1' } });
     expect(result.events).toEqual(direct.events);
@@ -64,5 +67,29 @@ describe('engine binding, directly and through the client', () => {
     if (!bad.ok) expect(bad.error).toMatch(/^share link: hosts/);
     const good = await c.request('load', { json: JSON.parse(JSON.stringify(hairpin)), source: 'share link' });
     expect(good.ok).toBe(true);
+  });
+
+  it('cancels a run between slices and answers with the timeline so far', async () => {
+    const flood = builtinScenarios.find((s) => s.id === 'conntrack-table-full')!;
+    const big = {
+      ...flood,
+      traffic: [{ kind: 'udp-flood', host: 'client', to: '10.0.0.2:53', at: 0, flows: 300_000, interval: 0 }],
+    } as unknown as typeof flood;
+    let slices = 0;
+    const d = createDispatcher(realEngine, {
+      yieldNow: async () => {
+        slices++;
+      },
+    });
+    const pending = d.handle({ messageId: 1, type: 'run', data: { scenario: big, settings: {} } });
+    // The first yield lets the cancel in; the run answers with what it did so far.
+    await Promise.resolve();
+    expect(d.handle({ messageId: 2, type: 'cancel', data: {} })).toMatchObject({ data: { cancelled: true } });
+    const r = await pending;
+    expect(r.type).toBe('ok');
+    const { result } = (r as { data: { result: import('../engine/api').RunResult } }).data;
+    expect(slices).toBeLessThanOrEqual(2);
+    expect(result.stopped?.key).toBe('cancelled');
+    expect(result.events.at(-1)).toMatchObject({ type: 'stopped', key: 'cancelled' });
   });
 });

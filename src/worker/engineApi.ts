@@ -2,14 +2,17 @@
 // the views show (`conntrack -L`, `iptables-save -c`, `iptables -L -n -v`), so the UI thread
 // never loads the engine, its parsers or its schema library.
 import { pcapOf } from '../engine/export/pcap';
-import { hostViews, isChange, parseScenario, runCommand, runScenario, searchFixes } from '../engine/index';
+import { hostViews, isChange, parseScenario, runCommand, searchFixes, startRun } from '../engine/index';
 import { builtinScenarios } from '../scenarios/index';
 import type { EngineApi } from './dispatch';
 
 export const realEngine: EngineApi = {
   builtins: builtinScenarios,
   parseScenario,
-  runScenario: (scenario, settings) => runScenario(scenario, { settings }),
+  startRun(scenario, settings) {
+    const r = startRun(scenario, { settings });
+    return r.ok ? { ok: true, result: r.session } : r;
+  },
   snapshot: (result, index) => hostViews(result, index),
   pcap: (result, host, ifname) => pcapOf(result, host, ifname),
   command: (result, index, host, line) => ({

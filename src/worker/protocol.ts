@@ -46,6 +46,8 @@ export type Request =
     }
   /** Forget a run the UI no longer shows. */
   | { readonly type: 'release'; readonly data: { readonly runId: RunId } }
+  /** Ends the run in progress at its next slice; its answer then holds the timeline so far. */
+  | { readonly type: 'cancel'; readonly data: Record<string, never> }
   /** Heartbeat: an idle worker answers at once; one that does not is replaced. */
   | { readonly type: 'ping'; readonly data: Record<string, never> };
 
@@ -93,6 +95,7 @@ export interface ResultOf {
   /** The file's bytes; null when the host has no such interface. */
   pcap: { readonly bytes: Uint8Array | null };
   release: { readonly released: boolean };
+  cancel: { readonly cancelled: boolean };
   ping: { readonly pong: true };
 }
 
@@ -105,6 +108,8 @@ export interface Progress {
   /** A fix search: the runs made so far, and those planned (it grows when pairs are tried). */
   readonly runs?: number;
   readonly planned?: number;
+  /** A run: when the traffic script's last timer fires (µs), so `now / horizon` is a fair fraction. */
+  readonly horizon?: number;
 }
 
 export interface SerializedError {

@@ -1,5 +1,5 @@
 // A hand-made engine for protocol tests: deterministic, tiny, and able to fail on demand.
-import type { RunResult, Scenario, Settings } from '../engine/api';
+import type { RunOutcomeOf, RunResult, RunSession, Scenario, Settings } from '../engine/api';
 import type { EngineApi } from './dispatch';
 
 export const fixtureScenario = {
@@ -13,7 +13,27 @@ export const fixtureScenario = {
   limitations: [],
 } as unknown as Scenario;
 
-export function fakeEngine(): EngineApi & { runs: number } {
+/** A session over a fixed result: done at the first advance, or after `slices` advances. */
+export function fixedSession(result: () => RunResult, slices = 1): RunSession {
+  let left = slices;
+  const done = (): RunOutcomeOf<RunResult> => ({ ok: true, result: result() });
+  return {
+    advance: () => (--left <= 0 ? done() : undefined),
+    progress: () => ({ now: slices - left, horizon: slices, tasks: 0, events: slices - left, frames: 0 }),
+    cancel: () => ({
+      ok: true,
+      result: {
+        ...result(),
+        stopped: { key: 'cancelled', params: { tasks: 0 }, text: 'cancelled after 0 scheduler steps' },
+      },
+    }),
+  };
+}
+
+export function fakeEngine(): EngineApi & {
+  runs: number;
+  runScenario(s: Scenario, st: Settings): RunResult;
+} {
   const api = {
     runs: 0,
     builtins: [fixtureScenario],
@@ -63,6 +83,10 @@ export function fakeEngine(): EngineApi & { runs: number } {
           truncated: false,
         },
       };
+    },
+    startRun(scenario: Scenario, settings: Settings): RunOutcomeOf<RunSession> {
+      if (settings.bad === '1') return { ok: false, error: 'fixture: hosts[0]: bad' };
+      return { ok: true, result: fixedSession(() => api.runScenario(scenario, settings)) };
     },
     snapshot: (result: RunResult, index: number) => ({
       now: index === 0 ? 0 : result.events[index - 1]!.t,

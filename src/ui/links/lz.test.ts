@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import lz from 'lz-string';
 import { describe, expect, it } from 'vitest';
 import { decompressUriComponent } from './lz';
+import { lzBomb } from './lzBomb';
 
 describe('capped lz-string decompression', () => {
   it('decodes whatever lz-string encodes', () => {
@@ -45,5 +46,18 @@ describe('capped lz-string decompression', () => {
   it('refuses characters outside the alphabet', () => {
     expect(decompressUriComponent('%%%', 100)).toEqual({ ok: false, why: 'corrupt' });
     expect(decompressUriComponent('', 100)).toEqual({ ok: false, why: 'corrupt' });
+  });
+});
+
+describe('the bomb of issue 8', () => {
+  it('is what lz-string inflates quadratically, and the capped decoder stops it', () => {
+    // Small enough for lz-string to inflate here: 2,000 codes -> 2 million characters.
+    const small = lzBomb(2000);
+    expect(lz.decompressFromEncodedURIComponent(small)).toHaveLength((2001 * 2002) / 2);
+    expect(decompressUriComponent(small, 3_000_000)).toMatchObject({ ok: true });
+    // The full-size one: a 64 kB link, stopped at the 1 MB cap long before its 265 million.
+    const big = lzBomb(23_000);
+    expect(big.length).toBeLessThanOrEqual(64 * 1024);
+    expect(decompressUriComponent(big, 1024 * 1024)).toEqual({ ok: false, why: 'too-large' });
   });
 });
