@@ -29,7 +29,7 @@ test('a share link reproduces scenario, settings, packet and playhead', async ({
   const before = await view(page);
   await page.getByRole('button', { name: 'Share' }).click();
   const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
-  expect(link).toMatch(/#v=1&s=same-bridge-hairpin&/);
+  expect(link).toMatch(/#v=2&s=same-bridge-hairpin&/);
 
   const other = await context.newPage();
   const problems = watchProblems(other);
@@ -76,3 +76,27 @@ test('an edited scenario travels whole in the link', async ({ page, context }) =
   await expect(bad.getByRole('alert')).toContainText('hosts');
   expect([...problems, ...badProblems]).toEqual([]);
 });
+
+for (const version of [1, 2])
+  test(`golden links of format ${version} open at the moment they were made at`, async ({ page }) => {
+    const golden = JSON.parse(readFileSync(`src/ui/links/v${version}.fixtures.json`, 'utf8')) as {
+      links: {
+        name: string;
+        hash: string;
+        expect: { scenario: string; playhead: number; packet: unknown };
+      }[];
+    };
+    const problems = watchProblems(page);
+    for (const f of golden.links.filter((l) => l.expect.scenario === 'same-bridge-hairpin')) {
+      await page.goto('about:blank');
+      await page.goto(`/${f.hash}`);
+      await waitReady(page, f.expect.scenario);
+      await expect(page.getByRole('slider', { name: 'Playhead' }), f.name).toHaveValue(
+        String(f.expect.playhead),
+      );
+      const packet = page.getByRole('combobox', { name: 'Packet' });
+      if (f.expect.packet === null) await expect(packet, f.name).toHaveValue('');
+      else await expect(packet, f.name).not.toHaveValue('');
+    }
+    expect(problems).toEqual([]);
+  });

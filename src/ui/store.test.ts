@@ -315,7 +315,8 @@ describe('app store', () => {
     await store.getState().start('#v=1&s=fixture&set=a:k.l=1&at=1&pkt=7');
     expect(store.getState()).toMatchObject({ playhead: 1, selectedPacket: 7, settings: { 'a:k.l': '1' } });
     const link = store.getState().share('http://x/');
-    expect(link).toBe('http://x/#v=1&s=fixture&set=a%3Ak.l%3D1&at=1&pkt=7');
+    // Format 2 names the moment: the first event, at 0 µs on host a (the fake run has no packets).
+    expect(link).toBe('http://x/#v=2&s=fixture&set=a%3Ak.l%3D1&at=0&ev=a+app+0');
   });
 
   it('falls back to the default scenario with a clear message on a bad link', async () => {
