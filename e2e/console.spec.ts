@@ -89,10 +89,10 @@ test('a rule added and deleted, an error message, undo and redo', async ({ page 
   await box.press('Tab');
   await expect(box).toHaveValue('conntrack ');
 
-  await page.getByRole('button', { name: 'Undo' }).click();
+  await page.getByRole('button', { name: 'Undo', exact: true }).click();
   await expect(changes(page)).toHaveCount(1);
   await waitReady(page);
-  await page.getByRole('button', { name: 'Redo' }).click();
+  await page.getByRole('button', { name: 'Redo', exact: true }).click();
   await expect(changes(page)).toHaveCount(2);
   await waitReady(page);
   await page.getByRole('button', { name: 'Remove change 2' }).click();
@@ -106,10 +106,14 @@ test('the pcap of an interface downloads as a pcap file', async ({ page }) => {
   const problems = watchProblems(page);
   await openApp(page);
   await selectScenario(page, 'same-bridge-hairpin');
-  await page.getByRole('combobox', { name: 'pcap interface on pod-a' }).selectOption('eth0');
+  const podA = page.locator('.console-host', {
+    has: page.getByRole('textbox', { name: 'command on pod-a' }),
+  });
+  await podA.getByRole('combobox', { name: 'Interface' }).selectOption('eth0');
+  await expect(podA.getByRole('button', { name: 'Save pcap' })).toHaveAccessibleDescription('pod-a');
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('button', { name: 'Download pcap of pod-a' }).click(),
+    podA.getByRole('button', { name: 'Save pcap' }).click(),
   ]);
   expect(download.suggestedFilename()).toBe('same-bridge-hairpin-pod-a-eth0.pcap');
   const path = await download.path();

@@ -127,10 +127,17 @@ function PcapDownload({ host }: { host: string }) {
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
+  // The host is the description, not the name: a host called "backend" must not make this
+  // button answer to the name End (accessible names match by substring).
+  const desc = `pcap-of-${host}`;
   return (
     <span className="console-pcap">
+      <span id={desc} hidden>
+        {host}
+      </span>
       <select
-        aria-label={`pcap interface on ${host}`}
+        aria-label="Interface"
+        aria-describedby={desc}
         className="mono"
         value={ifname}
         onChange={(e) => setPick(e.target.value)}
@@ -141,7 +148,7 @@ function PcapDownload({ host }: { host: string }) {
           </option>
         ))}
       </select>
-      <button type="button" aria-label={`Download pcap of ${host}`} onClick={() => void download()}>
+      <button type="button" aria-label="Save pcap" aria-describedby={desc} onClick={() => void download()}>
         pcap
       </button>
     </span>
