@@ -30,6 +30,8 @@ export const KERNEL_CASES: readonly string[] = [
   // issue 7.5: each REJECT --reject-with variant and a router's unreachable routes, as the
   // connecting TCP socket, a connected and an unconnected UDP socket see them
   'src/cli/testdata/icmp-errors.json',
+  // issue 7.2: conntrack -F mid-connection; tcp_loose picks it up and checks it liberally
+  'parity/cases/tcp-loose-pickup.json',
 ];
 
 export interface Loaded {
