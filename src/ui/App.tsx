@@ -5,6 +5,8 @@ import { ConsolePanel } from './console/ConsolePanel';
 import { Controls } from './Controls';
 import { dictionaries } from './i18n';
 import { FixesPanel } from './FixesPanel';
+import { LessonPanel } from './LessonPanel';
+import { currentLesson } from './store';
 import { AccountPanel, OutcomePanel, TeachingPanel } from './Panels';
 import { noticeText } from './notice';
 import { installKeyboard, startPlaybackLoop } from './playback';
@@ -16,6 +18,14 @@ import { HostPanel } from './views/HostPanel';
 import { PacketPath } from './views/PacketPath';
 import { Pipeline } from './views/Pipeline';
 import { Topology } from './views/Topology';
+
+/** What the lesson step on screen points at in the views, if anything. */
+function useLessonHighlight() {
+  const lesson = useApp((s) => s.lesson);
+  const scenario = useApp((s) => s.scenario);
+  const cur = currentLesson({ lesson, scenario });
+  return cur?.lesson.steps[cur.step]?.highlight;
+}
 
 function NoticeBar() {
   const lang = useApp((s) => s.lang);
@@ -69,6 +79,7 @@ function PipelinePanel({ pkt, curHost }: { pkt: number | undefined; curHost: str
   const index = useApp((s) => s.index);
   const playhead = useApp((s) => s.playhead);
   const showRule = useApp((s) => s.showRule);
+  const hl = useLessonHighlight();
   const [pick, setPick] = useState('');
   if (!result || !index) return null;
   const names = result.hosts.map((h) => h.name);
@@ -102,6 +113,7 @@ function PipelinePanel({ pkt, curHost }: { pkt: number | undefined; curHost: str
           playhead={playhead}
           t={t}
           onRule={(h, r) => showRule({ host: h, table: r.table, chain: r.chain, rulenum: r.rulenum })}
+          lessonHook={hl?.kind === 'hook' && hl.host === host ? hl.hook : undefined}
         />
       </Scroll>
     </section>
@@ -120,6 +132,7 @@ function Main({ embed }: { embed: boolean }) {
   const phase = useApp((s) => s.phase);
   const setSetting = useApp((s) => s.setSetting);
   const presenting = useApp((s) => s.presenting);
+  const hl = useLessonHighlight();
   if (!result || !index)
     return (
       <main className="main loading">
@@ -146,6 +159,7 @@ function Main({ embed }: { embed: boolean }) {
             snap={snapshot?.hosts[h.name]}
             highlight={touched?.host === h.name ? touched.id : undefined}
             current={curHost === h.name}
+            lessonConntrack={hl?.kind === 'conntrack' && hl.host === h.name}
             t={t}
             lang={lang}
             onSetting={(k, v) => void setSetting(k, v)}
@@ -165,6 +179,7 @@ function Main({ embed }: { embed: boolean }) {
         <PipelinePanel key={result.scenario.id} pkt={pkt} curHost={curHost} />
       </div>
       <div className="col col-b">
+        {embed ? null : <LessonPanel />}
         <OutcomePanel />
         {presenting || embed ? null : <FixesPanel />}
         {presenting ? null : hosts}
@@ -176,7 +191,14 @@ function Main({ embed }: { embed: boolean }) {
               {t.path} <PacketPicker pkt={pkt} />
             </h2>
             <Scroll className="body">
-              <PacketPath result={result} index={index} pkt={pkt} playhead={playhead} t={t} />
+              <PacketPath
+                result={result}
+                index={index}
+                pkt={pkt}
+                playhead={playhead}
+                t={t}
+                lessonField={hl?.kind === 'field' ? hl.field : undefined}
+              />
             </Scroll>
           </section>
           <AccountPanel pkt={pkt} />

@@ -4,6 +4,7 @@ import { useRef } from 'react';
 import { dictionaries, type Lang } from './i18n';
 import { useApp, useAppStore } from './react';
 import { SPEEDS } from './store';
+import { LessonPicker } from './LessonPanel';
 
 /** A scenario file larger than this is refused unread (the biggest built-in is about 10 kB). */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -77,6 +78,7 @@ export function Controls({ embed = false }: { embed?: boolean }) {
           </select>
         </label>
       ) : null}
+      {chrome ? <LessonPicker /> : null}
       <div className="transport">
         <button type="button" aria-label="Restart" onClick={a.restart} title={`${t.restart} (Home)`}>
           <Icon name="restart" />

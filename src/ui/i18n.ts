@@ -90,6 +90,18 @@ export interface Dict {
   readonly future: string;
   readonly entries: (n: number) => string;
   readonly fixes: string;
+  readonly lesson: string;
+  readonly lessonNone: string;
+  readonly lessonStepOf: (i: number, n: number) => string;
+  readonly lessonBack: string;
+  readonly lessonNext: string;
+  readonly lessonRight: string;
+  readonly lessonWrong: (answer: string) => string;
+  readonly lessonTask: (host: string) => string;
+  readonly lessonTaskTodo: string;
+  readonly lessonTaskDone: string;
+  readonly lessonNoMoment: string;
+  readonly lessonLook: string;
   readonly fixSearching: (runs: number, planned: number) => string;
   readonly fixCancel: string;
   readonly fixCancelled: string;
@@ -214,6 +226,18 @@ const en: Dict = {
   future: 'not reached yet',
   entries: (n) => `${n} ${n === 1 ? 'entry' : 'entries'}`,
   fixes: 'Fixes',
+  lesson: 'Lesson',
+  lessonNone: 'No lesson',
+  lessonStepOf: (i, n) => `Step ${i} of ${n}`,
+  lessonBack: 'Back',
+  lessonNext: 'Next',
+  lessonRight: 'Right.',
+  lessonWrong: (a) => `Not quite: the answer is "${a}".`,
+  lessonTask: (h) => `Your turn: in the console on ${h}, type`,
+  lessonTaskTodo: 'Not done yet: the connection does not do what this step asks.',
+  lessonTaskDone: 'Done: the run now does what this step asked.',
+  lessonNoMoment: 'This moment does not happen in the run on screen.',
+  lessonLook: 'Look at',
   fixSearching: (r, p) => `Searching: ${r} of ${p} runs made`,
   fixCancel: 'Cancel',
   fixCancelled: 'Search cancelled.',
@@ -332,6 +356,18 @@ const zh: Dict = {
   future: '尚未到达',
   entries: (n) => `${n} 条记录`,
   fixes: '修复',
+  lesson: '课程',
+  lessonNone: '不使用课程',
+  lessonStepOf: (i, n) => `第 ${i} 步，共 ${n} 步`,
+  lessonBack: '上一步',
+  lessonNext: '下一步',
+  lessonRight: '答对了。',
+  lessonWrong: (a) => `不对：正确答案是“${a}”。`,
+  lessonTask: (h) => `轮到你了：在 ${h} 的控制台中输入`,
+  lessonTaskTodo: '尚未完成：连接还没有达到这一步的要求。',
+  lessonTaskDone: '完成：现在的运行结果达到了这一步的要求。',
+  lessonNoMoment: '当前的运行中没有出现这个时刻。',
+  lessonLook: '请看',
   fixSearching: (r, p) => `搜索中：已运行 ${r} / ${p} 次`,
   fixCancel: '取消',
   fixCancelled: '搜索已取消。',

@@ -35,6 +35,26 @@ describe('share links', () => {
     expect(decodeShareHash(encodeShareHash(s))).toEqual({ ok: true, state: s });
   });
 
+  it('carries a lesson and its step, counted from 1 in the link ("open at step 4")', () => {
+    const s: ShareState = { ...state, lesson: { id: 'why-the-sysctl', step: 3 } };
+    const hash = encodeShareHash(s);
+    expect(hash).toContain('lesson=why-the-sysctl&step=4');
+    expect(decodeShareHash(hash)).toEqual({ ok: true, state: s });
+    expect(decodeShareHash('#v=2&s=same-bridge-hairpin&lesson=why-the-sysctl')).toMatchObject({
+      ok: true,
+      state: { lesson: { id: 'why-the-sysctl', step: 0 } },
+    });
+    expect(decodeShareHash('#v=2&s=x&lesson=a&step=0')).toEqual({ ok: false, error: 'step counts from 1' });
+    expect(decodeShareHash('#v=2&s=x&lesson=A%20B&step=1')).toEqual({
+      ok: false,
+      error: 'lesson id is malformed',
+    });
+    expect(decodeShareHash('#v=2&s=x&lesson=a&step=two')).toEqual({
+      ok: false,
+      error: 'step is not a number',
+    });
+  });
+
   it('ignores hashes that are not links', () => {
     expect(decodeShareHash('')).toEqual({ ok: 'none' });
     expect(decodeShareHash('#section-2')).toEqual({ ok: 'none' });

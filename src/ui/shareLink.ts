@@ -39,6 +39,8 @@ export interface ShareState {
   readonly at: LinkAt;
   /** null: the view follows the playhead. */
   readonly packet: LinkPacket | null;
+  /** A lesson of the scenario and its step (0-based here, 1-based in the link: "step=4"). */
+  readonly lesson?: { readonly id: string; readonly step: number };
 }
 
 export type DecodeResult =
@@ -91,6 +93,10 @@ export function encodeShareHash(s: ShareState): string {
   }
   if (s.packet?.kind === 'id') p.set('pid', String(s.packet.id));
   else if (s.packet?.kind === 'key') p.set('sel', packetText(s.packet.key));
+  if (s.lesson) {
+    p.set('lesson', s.lesson.id);
+    p.set('step', String(s.lesson.step + 1));
+  }
   return `#${p.toString()}`;
 }
 
@@ -177,7 +183,17 @@ export function decodeShareHash(
   if (at instanceof Error) return { ok: false, error: at.message };
   const packet = readPacket(p);
   if (packet instanceof Error) return { ok: false, error: packet.message };
-  return { ok: true, state: { scenario, settings, at, packet } };
+  // Lessons are an optional addition: links without them read as before.
+  const lessonId = p.get('lesson');
+  let lesson: ShareState['lesson'];
+  if (lessonId !== null) {
+    if (!SCENARIO_ID.test(lessonId)) return { ok: false, error: 'lesson id is malformed' };
+    const step = intParam(p, 'step', 1);
+    if (step instanceof Error) return { ok: false, error: step.message };
+    if (step === null || step < 1) return { ok: false, error: 'step counts from 1' };
+    lesson = { id: lessonId, step: step - 1 };
+  }
+  return { ok: true, state: { scenario, settings, at, packet, ...(lesson ? { lesson } : {}) } };
 }
 
 function readAt(p: URLSearchParams): LinkAt | Error {

@@ -4,7 +4,8 @@
 // internals. React reads it through useApp (react.ts).
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { RunResult, RunStop, Scenario, Settings } from '../engine/api';
-import type { ChangeSpec } from '../engine/scenario/schema';
+import type { ChangeSpec, Lesson, Moment } from '../engine/scenario/schema';
+import { resolveMoment } from '../engine/lesson/moment';
 import { withFix } from '../engine/fix/apply';
 import type { Transport } from '../worker/client';
 import { EngineClient } from '../worker/client';
@@ -102,6 +103,27 @@ export interface AppState {
   readonly fixes: FixSearch;
   /** Fixes applied, latest last: each Undo takes one back. */
   readonly applied: readonly AppliedFix[];
+  /** The lesson being followed on the scenario on screen, if any. */
+  readonly lesson: LessonState | null;
+  /** Playback that stops by itself at this playhead (a prediction playing on to its answer). */
+  readonly playTo: { readonly at: number; readonly speed: number } | null;
+}
+
+export interface LessonState {
+  readonly id: string;
+  /** 0-based step. */
+  readonly step: number;
+  /** The learner's choice on this step's prediction (null: not answered yet). */
+  readonly guess: number | null;
+}
+
+/** The lesson on screen and its step, when both exist. */
+export function currentLesson(
+  s: Pick<AppState, 'lesson' | 'scenario'>,
+): { lesson: Lesson; step: number } | null {
+  if (!s.lesson || !s.scenario) return null;
+  const lesson = s.scenario.lessons.find((l) => l.id === s.lesson!.id);
+  return lesson ? { lesson, step: Math.min(s.lesson.step, lesson.steps.length - 1) } : null;
 }
 
 export interface RuleFocus {
@@ -159,6 +181,13 @@ export interface AppActions {
    * scenario travels whole in the share link from then on. The playhead stays where it was.
    */
   setChanges(changes: readonly ChangeSpec[]): Promise<boolean>;
+  /** Opens lesson `id` of scenario `scenarioId` (switching to it unless on screen) at `step`. */
+  openLesson(scenarioId: string, id: string, step?: number): Promise<void>;
+  closeLesson(): void;
+  /** Goes to a step of the lesson and seeks to its moment. */
+  lessonGo(step: number): void;
+  /** Answers the current step's prediction, then plays on to the moment that shows it. */
+  predict(choice: number): void;
 }
 
 export type AppStore = StoreApi<AppState & AppActions>;
@@ -429,6 +458,31 @@ export function createAppStore(deps: StoreDeps): AppStore {
       const after = get();
       if (!ran && after.result === null && after.notice?.key === 'runFailed')
         return fallback(after.notice.detail);
+      if (ran && st.lesson) {
+        const known = after.scenario?.lessons.some((l) => l.id === st.lesson!.id);
+        if (!known) set({ notice: { key: 'badLink', detail: `no lesson ${st.lesson.id} in this scenario` } });
+        else goToStep(st.lesson.id, st.lesson.step, false);
+      }
+    }
+
+    /** The playhead that shows a moment of the run on screen (null: it does not happen). */
+    function momentAt(m: Moment): number | null {
+      const r = get().result;
+      return r ? resolveMoment(r.events, m) : null;
+    }
+
+    function goToStep(id: string, step: number, seekAlways: boolean): void {
+      const lesson = get().scenario?.lessons.find((l) => l.id === id);
+      if (!lesson) return;
+      const n = Math.max(0, Math.min(lesson.steps.length - 1, step));
+      const st = lesson.steps[n]!;
+      set({ lesson: { id, step: n, guess: null }, playing: false, playTo: null, selectedPacket: null });
+      const at = momentAt(st.at);
+      if (at !== null) moveTo(at);
+      else if (seekAlways) moveTo(0);
+      const hl = st.highlight;
+      if (hl?.kind === 'rule')
+        get().showRule({ host: hl.host, table: hl.table, chain: hl.chain, rulenum: hl.rulenum });
     }
 
     return {
@@ -455,6 +509,8 @@ export function createAppStore(deps: StoreDeps): AppStore {
       presenting: false,
       fixes: { phase: 'idle' },
       applied: [],
+      lesson: null,
+      playTo: null,
 
       async start(hash) {
         let catalog: readonly Scenario[];
@@ -478,7 +534,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       async selectScenario(id) {
         const s = scenarioById(id);
         if (!s) return;
-        set({ selectedPacket: null, playing: false, applied: [] });
+        set({ selectedPacket: null, playing: false, applied: [], lesson: null, playTo: null });
         await run(s, { kind: 'builtin', id }, {}, { kind: 'at', playhead: 0 });
       },
 
@@ -499,7 +555,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
           set({ notice: { key: 'badFile', detail: loaded.error } });
           return false;
         }
-        set({ selectedPacket: null, playing: false, applied: [] });
+        set({ selectedPacket: null, playing: false, applied: [], lesson: null, playTo: null });
         return run(loaded.scenario, { kind: 'inline', json }, {}, { kind: 'at', playhead: 0 });
       },
 
@@ -543,7 +599,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
         if (s.playhead >= n) set({ playhead: 0, cursor: 0 });
         set({ playing: true });
       },
-      pause: () => set({ playing: false, cursor: get().playhead }),
+      pause: () => set({ playing: false, playTo: null, cursor: get().playhead }),
       togglePlay() {
         if (get().playing) get().pause();
         else get().play();
@@ -573,10 +629,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
       tick(ms) {
         const s = get();
         if (!s.playing || !s.result) return;
-        const n = s.result.events.length;
-        const cursor = Math.min(n, s.cursor + (Math.min(ms, 250) * s.speed) / 1000);
+        const n = s.playTo ? Math.min(s.playTo.at, s.result.events.length) : s.result.events.length;
+        const speed = s.playTo ? Math.max(s.speed, s.playTo.speed) : s.speed;
+        const cursor = Math.min(n, s.cursor + (Math.min(ms, 250) * speed) / 1000);
         const playhead = Math.floor(cursor);
-        if (cursor >= n) set({ cursor: n, playhead: n, playing: false });
+        if (cursor >= n) set({ cursor: n, playhead: n, playing: false, playTo: null });
         else if (playhead !== s.playhead) set({ cursor, playhead });
         else set({ cursor });
       },
@@ -596,6 +653,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
             settings: s.result.settings,
             at: positionAt(s.index, events, s.playhead),
             packet: key ? { kind: 'key', key } : null,
+            ...(s.lesson ? { lesson: { id: s.lesson.id, step: s.lesson.step } } : {}),
           });
         set({ shareLink: link });
         return link;
@@ -655,6 +713,37 @@ export function createAppStore(deps: StoreDeps): AppStore {
         if (!last) return;
         set({ playing: false });
         if (await get().setChanges(last.changes)) set({ applied: list.slice(0, -1) });
+      },
+      async openLesson(scenarioId, id, step = 0) {
+        const s = get();
+        // A lesson starts from its scenario as written (a hands-on step must still be to do),
+        // unless that is what is on screen already.
+        const onScreen =
+          s.scenario?.id === scenarioId && s.scenario.changes.length === 0 && s.result !== null;
+        if (!onScreen) {
+          if (scenarioById(scenarioId)) await get().selectScenario(scenarioId);
+          else if (s.scenario?.id !== scenarioId) return;
+        }
+        goToStep(id, step, true);
+      },
+      closeLesson: () => set({ lesson: null, playTo: null }),
+      lessonGo(step) {
+        const l = get().lesson;
+        if (l) goToStep(l.id, step, false);
+      },
+      predict(choice) {
+        const s = get();
+        const cur = currentLesson(s);
+        const p = cur?.lesson.steps[cur.step]?.predict;
+        if (!s.lesson || !p || s.lesson.guess !== null) return;
+        set({ lesson: { ...s.lesson, guess: choice } });
+        const at = momentAt(p.reveal);
+        if (at === null || at <= s.playhead) {
+          if (at !== null) moveTo(at);
+          return;
+        }
+        // Plays on to the answer in about two seconds, however far it is.
+        set({ playing: true, cursor: s.playhead, playTo: { at, speed: (at - s.playhead) / 2 } });
       },
       crashWorker() {
         (runner?.client ?? shown)?.terminate('simulated crash');

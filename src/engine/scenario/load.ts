@@ -107,6 +107,21 @@ function checkReferences(s: Scenario, source: string): LoadResult {
     if (st.host !== '*' && !hosts.has(st.host))
       return fail(`settings[${si}].host`, `no host named ${st.host}`);
   }
+  const lessonIds = new Set<string>();
+  for (const [li, l] of s.lessons.entries()) {
+    if (lessonIds.has(l.id)) return fail(`lessons[${li}].id`, `two lessons named ${l.id}`);
+    lessonIds.add(l.id);
+    for (const [pi, st] of l.steps.entries()) {
+      const where = `lessons[${li}].steps[${pi}]`;
+      const named: [string, string | undefined][] = [
+        [`${where}.at.host`, st.at.host],
+        [`${where}.predict.reveal.host`, st.predict?.reveal.host],
+        [`${where}.task.host`, st.task?.host],
+        [`${where}.highlight.host`, st.highlight && 'host' in st.highlight ? st.highlight.host : undefined],
+      ];
+      for (const [w, h] of named) if (h !== undefined && !hosts.has(h)) return fail(w, `no host named ${h}`);
+    }
+  }
   return { ok: true, scenario: s };
 }
 

@@ -215,6 +215,101 @@ export const changeSchema = z
   })
   .strict();
 
+/**
+ * A moment of the timeline, named by what happens rather than by an event index, so a lesson
+ * keeps pointing at the same thing when the run changes (a setting, a console command): the
+ * `nth` event of kind `event` (on `host`, at `hook`, of the packet in TCP role `packet`, ...).
+ * `start` is before anything happened.
+ */
+export const momentSchema = z
+  .object({
+    event: z.enum([
+      'start',
+      'packet',
+      'xmit',
+      'rcv',
+      'hook',
+      'rule',
+      'rewrite',
+      'conntrack',
+      'drop',
+      'deliver',
+      'outcome',
+    ]),
+    host: z.string().optional(),
+    /** A hook as the kernel spells it (hook events; for rewrite events, where NAT happened). */
+    hook: z.string().optional(),
+    /** rewrite: DNAT, un-DNAT, ...; conntrack: new, confirmed, update, ...; drop: its reason. */
+    what: z.string().optional(),
+    /** The TCP segment's role as tcpdump's flags tell it, or the protocol for others. */
+    packet: z.enum(['SYN', 'SYN-ACK', 'ACK', 'RST', 'FIN', 'UDP', 'ICMP']).optional(),
+    /** outcome: a success or a failure. */
+    ok: z.boolean().optional(),
+    /** 1-based: the second retransmitted SYN is nth 2. */
+    nth: z.number().int().min(1).max(1000).default(1),
+  })
+  .strict();
+
+/** What a lesson step points at in the views. */
+export const highlightSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('hook'), host: z.string(), hook: z.string() }).strict(),
+  z
+    .object({
+      kind: z.literal('rule'),
+      host: z.string(),
+      table: z.string(),
+      chain: z.string(),
+      rulenum: z.number().int().min(0),
+    })
+    .strict(),
+  z.object({ kind: z.literal('conntrack'), host: z.string() }).strict(),
+  z.object({ kind: z.literal('field'), field: z.enum(['src', 'dst', 'sport', 'dport', 'ttl']) }).strict(),
+]);
+
+export const lessonStepSchema = z
+  .object({
+    text: text,
+    at: momentSchema,
+    highlight: highlightSchema.optional(),
+    /** The step's text is the question; the run then plays on to `reveal` and `why` is said. */
+    predict: z
+      .object({
+        choices: z.array(text).min(2).max(6),
+        /** 0-based index into choices. */
+        answer: z.number().int().min(0),
+        why: text,
+        reveal: momentSchema,
+      })
+      .strict()
+      .refine((p) => p.answer < p.choices.length, {
+        message: 'answer is not one of the choices',
+        path: ['answer'],
+      })
+      .optional(),
+    /**
+     * Hands-on: the learner types a command in the console on `host`; the step is done when
+     * the run's outcome is `expect` (the outcome is checked, never the text typed).
+     */
+    task: z
+      .object({
+        host: z.string(),
+        /** Shown as the suggestion; any command with the same effect does. */
+        command: z.string(),
+        expect: z.object({ conn: z.number().int().min(0).optional(), ok: z.boolean() }).strict(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export const lessonSchema = z
+  .object({
+    id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+    title: text,
+    steps: z.array(lessonStepSchema).min(1).max(100),
+  })
+  .strict();
+
 /** A setting the scenario offers in the UI and through `--set`: one sysctl or a named variant. */
 export const settingSchema = z
   .object({
@@ -260,6 +355,8 @@ export const scenarioSchema = z
     seed: z.number().int().default(1),
     /** Where the model deliberately differs from the kernel for this scenario. */
     limitations: z.array(text).default([]),
+    /** Guided lessons on this scenario (steps as data; see lessonSchema). */
+    lessons: z.array(lessonSchema).max(20).default([]),
   })
   .strict();
 
@@ -273,3 +370,7 @@ export type SettingSpec = z.infer<typeof settingSchema>;
 export type SessionAction = z.infer<typeof sessionAction>;
 export type SeqSpec = z.infer<typeof seqSpec>;
 export type ChangeSpec = z.infer<typeof changeSchema>;
+export type Moment = z.infer<typeof momentSchema>;
+export type Highlight = z.infer<typeof highlightSchema>;
+export type LessonStep = z.infer<typeof lessonStepSchema>;
+export type Lesson = z.infer<typeof lessonSchema>;

@@ -15,6 +15,8 @@ export function ConntrackTable(props: {
   highlight?: number;
   tracking: boolean;
   t: Dict;
+  /** A lesson step points at this table. */
+  lesson?: boolean;
 }) {
   const { host, rows, highlight, t } = props;
   const [filter, setFilter] = useState('');
@@ -48,7 +50,11 @@ export function ConntrackTable(props: {
     if (touchedIndex >= 0) v.scrollToIndex(touchedIndex, { align: 'auto' });
   }, [touchedIndex, v]);
   return (
-    <section className="conntrack" aria-label={`conntrack ${host}`}>
+    <section
+      className={props.lesson ? 'conntrack lesson-hl' : 'conntrack'}
+      aria-label={`conntrack ${host}`}
+      data-lesson={props.lesson ? 'highlight' : undefined}
+    >
       <div className="ct-head">
         <span className="mono dim">{t.conntrack}</span>
         <span className="dim">{t.entries(rows.length)}</span>

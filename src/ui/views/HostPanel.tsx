@@ -62,6 +62,8 @@ export function HostPanel(props: {
   snap: HostSnapshot | undefined;
   highlight: number | undefined;
   current: boolean;
+  /** A lesson step points at this host's conntrack table. */
+  lessonConntrack?: boolean;
   t: Dict;
   lang: Lang;
   onSetting: (key: string, value: string) => void;
@@ -94,6 +96,7 @@ export function HostPanel(props: {
         rows={props.snap?.conntrack ?? []}
         tracking={host.conntrackReason !== undefined || (props.snap?.conntrack.length ?? 0) > 0}
         t={t}
+        lesson={props.lessonConntrack ?? false}
         {...(props.highlight !== undefined ? { highlight: props.highlight } : {})}
       />
       <Rules host={host.name} snap={props.snap} t={t} />

@@ -161,6 +161,15 @@ function Line({ e, t }: { e: TimelineEvent; t: Dict }) {
   }
 }
 
+/** Whether a rewrite event changes this header field. */
+function rewrites(e: TimelineEvent, field: 'src' | 'dst' | 'sport' | 'dport' | 'ttl'): boolean {
+  if (e.type !== 'rewrite' || e.before.type !== 0x0800 || e.after.type !== 0x0800) return false;
+  const a = e.before.ip;
+  const b = e.after.ip;
+  if (field === 'src' || field === 'dst' || field === 'ttl') return a[field] !== b[field];
+  return 'sport' in a.l4 && 'sport' in b.l4 && a.l4[field] !== b.l4[field];
+}
+
 function indent(e: TimelineEvent): number {
   return e.type === 'chain' ? 1 : e.type === 'rule' || e.type === 'policy' || e.type === 'target' ? 2 : 0;
 }
@@ -171,6 +180,8 @@ export function PacketPath(props: {
   pkt: PacketId | undefined;
   playhead: number;
   t: Dict;
+  /** A header field a lesson step points at: rewrites of it on this path are marked. */
+  lessonField?: 'src' | 'dst' | 'sport' | 'dport' | 'ttl' | undefined;
 }) {
   const { result, index, pkt, playhead, t } = props;
   const cur = useRef<HTMLLIElement>(null);
@@ -203,13 +214,15 @@ export function PacketPath(props: {
           <ol>
             {g.items.map((i) => {
               const e = result.events[i]!;
-              const cls = `ind${indent(e)}${i >= playhead ? ' future' : ''}${i === lastApplied ? ' now' : ''}`;
+              const marked = props.lessonField !== undefined && rewrites(e, props.lessonField);
+              const cls = `ind${indent(e)}${i >= playhead ? ' future' : ''}${i === lastApplied ? ' now' : ''}${marked ? ' lesson-hl' : ''}`;
               return (
                 <li
                   key={i}
                   className={cls}
                   ref={i === lastApplied ? cur : undefined}
                   title={i >= playhead ? t.future : ''}
+                  data-lesson={marked ? 'highlight' : undefined}
                 >
                   <Line e={e} t={t} />
                 </li>

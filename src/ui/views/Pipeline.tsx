@@ -53,8 +53,11 @@ function HookBox(props: {
   t: Dict;
   area: string;
   onRule: (r: RuleRef) => void;
+  /** The hook a lesson step points at on this host. */
+  lessonHook: string | undefined;
 }) {
   const { hook, m, t, area } = props;
+  const lesson = props.lessonHook === hook;
   const status = m.hooks[hook];
   const fns = hook.startsWith('BR_') ? [] : m.fns[hook as Hook];
   const calling = m.callingHook === hook;
@@ -62,7 +65,8 @@ function HookBox(props: {
     <fieldset
       aria-label={hook}
       aria-current={m.currentHook === hook ? 'step' : undefined}
-      className={`pl-hook ${status}${calling ? ' calling' : ''}${hook.startsWith('BR_') ? ' pl-br' : ''}`}
+      className={`pl-hook ${status}${calling ? ' calling' : ''}${hook.startsWith('BR_') ? ' pl-br' : ''}${lesson ? ' lesson-hl' : ''}`}
+      data-lesson={lesson ? 'highlight' : undefined}
       style={{ gridArea: area }}
     >
       <div className="pl-hook-name">{hook}</div>
@@ -131,6 +135,7 @@ export function Pipeline(props: {
   playhead: number;
   t: Dict;
   onRule: (host: string, r: RuleRef) => void;
+  lessonHook?: string | undefined;
 }) {
   const { t } = props;
   const m = pipelineModel(props.result, props.index, props.host, props.pkt, props.playhead);
@@ -140,35 +145,70 @@ export function Pipeline(props: {
       <div className="pl-grid">
         {m.hasBridge ? (
           <>
-            <HookBox hook="BR_PRE_ROUTING" m={m} t={t} area="brpre" onRule={onRule} />
+            <HookBox
+              hook="BR_PRE_ROUTING"
+              m={m}
+              t={t}
+              area="brpre"
+              onRule={onRule}
+              lessonHook={props.lessonHook}
+            />
             <Arrow area="ba1" dir="→" />
             <div className="pl-bridge-mid" style={{ gridArea: 'brdec' }}>
               <StageBox st="bridge" m={m} label={t.plBridge} area="auto" />
               <div className="pl-br-local">
-                <HookBox hook="BR_LOCAL_IN" m={m} t={t} area="auto" onRule={onRule} />
-                <HookBox hook="BR_LOCAL_OUT" m={m} t={t} area="auto" onRule={onRule} />
+                <HookBox
+                  hook="BR_LOCAL_IN"
+                  m={m}
+                  t={t}
+                  area="auto"
+                  onRule={onRule}
+                  lessonHook={props.lessonHook}
+                />
+                <HookBox
+                  hook="BR_LOCAL_OUT"
+                  m={m}
+                  t={t}
+                  area="auto"
+                  onRule={onRule}
+                  lessonHook={props.lessonHook}
+                />
               </div>
             </div>
             <Arrow area="ba2" dir="→" />
-            <HookBox hook="BR_FORWARD" m={m} t={t} area="brfwd" onRule={onRule} />
+            <HookBox
+              hook="BR_FORWARD"
+              m={m}
+              t={t}
+              area="brfwd"
+              onRule={onRule}
+              lessonHook={props.lessonHook}
+            />
             <Arrow area="ba3" dir="→" />
-            <HookBox hook="BR_POST_ROUTING" m={m} t={t} area="brpost" onRule={onRule} />
+            <HookBox
+              hook="BR_POST_ROUTING"
+              m={m}
+              t={t}
+              area="brpost"
+              onRule={onRule}
+              lessonHook={props.lessonHook}
+            />
             <Call from="BR_PRE_ROUTING" m={m} t={t} area="c1" />
             <Call from="BR_FORWARD" m={m} t={t} area="c3" />
             <Call from="BR_POST_ROUTING" m={m} t={t} area="c4" />
           </>
         ) : null}
-        <HookBox hook="PREROUTING" m={m} t={t} area="pre" onRule={onRule} />
+        <HookBox hook="PREROUTING" m={m} t={t} area="pre" onRule={onRule} lessonHook={props.lessonHook} />
         <Arrow area="a1" dir="→" />
         <StageBox st="route-in" m={m} label={t.plRouting} area="rin" />
         <Arrow area="a2" dir="→" />
-        <HookBox hook="FORWARD" m={m} t={t} area="fwd" onRule={onRule} />
+        <HookBox hook="FORWARD" m={m} t={t} area="fwd" onRule={onRule} lessonHook={props.lessonHook} />
         <Arrow area="a3" dir="→" />
-        <HookBox hook="POSTROUTING" m={m} t={t} area="post" onRule={onRule} />
+        <HookBox hook="POSTROUTING" m={m} t={t} area="post" onRule={onRule} lessonHook={props.lessonHook} />
         <Arrow area="d1" dir="↓" />
         <Arrow area="u1" dir="↑" />
-        <HookBox hook="INPUT" m={m} t={t} area="input" onRule={onRule} />
-        <HookBox hook="OUTPUT" m={m} t={t} area="output" onRule={onRule} />
+        <HookBox hook="INPUT" m={m} t={t} area="input" onRule={onRule} lessonHook={props.lessonHook} />
+        <HookBox hook="OUTPUT" m={m} t={t} area="output" onRule={onRule} lessonHook={props.lessonHook} />
         <Arrow area="d2" dir="↓" />
         <Arrow area="u2" dir="↑" />
         <StageBox st="local" m={m} label={t.plLocal} area="local" />
