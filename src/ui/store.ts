@@ -781,7 +781,9 @@ export function createAppStore(deps: StoreDeps): AppStore {
 
   // The snapshot follows the playhead and the run.
   store.subscribe((s, prev) => {
-    if (s.runId !== prev.runId || s.playhead !== prev.playhead) requestSnapshot();
+    // Each run has a fresh worker, whose run ids start again at 1: a new result is a new run
+    // even when the id and the playhead are the same as before.
+    if (s.runId !== prev.runId || s.result !== prev.result || s.playhead !== prev.playhead) requestSnapshot();
   });
   // A worker that died without a word is found by asking it, not only when the user acts.
   const beat = deps.heartbeatMs ?? HEARTBEAT_MS;
