@@ -19,6 +19,7 @@ function lessonOf(scenario: string): Lesson {
 const lessons: { scenario: string; lesson: Lesson }[] = [
   { scenario: 'same-bridge-hairpin', lesson: lessonOf('same-bridge-hairpin') },
   { scenario: 'host-conntrack', lesson: lessonOf('host-conntrack') },
+  { scenario: 'pod-to-self-hairpin', lesson: lessonOf('pod-to-self-hairpin') },
 ];
 
 test.describe.configure({ timeout: 180_000 });
@@ -47,6 +48,10 @@ async function walk(page: Page, scenario: string, lesson: Lesson, lang: 'en' | '
       await expect(page.getByRole('region', { name: `conntrack ${hl.host}` })).toHaveAttribute(
         'data-lesson',
         'highlight',
+      );
+    if (hl?.kind === 'rule')
+      await expect(page.getByRole('article', { name: `host ${hl.host}` }).locator('mark')).toContainText(
+        `-A ${hl.chain} `,
       );
     if (st.predict) {
       const p = st.predict;

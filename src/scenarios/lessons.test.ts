@@ -15,7 +15,7 @@ const withLessons = builtinScenarios.filter((s) => s.lessons.length > 0);
 describe('built-in lessons', () => {
   it('exist for the scenarios issue 11 asks first', () => {
     expect(withLessons.map((s) => s.id)).toEqual(
-      expect.arrayContaining(['same-bridge-hairpin', 'host-conntrack']),
+      expect.arrayContaining(['same-bridge-hairpin', 'host-conntrack', 'pod-to-self-hairpin']),
     );
   });
 
@@ -69,5 +69,25 @@ describe('the predictions say what the engine does', () => {
     const e = r.events[resolveMoment(r.events, synAck!.predict!.reveal)! - 1]!;
     expect(e.type === 'conntrack' && e.entry.tcpState).toBe('SYN_RECV');
     expect(synAck!.predict!.choices[synAck!.predict!.answer]!.en).toBe('SYN_RECV');
+  });
+
+  it('pod-to-self-hairpin: without hairpin_mode the bridge drops the SYN and node confirms nothing', () => {
+    const sc = getBuiltinScenario('pod-to-self-hairpin')!;
+    const steps = sc.lessons[0]!.steps;
+    const r = runScenario(sc);
+    const st = steps.find((s) => s.predict)!;
+    const e = r.events[resolveMoment(r.events, st.predict!.reveal)! - 1]!;
+    expect(e.type === 'drop' && e.reason).toBe('bridge-hairpin');
+    expect(r.events.some((x) => x.type === 'conntrack' && x.host === 'node' && x.op === 'confirmed')).toBe(
+      false,
+    );
+    expect(st.predict!.choices[st.predict!.answer]!.en).toBe('No, the bridge drops it');
+    // The first step points at KUBE-SEP's masquerade mark for the endpoint itself.
+    const hl = steps[0]!.highlight!;
+    expect(hl.kind).toBe('rule');
+    const chainRules = (sc.hosts.find((h) => h.name === 'node')!.iptables_save ?? '')
+      .split('\n')
+      .filter((l) => hl.kind === 'rule' && l.startsWith(`-A ${hl.chain} `));
+    expect(hl.kind === 'rule' && chainRules[hl.rulenum - 1]).toContain('-s 10.244.1.2/32');
   });
 });
