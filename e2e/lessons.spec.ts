@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
 import type { Lesson } from '../src/engine/scenario/schema';
@@ -142,4 +143,24 @@ test('a hand-written link opens the lesson at step 4, the prediction waiting', a
   await expect(other.getByRole('alert')).toContainText('no lesson nope');
   await expect(panel(other)).toHaveCount(0);
   expect(problems).toEqual([]);
+});
+
+test('the lesson panel has no serious or critical axe violations, with a prediction answered (dark, zh)', async ({
+  page,
+}) => {
+  await openApp(page, '#v=2&s=same-bridge-hairpin&lesson=why-the-sysctl&step=4');
+  await waitReady(page, 'same-bridge-hairpin');
+  await page.getByRole('combobox', { name: 'Theme' }).selectOption('dark');
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('zh');
+  await page.getByRole('radiogroup', { name: 'Your prediction' }).getByRole('radio').first().check();
+  await expect(panel(page).getByRole('status')).toContainText('不对', { timeout: 20_000 });
+  const r = await new AxeBuilder({ page })
+    .include('.lesson')
+    .include('.lesson-pick')
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)).toEqual(
+    [],
+  );
 });
