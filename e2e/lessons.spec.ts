@@ -21,6 +21,7 @@ const lessons: { scenario: string; lesson: Lesson }[] = [
   { scenario: 'same-bridge-hairpin', lesson: lessonOf('same-bridge-hairpin') },
   { scenario: 'host-conntrack', lesson: lessonOf('host-conntrack') },
   { scenario: 'pod-to-self-hairpin', lesson: lessonOf('pod-to-self-hairpin') },
+  { scenario: 'snat-gateway', lesson: lessonOf('snat-gateway') },
 ];
 
 test.describe.configure({ timeout: 180_000 });

@@ -15,7 +15,12 @@ const withLessons = builtinScenarios.filter((s) => s.lessons.length > 0);
 describe('built-in lessons', () => {
   it('exist for the scenarios issue 11 asks first', () => {
     expect(withLessons.map((s) => s.id)).toEqual(
-      expect.arrayContaining(['same-bridge-hairpin', 'host-conntrack', 'pod-to-self-hairpin']),
+      expect.arrayContaining([
+        'same-bridge-hairpin',
+        'host-conntrack',
+        'pod-to-self-hairpin',
+        'snat-gateway',
+      ]),
     );
   });
 
@@ -89,5 +94,22 @@ describe('the predictions say what the engine does', () => {
       .split('\n')
       .filter((l) => hl.kind === 'rule' && l.startsWith(`-A ${hl.chain} `));
     expect(hl.kind === 'rule' && chainRules[hl.rulenum - 1]).toContain('-s 10.244.1.2/32');
+  });
+
+  it('snat-gateway: the SYN-ACK is turned back by the NAT core at PREROUTING, with no nat rule walked', () => {
+    const sc = getBuiltinScenario('snat-gateway')!;
+    const st = sc.lessons[0]!.steps.find((s) => s.predict)!;
+    const r = runScenario(sc);
+    const from = resolveMoment(r.events, st.at)!;
+    const to = resolveMoment(r.events, st.predict!.reveal)!;
+    const e = r.events[to - 1]!;
+    expect(
+      e.type === 'rewrite' &&
+        e.hook === 'PREROUTING' &&
+        e.after.type === 0x0800 &&
+        formatIpv4(e.after.ip.dst),
+    ).toBe('192.168.1.100');
+    expect(r.events.slice(from, to).some((x) => x.type === 'rule' && x.table === 'nat')).toBe(false);
+    expect(st.predict!.choices[st.predict!.answer]!.en).toContain('NAT core');
   });
 });
