@@ -303,6 +303,18 @@ export function walk(
   }
 }
 
+// A plain function, not a closure per walk: the walk runs for every table at every hook of every
+// packet, and with the timeline off nothing else should be allocated on the way.
+function runRef(
+  nf: NetfilterState,
+  ref: ChainRef,
+  hook: Hook,
+  ctx: PacketCtx,
+  onStep?: (s: WalkStep) => void,
+): TableVerdict {
+  return typeof ref === 'string' ? nf.ipt!.runTable(ref, hook, ctx, onStep) : nf.nft!.run(ref, ctx, onStep);
+}
+
 function walkCtx(
   w: World,
   h: Host,
@@ -314,11 +326,9 @@ function walkCtx(
 ): TableVerdict {
   let v: TableVerdict;
   const nftBase = typeof ref === 'string' ? undefined : ref;
-  const table = nftBase ? nftBase.table.name : (ref as TableName);
-  const family = nftBase ? { family: nftBase.table.family } : {};
-  const run = (onStep?: (s: WalkStep) => void): TableVerdict =>
-    nftBase ? nf.nft!.run(nftBase, ctx, onStep) : nf.ipt!.runTable(ref as TableName, hook, ctx, onStep);
   if (w.tl) {
+    const table = nftBase ? nftBase.table.name : (ref as TableName);
+    const family = nftBase ? { family: nftBase.table.family } : {};
     w.emit({
       t: w.now,
       host: h.name,
@@ -329,7 +339,7 @@ function walkCtx(
       hook,
       ...family,
     });
-    v = run((s) => {
+    v = runRef(nf, ref, hook, ctx, (s) => {
       if (s.kind === 'rule')
         w.emit({
           t: w.now,
@@ -359,7 +369,7 @@ function walkCtx(
       else w.emit({ t: w.now, host: h.name, type: 'target', pkt: skb.id, target: s.target, text: s.text });
     });
   } else {
-    v = run();
+    v = runRef(nf, ref, hook, ctx);
   }
   skb.mark = ctx.mark;
   skb.notrack = ctx.notrack;
