@@ -76,7 +76,8 @@ function routeCandidates(result: RunResult, host: string, dst: Ipv4, out: Map<st
   const target = own.find((o) => o.host !== host && inCidr(dst, networkOf(o), o.len));
   const prefix = target ? formatCidr({ addr: networkOf(target), len: target.len }) : `${formatIpv4(dst)}/32`;
   const forwards = (name: string) =>
-    result.hosts.find((h) => h.name === name)?.sysctls['net.ipv4.ip_forward'] === '1';
+    // The kernel forwards for any non-zero value (IN_DEV_FORWARD), not only 1.
+    (result.hosts.find((h) => h.name === name)?.sysctls['net.ipv4.ip_forward'] ?? '0') !== '0';
   const hasDefault = spec.routes.some((r) => r.dst === 'default');
   for (const mine of own.filter((o) => o.host === host)) {
     for (const n of own) {

@@ -178,3 +178,22 @@ describe('runScenario invariants', () => {
     expect(on.outcomes[0]!.line).toMatch(/from 10\.96\.0\.10:80/);
   });
 });
+
+describe('ip_forward', () => {
+  // The kernel stores any int and forwards when it is non-zero (IN_DEV_FORWARD); seen on 6.18
+  // with `sysctl -w net.ipv4.ip_forward=2` (and -1) in a router namespace.
+  it('forwards for any non-zero value, as the kernel does', async () => {
+    const { default: gw } = await import('../../scenarios/snat-gateway.json');
+    const r = parseScenario(gw, 'snat-gateway.json');
+    if (!r.ok) throw new Error(r.error);
+    const oks = (v: string) => {
+      const o = simulate(r.scenario, { settings: { 'gateway:net.ipv4.ip_forward': v } });
+      if (!o.ok) throw new Error(o.error);
+      return o.result.outcomes.map((x) => x.ok);
+    };
+    expect(oks('1').every(Boolean)).toBe(true);
+    expect(oks('2')).toEqual(oks('1'));
+    expect(oks('-1')).toEqual(oks('1'));
+    expect(oks('0').some(Boolean)).toBe(false);
+  });
+});

@@ -62,7 +62,7 @@ function bridgedDnat(
   skb: Skb,
   learned?: { mac: string; port: string },
 ): void {
-  if (h.sysctl.int('net.ipv4.ip_forward') !== 1)
+  if (h.sysctl.ipForward === 0)
     return deps.drop(
       w,
       h,

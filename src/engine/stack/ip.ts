@@ -87,7 +87,7 @@ function routeInput(w: World, h: Host, dev: Iface, skb: Skb): void {
     routeEvent(w, h, skb, ip.dst, { kind: rt.isLocal(ip.dst) ? 'local' : 'broadcast', dev: 'lo' });
     return ipLocalDeliver(w, h, skb);
   }
-  if (h.sysctl.ipForward !== 1) {
+  if (h.sysctl.ipForward === 0) {
     routeEvent(w, h, skb, ip.dst, { kind: 'unreachable' });
     return drop(
       w,
