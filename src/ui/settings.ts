@@ -2,6 +2,7 @@
 // the value each has now (an override the user made, or what the scenario itself says).
 import type { Scenario, Settings } from '../engine/api';
 import type { SettingSpec } from '../engine/scenario/schema';
+import { defaultValue as engineDefault } from '../engine/scenario/variants';
 
 /** The `--set` key of a setting: `host:key`, or `key` alone for a setting of every host. */
 export function settingKey(s: SettingSpec): string {
@@ -13,12 +14,9 @@ export function isSwitch(s: SettingSpec): boolean {
   return s.values.length === 2 && s.values.includes('0') && s.values.includes('1');
 }
 
+/** What the setting is when the user has not touched it: the engine's answer, shared with the runner's variants. */
 export function defaultValue(scenario: Scenario, s: SettingSpec): string {
-  const host = scenario.hosts.find((h) => h.name === s.host) ?? scenario.hosts[0];
-  if (s.key === 'variant') return s.values[0]!;
-  const brport = /^\/sys\/class\/net\/([^/]+)\/brport\/hairpin_mode$/.exec(s.key);
-  if (brport) return host?.interfaces.find((i) => i.name === brport[1])?.hairpin ? '1' : '0';
-  return host?.sysctls[s.key] ?? s.values[0]!;
+  return engineDefault(scenario, s.host, s.key, s.values);
 }
 
 export function settingValue(scenario: Scenario, settings: Settings, s: SettingSpec): string {
