@@ -1,10 +1,12 @@
+// The fix search (src/engine/fix) on the built-in scenarios and on broken copies of them; it
+// lives beside the scenarios because the engine knows nothing of them.
 import { describe, expect, it } from 'vitest';
-import { builtinScenarios, getBuiltinScenario } from '../../scenarios';
-import { applySettings } from '../scenario/load';
-import type { Scenario } from '../scenario/schema';
-import { settingRuns } from '../scenario/variants';
-import { simulate } from '../sim/run';
-import { type Fix, findFixes, formatFixes, withFix } from './search';
+import { builtinScenarios, getBuiltinScenario } from './index';
+import { applySettings } from '../engine/scenario/load';
+import type { Scenario } from '../engine/scenario/schema';
+import { settingRuns } from '../engine/scenario/variants';
+import { simulate } from '../engine/sim/run';
+import { type Fix, findFixes, formatFixes, withFix } from '../engine/fix/search';
 
 const scenario = (id: string) => getBuiltinScenario(id)!;
 
