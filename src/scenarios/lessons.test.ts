@@ -13,13 +13,16 @@ import { builtinScenarios, getBuiltinScenario } from './index';
 const withLessons = builtinScenarios.filter((s) => s.lessons.length > 0);
 
 describe('built-in lessons', () => {
-  it('exist for the scenarios issue 11 asks first', () => {
+  it('exist for the scenarios issue 11 asks for', () => {
     expect(withLessons.map((s) => s.id)).toEqual(
       expect.arrayContaining([
         'same-bridge-hairpin',
         'host-conntrack',
         'pod-to-self-hairpin',
         'snat-gateway',
+        'full-nat',
+        'stateful-firewall',
+        'hook-paths',
       ]),
     );
   });
@@ -35,7 +38,11 @@ describe('built-in lessons', () => {
           expect(st.text.zh, where).not.toBe('');
           if (st.task) {
             expect(taskDone(st.task, result.outcomes), `${where} is already done`).toBe(false);
-            scenario = { ...scenario, changes: [{ at: 0, host: st.task.host, command: st.task.command }] };
+            // As in the console: the learner's commands add up, each at the start of the run.
+            scenario = {
+              ...scenario,
+              changes: [...scenario.changes, { at: 0, host: st.task.host, command: st.task.command }],
+            };
             result = runScenario(scenario);
             expect(taskDone(st.task, result.outcomes), `${where} is not done by ${st.task.command}`).toBe(
               true,
@@ -111,5 +118,73 @@ describe('the predictions say what the engine does', () => {
     ).toBe('192.168.1.100');
     expect(r.events.slice(from, to).some((x) => x.type === 'rule' && x.table === 'nat')).toBe(false);
     expect(st.predict!.choices[st.predict!.answer]!.en).toContain('NAT core');
+  });
+});
+
+describe('the predictions of the later lessons say what the engine does', () => {
+  /** The run, and the event just before a step's reveal playhead. */
+  const revealed = (id: string, step: number) => {
+    const sc = getBuiltinScenario(id)!;
+    const st = sc.lessons[0]!.steps[step]!;
+    const r = runScenario(sc);
+    const to = resolveMoment(r.events, st.predict!.reveal)!;
+    return { r, e: r.events[to - 1]!, from: resolveMoment(r.events, st.at)!, to, st };
+  };
+  const answer = (st: { predict?: { choices: { en: string }[]; answer: number } }) =>
+    st.predict!.choices[st.predict!.answer]!.en;
+
+  it('stateful-firewall: rule 2 accepts the SYN-ACK, rule 3 drops the SYN, the ICMP error is RELATED', () => {
+    const synAck = revealed('stateful-firewall', 2);
+    expect(synAck.e.type === 'rule' && [synAck.e.rulenum, synAck.e.verdict]).toEqual([2, 'accept']);
+    expect(answer(synAck.st)).toContain('Rule 2');
+    const ssh = revealed('stateful-firewall', 3);
+    const dropped = ssh.r.events.slice(ssh.from, ssh.to).filter((x) => x.type === 'rule');
+    expect(dropped.map((x) => x.type === 'rule' && [x.chain, x.rulenum, x.verdict])).toEqual([
+      ['INPUT', 3, 'drop'],
+    ]);
+    expect(answer(ssh.st)).toContain('rule 3');
+    const icmp = revealed('stateful-firewall', 5);
+    const ct = icmp.r.events.slice(icmp.from, icmp.to).find((x) => x.type === 'conntrack')!;
+    expect(ct.type === 'conntrack' && [ct.ctstate, ct.entry.orig.proto]).toEqual(['RELATED', 17]);
+    expect(icmp.e.type === 'rule' && [icmp.e.rulenum, icmp.e.verdict]).toEqual([2, 'accept']);
+    expect(answer(icmp.st)).toContain('RELATED');
+  });
+
+  it('full-nat: backend sees 10.2.2.1; the reply is un-SNATed at PREROUTING, then un-DNATed at POSTROUTING', () => {
+    const snat = revealed('full-nat', 2);
+    expect(snat.e.type === 'rewrite' && snat.e.after.type === 0x0800 && formatIpv4(snat.e.after.ip.src)).toBe(
+      '10.2.2.1',
+    );
+    expect(answer(snat.st)).toContain('10.2.2.1');
+    const back = revealed('full-nat', 4);
+    const rewrites = back.r.events
+      .slice(back.from, back.to)
+      .filter((x) => x.type === 'rewrite' && x.what !== 'ttl' && x.what !== 'mac')
+      .map((x) => x.type === 'rewrite' && `${x.what}@${x.hook}`);
+    expect(rewrites).toEqual(['un-SNAT@PREROUTING', 'un-DNAT@POSTROUTING']);
+    expect(answer(back.st)).toMatch(/^Destination at PREROUTING/);
+  });
+
+  it('hook-paths: the ping to its own address leaves by lo; the SYN passes OUTPUT and POSTROUTING only; INPUT confirms', () => {
+    const ping = revealed('hook-paths', 1);
+    expect(ping.e.type === 'xmit' && ping.e.dev).toBe('lo');
+    expect(answer(ping.st)).toBe('lo');
+    const syn = revealed('hook-paths', 3);
+    const hooks = syn.r.events
+      .slice(syn.from, syn.to)
+      .filter(
+        (x) =>
+          x.type === 'hook' && x.host === 'host' && 'pkt' in x && x.pkt === (syn.e as { pkt: number }).pkt,
+      )
+      .map((x) => x.type === 'hook' && x.hook);
+    expect(hooks).toEqual(['OUTPUT', 'POSTROUTING']);
+    expect(answer(syn.st)).toBe('OUTPUT and POSTROUTING');
+    const conf = revealed('hook-paths', 5);
+    const lastHook = conf.r.events
+      .slice(0, conf.to)
+      .filter((x) => x.type === 'hook' && x.host === 'host')
+      .at(-1)!;
+    expect(lastHook.type === 'hook' && lastHook.hook).toBe('INPUT');
+    expect(answer(conf.st)).toBe('INPUT');
   });
 });
