@@ -1,5 +1,5 @@
 import AxeBuilder from '@axe-core/playwright';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { expect, type Page, test } from '@playwright/test';
 import type { Lesson } from '../src/engine/scenario/schema';
 import { openApp, waitReady, watchProblems } from './helpers';
@@ -9,20 +9,19 @@ import { openApp, waitReady, watchProblems } from './helpers';
 // console, and a lesson reopened from a link at a given step. Every wait is on what the page
 // shows, never on time, so the spec holds on a loaded machine.
 
-/** The lesson as the scenario file has it (the spec reads what the app shows from the same data). */
-function lessonOf(scenario: string): Lesson {
-  const json = JSON.parse(
-    readFileSync(new URL(`../src/scenarios/${scenario}.json`, import.meta.url), 'utf8'),
-  );
-  return json.lessons[0] as Lesson;
-}
+/** The lessons as the scenario files have them (the spec reads what the app shows from the same data). */
+const dir = new URL('../src/scenarios/', import.meta.url);
+const lessons: { scenario: string; lesson: Lesson }[] = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort()
+  .flatMap((f) => {
+    const json = JSON.parse(readFileSync(new URL(f, dir), 'utf8'));
+    return (json.lessons ?? []).map((lesson: Lesson) => ({ scenario: json.id as string, lesson }));
+  });
 
-const lessons: { scenario: string; lesson: Lesson }[] = [
-  { scenario: 'same-bridge-hairpin', lesson: lessonOf('same-bridge-hairpin') },
-  { scenario: 'host-conntrack', lesson: lessonOf('host-conntrack') },
-  { scenario: 'pod-to-self-hairpin', lesson: lessonOf('pod-to-self-hairpin') },
-  { scenario: 'snat-gateway', lesson: lessonOf('snat-gateway') },
-];
+function lessonOf(scenario: string): Lesson {
+  return lessons.find((l) => l.scenario === scenario)!.lesson;
+}
 
 test.describe.configure({ timeout: 180_000 });
 
@@ -87,13 +86,27 @@ async function walk(page: Page, scenario: string, lesson: Lesson, lang: 'en' | '
   }
 }
 
-for (const { scenario, lesson } of lessons)
-  for (const lang of ['en', 'zh'] as const)
-    test(`lesson ${scenario}/${lesson.id} walked to the end in ${lang}`, async ({ page }) => {
-      const problems = watchProblems(page);
-      await openApp(page);
-      await walk(page, scenario, lesson, lang);
-      expect(problems).toEqual([]);
+// One page per language walks every lesson in turn (choosing a lesson switches the scenario and
+// drops the commands typed for the one before), so the spec loads the app twice, not per lesson.
+for (const lang of ['en', 'zh'] as const)
+  test.describe
+    .serial(`every lesson walked to the end in ${lang}`, () => {
+      let page: Page;
+      let problems: string[];
+      test.beforeAll(async ({ browser }, info) => {
+        const { baseURL, viewport } = info.project.use;
+        page = await browser.newPage({ baseURL, viewport });
+        problems = watchProblems(page);
+        await openApp(page);
+      });
+      test.afterAll(async () => {
+        await page.close();
+      });
+      for (const { scenario, lesson } of lessons)
+        test(`lesson ${scenario}/${lesson.id} in ${lang}`, async () => {
+          await walk(page, scenario, lesson, lang);
+          expect(problems).toEqual([]);
+        });
     });
 
 test('the same-bridge hairpin lesson: the un-DNAT marked on the path, Back, and the link reopens at the step', async ({

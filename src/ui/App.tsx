@@ -83,7 +83,11 @@ function PipelinePanel({ pkt, curHost }: { pkt: number | undefined; curHost: str
   const [pick, setPick] = useState('');
   if (!result || !index) return null;
   const names = result.hosts.map((h) => h.name);
-  const host = names.includes(pick) ? pick : curHost && names.includes(curHost) ? curHost : names[0]!;
+  // A lesson step that points at a hook shows that host's pipeline, unless the user picked one.
+  const lessonHost = hl?.kind === 'hook' && names.includes(hl.host) ? hl.host : undefined;
+  const host = names.includes(pick)
+    ? pick
+    : (lessonHost ?? (curHost && names.includes(curHost) ? curHost : names[0]!));
   return (
     <section className="panel pipeline-panel" aria-label={`pipeline ${host}`}>
       <h2>
