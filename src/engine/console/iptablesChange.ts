@@ -1,6 +1,7 @@
 import { formatIptablesSave, formatRule } from '../iptables';
 import { parseIptablesSave } from '../iptables/parse';
 import { parseRuleArgs, RuleError } from '../iptables/parseRule';
+import { validateTable } from '../iptables/validate';
 import {
   BUILTIN_CHAINS,
   type Chain,
@@ -49,7 +50,31 @@ function sortChains(chains: readonly Chain[], table: TableName): Chain[] {
   return [...builtins, ...users];
 }
 
-function parseRule(t: Table, chain: Chain, words: readonly string[]): Rule | CommandOutput {
+const OPS: Readonly<Record<string, string>> = { A: 'RULE_APPEND', I: 'RULE_INSERT', R: 'RULE_REPLACE' };
+
+/** What iptables prints when the kernel refuses the rule it was given. */
+const kernelRefused = (command: string, errno: string, chain: string) =>
+  err(`${IPT}:  ${OPS[command] ?? 'RULE_APPEND'} failed (${errno}): rule in chain ${chain}\n`, 4);
+
+/**
+ * `-s a,b -d c,d`: iptables makes one rule per source and destination, in that order, and
+ * each is appended (inserted, deleted, checked) on its own.
+ */
+export function expandAddresses(words: readonly string[]): string[][] {
+  const lists = (opts: readonly string[]) => {
+    const i = words.findIndex((w) => opts.includes(w));
+    return i >= 0 && words[i + 1] !== undefined ? { i: i + 1, values: words[i + 1]!.split(',') } : undefined;
+  };
+  const s = lists(['-s', '--source', '--src']);
+  const d = lists(['-d', '--destination', '--dst']);
+  const out: string[][] = [];
+  for (const sv of s?.values ?? [undefined])
+    for (const dv of d?.values ?? [undefined])
+      out.push(words.map((w, k) => (s && k === s.i ? sv! : d && k === d.i ? dv! : w)));
+  return out;
+}
+
+function parseRule(t: Table, chain: Chain, words: readonly string[], command: string): Rule | CommandOutput {
   try {
     return parseRuleArgs(
       words,
@@ -63,9 +88,10 @@ function parseRule(t: Table, chain: Chain, words: readonly string[]): Rule | Com
       undefined,
     );
   } catch (e) {
-    // iptables prints dlerror's text and a blank line after a match it cannot load.
     if (e instanceof RuleError)
-      return usage(e.message.startsWith("Couldn't load") ? `${e.message}\n` : e.message);
+      return e.opts.errno
+        ? kernelRefused(command, e.opts.errno, chain.name)
+        : usage(e.opts.blank ? `${e.message}\n` : e.message);
     throw e;
   }
 }
@@ -105,8 +131,13 @@ export function changeRuleset(rs: Ruleset | null, a: IptablesArgs): RulesetChang
     const next: Table = { name: t.name, chains: sortChains(chains, t.name) };
     return { output, ruleset: replaceTable(rs, next), moves: counterMoves(t.name, t, next, zeroed) };
   };
-  const withRules = (c: Chain, rules: readonly Rule[]) =>
-    withChains(t.chains.map((x) => (x === c ? { ...x, rules } : x)));
+  const withRules = (c: Chain, rules: readonly Rule[]): RulesetChange => {
+    const next = withChains(t.chains.map((x) => (x === c ? { ...x, rules } : x)));
+    // The kernel's own checks when the rule is committed (hooks a target or match allows, jump depth).
+    const table = next.ruleset?.tables.find((x) => x.name === t.name);
+    const problem = table && validateTable(table);
+    return problem ? { output: kernelRefused(a.command, problem.errno, problem.chain) } : next;
+  };
   const num = a.operand === undefined ? undefined : Number(a.operand);
   switch (a.command) {
     case 'A':
@@ -128,14 +159,19 @@ export function changeRuleset(rs: Ruleset | null, a: IptablesArgs): RulesetChang
           chain.rules.filter((_, i) => i !== num - 1),
         );
       }
-      const rule = parseRule(t, chain, a.rule);
-      if ('exit' in rule) return { output: rule };
-      if (a.command === 'A') return withRules(chain, [...chain.rules, rule]);
+      const rules: Rule[] = [];
+      for (const words of a.command === 'R' ? [a.rule] : expandAddresses(a.rule)) {
+        const r = parseRule(t, chain, words, a.command);
+        if ('exit' in r) return { output: r };
+        rules.push(r);
+      }
+      const rule = rules[0]!;
+      if (a.command === 'A') return withRules(chain, [...chain.rules, ...rules]);
       if (a.command === 'I') {
         const at = num ?? 1;
         if (at < 1 || at > chain.rules.length + 1)
           return { output: err('iptables: Index of insertion too big.\n', 1) };
-        return withRules(chain, [...chain.rules.slice(0, at - 1), rule, ...chain.rules.slice(at - 1)]);
+        return withRules(chain, [...chain.rules.slice(0, at - 1), ...rules, ...chain.rules.slice(at - 1)]);
       }
       if (a.command === 'R') {
         if (num === undefined || num < 1 || num > chain.rules.length)
@@ -145,15 +181,16 @@ export function changeRuleset(rs: Ruleset | null, a: IptablesArgs): RulesetChang
           chain.rules.map((r, i) => (i === num - 1 ? rule : r)),
         );
       }
-      const text = formatRule(rule);
-      const idx = chain.rules.findIndex((r) => formatRule(r) === text);
-      if (idx < 0)
-        return { output: err('iptables: Bad rule (does a matching rule exist in that chain?).\n', 1) };
+      let left = chain.rules;
+      for (const r of rules) {
+        const text = formatRule(r);
+        const idx = left.findIndex((x) => formatRule(x) === text);
+        if (idx < 0)
+          return { output: err('iptables: Bad rule (does a matching rule exist in that chain?).\n', 1) };
+        left = left.filter((_, i) => i !== idx);
+      }
       if (a.command === 'C') return { output: out('') };
-      return withRules(
-        chain,
-        chain.rules.filter((_, i) => i !== idx),
-      );
+      return withRules(chain, left);
     }
     case 'N': {
       if (chain) return { output: err('iptables: Chain already exists.\n', 1) };

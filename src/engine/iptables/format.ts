@@ -83,6 +83,7 @@ export function natRangeText(r: NatSpec): string {
   if (r.minPort !== undefined) {
     s += `:${r.minPort}`;
     if (r.maxPort !== undefined && r.maxPort !== r.minPort) s += `-${r.maxPort}`;
+    if (r.basePort !== undefined) s += `/${r.basePort}`;
   }
   return s;
 }

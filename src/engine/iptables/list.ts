@@ -10,6 +10,7 @@ import {
   probabilityText,
 } from './format';
 import { protoName } from './names';
+import { isVoidL4 } from './save';
 import type { AddrSpec, Match, PortSpec, Rule, Ruleset, Target } from './ruleset';
 import type { Counter, CounterLookup, TableName } from './types';
 import { serviceName } from './values';
@@ -63,11 +64,13 @@ const markText = (value: number, mask: number) =>
 export function formatMatchList(m: Match): string {
   switch (m.kind) {
     case 'tcp': {
+      if (isVoidL4(m)) return '';
       let s = ` tcp${ports('spt', m.sport)}${ports('dpt', m.dport)}`;
       if (m.flags) s += ` flags:${m.flags.invert ? '!' : ''}${hex2(m.flags.mask)}/${hex2(m.flags.cmp)}`;
       return s;
     }
     case 'udp':
+      if (isVoidL4(m)) return '';
       return ` udp${ports('spt', m.sport)}${ports('dpt', m.dport)}`;
     case 'icmp': {
       let s = ` icmp${m.invert ? ' !' : ''}type ${m.type}`;
@@ -81,6 +84,7 @@ export function formatMatchList(m: Match): string {
       const p = (name: string, x: PortSpec | undefined) => (x ? `${n(x)} ${name} ${portText(x)}` : '');
       let s = '';
       if (m.state) s += `${n(m.state)} ctstate ${ctStateText(m.state)}`;
+      if (m.proto) s += `${n(m.proto)} ctproto ${m.proto.num}`;
       s +=
         a('ctorigsrc', m.origsrc) +
         a('ctorigdst', m.origdst) +
@@ -89,6 +93,8 @@ export function formatMatchList(m: Match): string {
       s += p('ctorigsrcport', m.origsrcport) + p('ctorigdstport', m.origdstport);
       s += p('ctreplsrcport', m.replsrcport) + p('ctrepldstport', m.repldstport);
       if (m.status) s += `${n(m.status)} ctstatus ${ctStatusText(m.status.mask)}`;
+      if (m.expire)
+        s += `${n(m.expire)} ctexpire ${m.expire.lo === m.expire.hi ? m.expire.lo : `${m.expire.lo}:${m.expire.hi}`}`;
       if (m.dir) s += ` ctdir ${m.dir}`;
       return s;
     }
@@ -176,7 +182,7 @@ export function formatTargetList(t: Target): string {
       return ' NOTRACK';
     case 'CT': {
       if (t.notrack) return ' CT notrack';
-      return t.zone !== undefined ? ` CT zone ${t.zone}` : '';
+      return t.zone !== undefined ? ` CT zone ${t.zone}` : ' CT';
     }
     default:
       return '';

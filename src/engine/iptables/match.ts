@@ -77,6 +77,15 @@ function compileConntrack(m: ConntrackMatch, stateOnly: boolean): Check {
     const { mask, invert } = m.status;
     push((ctx) => ((ctx.ct!.status & mask) !== 0) !== invert);
   }
+  if (m.proto) {
+    // xt_conntrack compares the number as stored: `--ctproto 0` matches no tracked protocol.
+    const { num, invert } = m.proto;
+    push((ctx) => (ctx.ct!.orig.proto === num) !== invert);
+  }
+  if (m.expire) {
+    const { lo, hi, invert } = m.expire;
+    push((ctx) => (ctx.ct!.expires >= lo && ctx.ct!.expires <= hi) !== invert);
+  }
   return (ctx) => {
     if (hasState) {
       let bit = ctStateBit(ctx);

@@ -189,7 +189,11 @@ describe('parse errors name the source, the line and the problem', () => {
     ],
     ['*filter\n-A INPUT -s 1.2.3.400 -j ACCEPT\nCOMMIT\n', 2, "host/network `1.2.3.400' not found"],
     ['*filter\n-A OUTPUT -i lo -j ACCEPT\nCOMMIT\n', 2, "Can't use -i with OUTPUT"],
-    ['*filter\n-A INPUT -p tcp --dport 1 --dport 2 -j ACCEPT\nCOMMIT\n', 2, "Only one `--dport' allowed"],
+    [
+      '*filter\n-A INPUT -p tcp --dport 1 --dport 2 -j ACCEPT\nCOMMIT\n',
+      2,
+      "Only one `--destination-port' allowed",
+    ],
     ['*filter\n-A INPUT --dport 22 -j ACCEPT\nCOMMIT\n', 2, 'unknown option "--dport"'],
     ['*filter\n-A INPUT -m multiport --dports 1,2 -j ACCEPT\nCOMMIT\n', 2, 'multiport needs'],
     ['*filter\n:INPUT RETURN [0:0]\nCOMMIT\n', 2, 'Bad policy name'],

@@ -9,29 +9,55 @@ import {
   TCP_FLAGS,
 } from './names';
 import { bag, dict } from '../dict';
-import type { AddrSpec, IfaceSpec, Match, PortSpec, Rule, Target, TcpMatch, UdpMatch } from './ruleset';
+import { parseIpv4 } from '../net/ipv4';
+import type {
+  AddrSpec,
+  IfaceSpec,
+  Match,
+  NatSpec,
+  PortSpec,
+  Rule,
+  Target,
+  TcpMatch,
+  UdpMatch,
+} from './ruleset';
 import { CT_STATE_BITS } from './ruleset';
 import type { Counter, TableName } from './types';
-import {
-  parseAddrSpec,
-  parseMarkMask,
-  parseNatRange,
-  parsePortRange,
-  parseToPorts,
-  parseU32,
-} from './values';
+import { parseAddrSpec, parsePort, parsePortRange, parseU32 } from './values';
 
 // The arguments of one `-A CHAIN ...` line, parsed as iptables does: options that belong to a
 // match go to the latest loaded match that knows them; `--dport` after `-p tcp` loads the tcp
 // match implicitly at that point (which is why iptables-save shows `-m tcp` where it does).
 
-export class RuleError extends Error {}
+/**
+ * A rule iptables refuses. `blank`: the tool prints an empty line after the message (its
+ * guided-option errors end in a newline of their own). `errno`: userspace accepted the rule and
+ * the kernel refused it; iptables then says `RULE_APPEND failed (<errno>): rule in chain C`.
+ */
+export class RuleError extends Error {
+  constructor(
+    message: string,
+    readonly opts: { readonly blank?: boolean; readonly errno?: string } = {},
+  ) {
+    super(message);
+  }
+}
 
 function fail(message: string): never {
   throw new RuleError(message);
 }
 
-type Builder = { kind: Match['kind']; opts: Record<string, unknown> };
+/** An error of iptables' guided option parser (xtopt), which ends in a blank line. */
+function failX(message: string): never {
+  throw new RuleError(message, { blank: true });
+}
+
+/** A rule the kernel refuses when it is committed (xt_check_match/xt_check_target). */
+function failKernel(why: string, errno = 'Invalid argument'): never {
+  throw new RuleError(`${why}: RULE_APPEND failed (${errno})`, { errno });
+}
+
+type Builder = { kind: Match['kind']; opts: Record<string, unknown>; implicit?: boolean };
 
 const MATCH_OPTIONS: Readonly<Record<string, readonly string[]>> = dict({
   tcp: ['--sport', '--dport', '--tcp-flags', '--syn'],
@@ -49,6 +75,8 @@ const MATCH_OPTIONS: Readonly<Record<string, readonly string[]>> = dict({
     '--ctreplsrcport',
     '--ctrepldstport',
     '--ctdir',
+    '--ctproto',
+    '--ctexpire',
   ],
   state: ['--state'],
   mark: ['--mark'],
@@ -84,22 +112,22 @@ const FLAG_OPTIONS = new Set([
   ...LOG_FLAGS.map(([o]) => o),
 ]);
 
+/** The mark options of MARK and CONNMARK, in the order of the extensions' option tables. */
+const MARK_MODES = [
+  '--set-xmark',
+  '--set-mark',
+  '--and-mark',
+  '--or-mark',
+  '--xor-mark',
+  '--save-mark',
+  '--restore-mark',
+] as const;
+
 const TARGET_OPTIONS: Readonly<Record<string, readonly string[]>> = dict({
   REJECT: ['--reject-with'],
   LOG: ['--log-prefix', '--log-level', ...LOG_FLAGS.map(([o]) => o)],
   MARK: ['--set-xmark', '--set-mark', '--and-mark', '--or-mark', '--xor-mark'],
-  CONNMARK: [
-    '--set-xmark',
-    '--set-mark',
-    '--and-mark',
-    '--or-mark',
-    '--xor-mark',
-    '--save-mark',
-    '--restore-mark',
-    '--mask',
-    '--nfmask',
-    '--ctmask',
-  ],
+  CONNMARK: [...MARK_MODES, '--mask', '--nfmask', '--ctmask'],
   DNAT: ['--to-destination', '--random', '--persistent'],
   SNAT: ['--to-source', '--random', '--random-fully', '--persistent'],
   MASQUERADE: ['--to-ports', '--random', '--random-fully'],
@@ -145,8 +173,9 @@ export function parseRuleArgs(
   ctx: RuleContext,
   counters: Counter | undefined,
 ): Rule {
-  let src: AddrSpec | undefined;
-  let dst: AddrSpec | undefined;
+  // Addresses are read after the options, as iptables does (a bad protocol is named first).
+  let srcText: { v: string; invert: boolean } | undefined;
+  let dstText: { v: string; invert: boolean } | undefined;
   let inIface: IfaceSpec | undefined;
   let outIface: IfaceSpec | undefined;
   let proto: { num: number; invert: boolean } | undefined;
@@ -170,17 +199,15 @@ export function parseRuleArgs(
       case '-s':
       case '--source':
       case '--src': {
-        if (src) fail('multiple -s flags not allowed');
-        const v = arg(args, i++, tok);
-        src = parseAddrSpec(v, invert) ?? fail(`host/network \`${v}' not found`);
+        if (srcText) fail('multiple -s flags not allowed');
+        srcText = { v: arg(args, i++, tok), invert };
         continue;
       }
       case '-d':
       case '--destination':
       case '--dst': {
-        if (dst) fail('multiple -d flags not allowed');
-        const v = arg(args, i++, tok);
-        dst = parseAddrSpec(v, invert) ?? fail(`host/network \`${v}' not found`);
+        if (dstText) fail('multiple -d flags not allowed');
+        dstText = { v: arg(args, i++, tok), invert };
         continue;
       }
       case '-i':
@@ -191,16 +218,18 @@ export function parseRuleArgs(
         const v = arg(args, i++, tok);
         if (v.length === 0 || v.length > 15 || /[\s/]/.test(v))
           fail(`interface name \`${v}' must be shorter than IFNAMSIZ (15)`);
+        // `+` is every interface: iptables stores no interface at all.
+        const any = v === '+' && !invert;
         if (isIn) {
           if (inIface) fail('multiple -i flags not allowed');
           if (ctx.builtin && (ctx.chain === 'OUTPUT' || ctx.chain === 'POSTROUTING'))
-            fail(`Can't use -i with ${ctx.chain}`);
-          inIface = { name: v, invert };
+            failX(`Can't use -i with ${ctx.chain}`);
+          inIface = any ? { name: '', invert } : { name: v, invert };
         } else {
           if (outIface) fail('multiple -o flags not allowed');
           if (ctx.builtin && (ctx.chain === 'PREROUTING' || ctx.chain === 'INPUT'))
-            fail(`Can't use -o with ${ctx.chain}`);
-          outIface = { name: v, invert };
+            failX(`Can't use -o with ${ctx.chain}`);
+          outIface = any ? { name: '', invert } : { name: v, invert };
         }
         continue;
       }
@@ -224,7 +253,7 @@ export function parseRuleArgs(
       case '--match': {
         if (invert) fail('unexpected "!" before -m');
         const name = arg(args, i++, tok);
-        if (!(name in MATCH_OPTIONS)) fail(`Couldn't load match \`${name}':No such file or directory`);
+        if (!(name in MATCH_OPTIONS)) failX(`Couldn't load match \`${name}':No such file or directory`);
         builders.push({ kind: name as Match['kind'], opts: bag() });
         continue;
       }
@@ -241,11 +270,22 @@ export function parseRuleArgs(
       default:
         break;
     }
+    // iptables 1.8.9 takes the rule's short options only with their value as the next word: a
+    // value glued on (`-ptcp`, `--protocol=tcp`) reaches the protocol or address parser whole.
+    if (/^(-p.|--protocol=)/.test(tok)) fail(`unknown protocol "${tok}" specified`);
+    if (/^(-s.|--(source|src)=)/.test(tok) && !srcText) {
+      srcText = { v: tok, invert };
+      continue;
+    }
+    if (/^(-d.|--(destination|dst)=)/.test(tok) && !dstText) {
+      dstText = { v: tok, invert };
+      continue;
+    }
     if (!tok.startsWith('--')) fail(`unknown option "${tok}"`);
     // A target option?
     if (targetName !== undefined && TARGET_OPTIONS[targetName]?.includes(tok)) {
       if (invert) fail(`unexpected "!" before ${tok}`);
-      if (tok in topts) fail(`option "${tok}" given twice`);
+      if (tok in topts) failX(`${targetName}: option "${tok}" can only be used once.`);
       topts[tok] = FLAG_OPTIONS.has(tok) ? true : arg(args, i++, tok);
       continue;
     }
@@ -261,19 +301,26 @@ export function parseRuleArgs(
       const implicit =
         proto.num === 6 ? 'tcp' : proto.num === 17 ? 'udp' : proto.num === 1 ? 'icmp' : undefined;
       if (implicit && MATCH_OPTIONS[implicit]!.includes(tok)) {
-        b = { kind: implicit as Match['kind'], opts: {} };
+        b = { kind: implicit as Match['kind'], opts: {}, implicit: true };
         builders.push(b);
       }
     }
     if (!b) fail(`unknown option "${tok}"`);
-    if (b.opts[tok] !== undefined) fail(`Only one \`${tok}' allowed`);
+    if (b.opts[tok] !== undefined) {
+      if (b.kind === 'tcp' && (tok === '--sport' || tok === '--dport'))
+        fail(`Only one \`${tok === '--sport' ? '--source-port' : '--destination-port'}' allowed`);
+      fail(`Only one \`${tok}' allowed`);
+    }
     if (tok === '--tcp-flags') {
-      const m = arg(args, i++, tok);
-      const c = arg(args, i++, tok);
+      const m = args[i++];
+      const c = args[i++];
+      if (m === undefined || c === undefined) fail('--tcp-flags requires two args.');
       b.opts[tok] = { value: [m, c], invert };
     } else b.opts[tok] = { value: FLAG_OPTIONS.has(tok) ? '' : arg(args, i++, tok), invert };
   }
 
+  const src = srcText && addrOption(srcText.v, srcText.invert);
+  const dst = dstText && addrOption(dstText.v, dstText.invert);
   const matches = builders.map((b) => buildMatch(b, proto));
   const target =
     targetName === undefined ? undefined : buildTarget(targetName, targetIsGoto, topts, ctx, proto);
@@ -282,8 +329,8 @@ export function parseRuleArgs(
   } = { chain: ctx.chain, matches, line: ctx.line };
   if (src && !(src.mask === 0 && !src.invert)) rule.src = src;
   if (dst && !(dst.mask === 0 && !dst.invert)) rule.dst = dst;
-  if (inIface) rule.inIface = inIface;
-  if (outIface) rule.outIface = outIface;
+  if (inIface?.name) rule.inIface = inIface;
+  if (outIface?.name) rule.outIface = outIface;
   if (proto) rule.proto = proto;
   if (fragment) rule.fragment = fragment;
   if (target) rule.target = target;
@@ -299,10 +346,53 @@ function portSpec(o: Opt, name: string): PortSpec | undefined {
   return { lo: r.lo, hi: r.hi, invert: o.invert };
 }
 
-/** tcp/udp store 0:65535 for "any", and iptables-save then omits the option. */
-function l4Port(o: Opt, name: string): PortSpec | undefined {
-  const p = portSpec(o, name);
+/** `[p][:[q]]` with the messages of libxt_tcp, or of libxt_udp's guided parser (which wraps numbers at 16 bits and takes lo > hi). */
+function l4PortRange(o: Opt, udp: boolean): PortSpec | undefined {
+  if (!o) return undefined;
+  const one = (text: string, dflt: number): number => {
+    if (text === '') return dflt;
+    if (udp) {
+      if (/^\d+$/.test(text)) return Number(BigInt(text) % 65536n);
+      return parsePort(text) ?? failX(`Port "${text}" does not resolve to anything.`);
+    }
+    return parsePort(text) ?? fail(`invalid port/service \`${text}' specified`);
+  };
+  const colon = o.value.indexOf(':');
+  const lo = one(colon < 0 ? o.value : o.value.slice(0, colon), 0);
+  const hi = colon < 0 ? lo : one(o.value.slice(colon + 1), 65535);
+  if (!udp && lo > hi) fail('invalid portrange (min > max)');
+  return { lo, hi, invert: o.invert };
+}
+
+/**
+ * tcp/udp store 0:65535 for "any", and iptables then prints no option. Inverted, the range
+ * matches nothing; it is kept (iptables-nft prints it as nothing, see isVoidL4).
+ */
+function l4Port(o: Opt, udp: boolean): PortSpec | undefined {
+  const p = l4PortRange(o, udp);
   return p && p.lo === 0 && p.hi === 65535 && !p.invert ? undefined : p;
+}
+
+/** A guided-parser u32 (xtables_strtoui), or its error for `ext: ... option "--opt"`. */
+function u32Opt(text: string, ext: string, opt: string): number {
+  return parseU32(text) ?? failX(`${ext}: bad integer value for option "${opt}", or out of range.`);
+}
+
+/** `value[/mask]` as the guided parser reads it for --mark options. */
+function markOpt(text: string, ext: string, opt: string): { value: number; mask: number } {
+  const parts = text.split('/');
+  if (parts.length > 2) failX(`${ext}: trailing garbage after value for option "${opt}".`);
+  const value = u32Opt(parts[0]!, ext, opt);
+  return { value, mask: parts.length === 2 ? u32Opt(parts[1]!, ext, opt) : 0xffffffff };
+}
+
+function addrOption(v: string, invert: boolean): AddrSpec {
+  const slash = v.indexOf('/');
+  if (slash >= 0) {
+    const m = v.slice(slash + 1);
+    if (/^\d+$/.test(m) && Number(m) > 32) fail(`invalid mask \`${m}' specified`);
+  }
+  return parseAddrSpec(v, invert) ?? fail(`host/network \`${v}' not found`);
 }
 
 function noInvert(o: Opt, name: string): void {
@@ -319,6 +409,18 @@ function bitsFromList(list: string, names: readonly string[], what: string): num
   return mask;
 }
 
+/**
+ * tcp/udp need their protocol: with options iptables-nft says so; with none the rule reaches
+ * the kernel, whose xt_check_match refuses a match of another protocol.
+ */
+function l4Proto(b: Builder, proto: Proto, num: number, name: string): void {
+  if (proto && !proto.invert && proto.num === num) return;
+  if (Object.keys(b.opts).length > 0) fail(`${name} match requires '-p ${name.toLowerCase()}'`);
+  failKernel(`${name.toLowerCase()} match needs -p ${name.toLowerCase()}`);
+}
+
+type Proto = { num: number; invert: boolean } | undefined;
+
 function needProto(proto: { num: number; invert: boolean } | undefined, num: number, name: string): void {
   if (!proto || proto.invert || proto.num !== num)
     fail(`${name} match: only valid for protocol ${num} (use -p ${name})`);
@@ -328,9 +430,9 @@ function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefi
   const o = b.opts as Record<string, Opt>;
   switch (b.kind) {
     case 'tcp': {
-      needProto(proto, 6, 'tcp');
-      const sport = l4Port(o['--sport'], '--sport');
-      const dport = l4Port(o['--dport'], '--dport');
+      l4Proto(b, proto, 6, 'TCP');
+      const sport = l4Port(o['--sport'], false);
+      const dport = l4Port(o['--dport'], false);
       let flags: { mask: number; cmp: number; invert: boolean } | undefined;
       const tf = b.opts['--tcp-flags'] as { value: [string, string]; invert: boolean } | undefined;
       const syn = o['--syn'];
@@ -344,33 +446,31 @@ function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefi
       return m;
     }
     case 'udp': {
-      needProto(proto, 17, 'udp');
-      const sport = l4Port(o['--sport'], '--sport');
-      const dport = l4Port(o['--dport'], '--dport');
+      l4Proto(b, proto, 17, 'UDP');
+      const sport = l4Port(o['--sport'], true);
+      const dport = l4Port(o['--dport'], true);
       const m: { -readonly [K in keyof UdpMatch]: UdpMatch[K] } = { kind: 'udp' };
       if (sport) m.sport = sport;
       if (dport) m.dport = dport;
       return m;
     }
     case 'icmp': {
-      needProto(proto, 1, 'icmp');
       const t = o['--icmp-type'];
+      if (!t && !b.implicit) failX('icmp: option "--icmp-type" must be specified');
+      needProto(proto, 1, 'icmp');
       if (!t) return { kind: 'icmp', type: 0xff, codeMin: 0, codeMax: 0xff, invert: false };
       const named = ICMP_TYPES.find(([n]) => n === t.value);
       if (named)
         return { kind: 'icmp', type: named[1], codeMin: named[2], codeMax: named[3], invert: t.invert };
-      const m = /^(\d{1,3})(?:\/(\d{1,3}))?$/.exec(t.value);
-      if (!m || Number(m[1]) > 255 || (m[2] !== undefined && Number(m[2]) > 255))
-        fail(`Invalid ICMP type \`${t.value}'`);
+      // libxt_icmp: TYPE[/CODE[:CODE]] by number.
+      const m = /^(\d+)(?:\/(\d+)(?::(\d+))?)?$/.exec(t.value);
+      if (!m || Number(m[1]) > 255) fail(`Unknown ICMP type \`${t.value}'`);
+      if ((m[2] !== undefined && Number(m[2]) > 255) || (m[3] !== undefined && Number(m[3]) > 255))
+        fail(`Unknown ICMP code \`${t.value}'`);
       const type = Number(m[1]);
-      const code = m[2] === undefined ? undefined : Number(m[2]);
-      return {
-        kind: 'icmp',
-        type,
-        codeMin: code ?? 0,
-        codeMax: code ?? 0xff,
-        invert: t.invert,
-      };
+      const codeMin = m[2] === undefined ? 0 : Number(m[2]);
+      const codeMax = m[2] === undefined ? 0xff : Number(m[3] ?? m[2]);
+      return { kind: 'icmp', type, codeMin, codeMax, invert: t.invert };
     }
     case 'conntrack': {
       if (Object.keys(b.opts).length === 0) fail('conntrack: At least one option is required');
@@ -394,6 +494,25 @@ function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefi
         const p = portSpec(o[`--ct${f}`], `--ct${f}`);
         if (p) out[f] = p;
       }
+      const cp = o['--ctproto'];
+      if (cp) {
+        const num = parseProto(cp.value);
+        if (num === undefined) fail(`unknown protocol "${cp.value}" specified`);
+        out.proto = { num, invert: cp.invert };
+      }
+      const ce = o['--ctexpire'];
+      if (ce) {
+        const one = (x: string) => {
+          const v = /^\d+$/.test(x) ? Number(x) : Number.NaN;
+          if (!(v <= 0xffffffff))
+            failX(
+              `conntrack: bad value for option "--ctexpire" near "${x}", or out of range (0-4294967295).`,
+            );
+          return v;
+        };
+        const [lo, hi] = ce.value.split(':');
+        out.expire = { lo: one(lo!), hi: hi === undefined ? one(lo!) : one(hi), invert: ce.invert };
+      }
       const d = o['--ctdir'];
       if (d) {
         noInvert(d, '--ctdir');
@@ -412,8 +531,8 @@ function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefi
     }
     case 'mark':
     case 'connmark': {
-      const m = o['--mark'] ?? fail(`${b.kind} match: option "--mark" must be specified`);
-      const v = parseMarkMask(m.value) ?? fail(`Bad mark value "${m.value}"`);
+      const m = o['--mark'] ?? failX(`${b.kind}: option "--mark" must be specified`);
+      const v = markOpt(m.value, b.kind, '--mark');
       return { kind: b.kind, value: v.value, mask: v.mask, invert: m.invert };
     }
     case 'addrtype': {
@@ -434,20 +553,26 @@ function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefi
       };
     }
     case 'comment': {
-      const c = o['--comment'] ?? fail('comment: option "--comment" must be specified');
+      const c = o['--comment'] ?? failX('comment: option "--comment" must be specified');
       noInvert(c, '--comment');
-      if (c.value.length > 255) fail('comment may not exceed 255 characters');
-      return { kind: 'comment', text: c.value };
+      // The kernel keeps 255 characters and a NUL; iptables-nft cuts a longer comment there.
+      return { kind: 'comment', text: c.value.slice(0, 255) };
     }
     case 'multiport': {
+      if (Object.keys(b.opts).length === 0) fail('multiport expection an option');
       if (!proto || proto.invert || !PORT_PROTOS.has(proto.num))
         fail("multiport needs `-p tcp', `-p udp', `-p udplite', `-p sctp' or `-p dccp'");
       const keys = (['--sports', '--dports', '--ports'] as const).filter((k) => o[k]);
       if (keys.length !== 1) fail('multiport: exactly one of --sports, --dports or --ports is required');
       const opt = o[keys[0]!]!;
-      const ports = opt.value
-        .split(',')
-        .map((p) => parsePortRange(p) ?? fail(`invalid port/service \`${p}' specified`));
+      const port = (x: string) => parsePort(x) ?? fail(`invalid port/service \`${x}' specified`);
+      const ports = opt.value.split(',').map((p) => {
+        const colon = p.indexOf(':');
+        const lo = port(colon < 0 ? p : p.slice(0, colon));
+        const hi = colon < 0 ? lo : port(p.slice(colon + 1));
+        if (lo > hi) fail('invalid portrange specified');
+        return { lo, hi };
+      });
       let count = 0;
       for (const p of ports) count += p.lo === p.hi ? 1 : 2;
       if (count > 15) fail('too many ports specified');
@@ -484,7 +609,8 @@ function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefi
         if (o['--every'] || o['--packet']) fail('statistic: --every and --packet are for mode nth');
         if (!/^(\d+\.?\d*|\.\d+)(e-?\d+)?$/i.test(p.value)) fail(`Bad probability "${p.value}"`);
         const v = Number(p.value);
-        if (!(v >= 0 && v <= 1)) fail('--probability must be between 0 and 1');
+        if (!(v >= 0 && v <= 1))
+          failX('statistic: bad value for option "--probability", or out of range (0-1).');
         return { kind: 'statistic', mode: 'random', probability: Math.round(v * 0x80000000), invert };
       }
       if (mode.value === 'nth') {
@@ -500,6 +626,66 @@ function buildMatch(b: Builder, proto: { num: number; invert: boolean } | undefi
       return fail(`Bad mode "${mode.value}"`);
     }
   }
+}
+
+/**
+ * One port of a NAT range as libxt_DNAT's parse_ports reads it: a number 1-65535 (strtoul,
+ * base 0) with what follows it, or else the whole rest as a service name.
+ */
+function natPort(text: string): { port: number; rest: string } {
+  const m = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/.exec(text);
+  if (m) {
+    const n =
+      m[1]!.startsWith('0x') || m[1]!.startsWith('0X')
+        ? Number.parseInt(m[1]!.slice(2), 16)
+        : m[1]!.startsWith('0')
+          ? Number.parseInt(m[1]!, 8)
+          : Number(m[1]);
+    if (n >= 1 && n <= 65535) return { port: n, rest: text.slice(m[1]!.length) };
+  }
+  const p = parsePort(text);
+  if (p === undefined || p === 0) fail(`Port \`${text}' not valid`);
+  return { port: p, rest: '' };
+}
+
+/** `p[-q[/base]]`, the port part of --to-destination, --to-source and --to-ports. */
+function natPorts(text: string, base: boolean): { lo: number; hi: number; base?: number } {
+  const a = natPort(text);
+  if (a.rest === '') return { lo: a.port, hi: a.port };
+  if (a.rest[0] === ':') fail('Invalid port:port syntax - use dash');
+  if (a.rest[0] !== '-') fail(`Garbage after port value: \`${a.rest}'`);
+  const hiText = a.rest.slice(1);
+  const b = natPort(hiText);
+  if (b.port < a.port) fail(`Port range \`${hiText}' funky`);
+  if (b.rest === '') return { lo: a.port, hi: b.port };
+  if (b.rest[0] !== '/' || !base) fail(`Garbage after port range: \`${b.rest}'`);
+  return { lo: a.port, hi: b.port, base: natPort(b.rest.slice(1)).port };
+}
+
+/** `[ip[-ip]][:port[-port][/base]]` as --to-destination and --to-source take it (libxt_DNAT's parse_to). */
+function natRange(text: string, portsOk: boolean): NatSpec {
+  const colon = text.indexOf(':');
+  // A second colon makes it no IPv4 range at all.
+  if (colon >= 0 && text.indexOf(':', colon + 1) >= 0) fail(`Bad IP address "${text}"`);
+  const ipPart = colon < 0 ? text : text.slice(0, colon);
+  const out: { -readonly [K in keyof NatSpec]: NatSpec[K] } = {};
+  if (colon >= 0) {
+    if (!portsOk) fail('Need TCP, UDP, SCTP or DCCP with port specification');
+    const r = natPorts(text.slice(colon + 1), true);
+    out.minPort = r.lo;
+    out.maxPort = r.hi;
+    if (r.base !== undefined) out.basePort = r.base;
+  }
+  if (ipPart !== '') {
+    const dash = ipPart.indexOf('-');
+    const a = parseIpv4(dash < 0 ? ipPart : ipPart.slice(0, dash));
+    const b = dash < 0 ? a : parseIpv4(ipPart.slice(dash + 1));
+    if (a === undefined || b === undefined) fail(`Bad IP address "${ipPart}"`);
+    // A reversed range is stored as typed; the NAT core then takes it from the lower end.
+    out.minIp = a;
+    out.maxIp = b;
+  } else if (colon < 0) fail(`Bad IP address "${text}"`);
+  return out;
 }
 
 function tcpFlags(list: string): number {
@@ -541,14 +727,12 @@ function buildTarget(
   if (isGoto || !known) {
     const c = ctx.chains.get(name);
     if (c && !c.builtin) return { kind: isGoto ? 'goto' : 'jump', chain: name };
-    if (c) fail(`Can't jump to built-in chain ${name}`);
+    if (c) failKernel(`Can't jump to built-in chain ${name}`, 'Operation not supported');
     return fail(`Chain '${name}' does not exist`);
   }
   const tables = TARGET_TABLES[name];
   if (tables && !tables.includes(ctx.table))
-    fail(
-      `${name} is not valid in the ${ctx.table} table (only ${tables.join(', ')}): RULE_APPEND failed (Invalid argument)`,
-    );
+    failKernel(`${name} is not valid in the ${ctx.table} table (only ${tables.join(', ')})`);
   switch (name) {
     case 'ACCEPT':
     case 'DROP':
@@ -560,9 +744,7 @@ function buildTarget(
       const w = str(o, '--reject-with') ?? 'icmp-port-unreachable';
       const canon = REJECT_WITH.get(w) ?? fail(`unknown reject type "${w}"`);
       if (canon === 'tcp-reset' && (!proto || proto.invert || proto.num !== 6))
-        fail(
-          'REJECT --reject-with tcp-reset is only valid with -p tcp: RULE_APPEND failed (Invalid argument)',
-        );
+        failKernel('REJECT --reject-with tcp-reset is only valid with -p tcp');
       return { kind: 'REJECT', with: canon };
     }
     case 'LOG': {
@@ -577,27 +759,33 @@ function buildTarget(
       let flags = 0;
       for (const [opt, bit] of LOG_FLAGS) if (o[opt]) flags |= bit;
       const prefix = str(o, '--log-prefix');
-      if (prefix !== undefined && prefix.length > 29) fail('Maximum prefix length 29 for --log-prefix');
-      return { kind: 'LOG', level, flags, ...(prefix !== undefined && { prefix }) };
+      // The kernel keeps 29 characters and a NUL; iptables-nft cuts a longer prefix there.
+      return { kind: 'LOG', level, flags, ...(prefix !== undefined && { prefix: prefix.slice(0, 29) }) };
     }
     case 'MARK':
     case 'CONNMARK': {
-      const setOpts = ['--set-xmark', '--set-mark', '--and-mark', '--or-mark', '--xor-mark'].filter(
-        (k) => k in o,
-      );
-      const modeOpts = setOpts.length + (o['--save-mark'] ? 1 : 0) + (o['--restore-mark'] ? 1 : 0);
-      if (modeOpts !== 1) fail(`${name} target: exactly one of the mark options is required`);
+      // In the order of the extension's option table, which is the order its checks name them.
+      const modes = MARK_MODES.filter((k) => k in o);
+      if (modes.length > 1)
+        failX(`${name}: option "${modes[0]}" cannot be used together with "${modes[1]}".`);
+      if (modes.length === 0)
+        fail(
+          name === 'MARK'
+            ? 'MARK: One of the --set-xmark, --{and,or,xor,set}-mark options is required'
+            : `${name} target: exactly one of the mark options is required`,
+        );
+      const setOpts = modes.filter((k) => k !== '--save-mark' && k !== '--restore-mark');
       if (setOpts.length === 1) {
         const k = setOpts[0]!;
         const v = str(o, k)!;
         let value: number;
         let mask: number;
         if (k === '--set-xmark' || k === '--set-mark') {
-          const vm = parseMarkMask(v) ?? fail(`Bad MARK value "${v}"`);
+          const vm = markOpt(v, name, k);
           value = vm.value;
           mask = k === '--set-xmark' ? vm.mask : (vm.value | vm.mask) >>> 0;
         } else {
-          const n = parseU32(v) ?? fail(`Bad MARK value "${v}"`);
+          const n = u32Opt(v, name, k);
           if (k === '--and-mark') {
             value = 0;
             mask = ~n >>> 0;
@@ -624,10 +812,8 @@ function buildTarget(
     case 'DNAT':
     case 'SNAT': {
       const opt = name === 'DNAT' ? '--to-destination' : '--to-source';
-      const v = str(o, opt) ?? fail(`${name}: option "${opt}" must be specified`);
-      const range = parseNatRange(v) ?? fail(`Bad IP address "${v}"`);
-      if (range.minPort !== undefined && !hasPorts(proto))
-        fail('Need TCP, UDP, SCTP or DCCP with port specification');
+      const v = str(o, opt) ?? failX(`${name}: option "${opt}" must be specified`);
+      const range = natRange(v, hasPorts(proto));
       return {
         kind: name,
         range,
@@ -639,8 +825,8 @@ function buildTarget(
     case 'MASQUERADE':
     case 'REDIRECT': {
       const v = str(o, '--to-ports');
-      const ports = v === undefined ? undefined : (parseToPorts(v) ?? fail(`Port "${v}" not valid`));
-      if (ports && !hasPorts(proto)) fail('Need TCP, UDP, SCTP or DCCP with port specification');
+      if (v !== undefined && !hasPorts(proto)) fail('Need TCP, UDP, SCTP or DCCP with port specification');
+      const ports = v === undefined ? undefined : natPorts(v, false);
       return {
         kind: name,
         ...(ports && { minPort: ports.lo, maxPort: ports.hi }),
@@ -652,10 +838,11 @@ function buildTarget(
       const z = str(o, '--zone');
       let zone: number | undefined;
       if (z !== undefined) {
-        zone = parseU32(z);
-        if (zone === undefined || zone > 65535) fail(`Bad zone "${z}"`);
+        zone = /^\d+$/.test(z) ? Number(z) : undefined;
+        if (zone === undefined || zone > 65535) fail(`Cannot parse ${z} as a zone ID`);
       }
-      return { kind: 'CT', notrack: o['--notrack'] === true, ...(zone !== undefined && { zone }) };
+      // Zone 0 is the default zone: the kernel stores no zone and iptables prints none.
+      return { kind: 'CT', notrack: o['--notrack'] === true, ...(zone && { zone }) };
     }
   }
   return fail(`Couldn't load target \`${name}'`);

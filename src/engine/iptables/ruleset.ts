@@ -77,6 +77,10 @@ export interface ConntrackMatch {
   readonly replsrcport?: PortSpec;
   readonly repldstport?: PortSpec;
   readonly dir?: 'ORIGINAL' | 'REPLY';
+  /** `--ctproto`: the original tuple's layer-4 protocol (0 is any, as the kernel stores it). */
+  readonly proto?: { readonly num: number; readonly invert: boolean };
+  /** `--ctexpire lo[:hi]`: the seconds the entry has left (lo > hi is accepted and never matches). */
+  readonly expire?: { readonly lo: number; readonly hi: number; readonly invert: boolean };
 }
 
 export interface StateMatch {
@@ -157,6 +161,8 @@ export interface NatSpec {
   readonly maxIp?: number;
   readonly minPort?: number;
   readonly maxPort?: number;
+  /** `/BASE` after a port range (NF_NAT_RANGE_PROTO_OFFSET): ports shift by the original port minus BASE. */
+  readonly basePort?: number;
 }
 
 export type Target =

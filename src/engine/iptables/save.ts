@@ -31,18 +31,36 @@ export interface SaveOptions {
 }
 
 function ports(opt: string, p: PortSpec | undefined): string {
-  return p ? `${inv(p)} ${opt} ${portText(p)}` : '';
+  return p && !isVoidPort(p) ? `${inv(p)} ${opt} ${portText(p)}` : '';
+}
+
+/** `! --sport 0:65535`: a port test that never matches, which iptables-nft prints as nothing. */
+export function isVoidPort(p: PortSpec | undefined): boolean {
+  return p?.invert === true && p.lo === 0 && p.hi === 65535;
+}
+
+/**
+ * A tcp/udp match whose only options are never-matching port tests: iptables-nft cannot read
+ * it back as a match, and prints the rule without it (and -L the protocol by number).
+ */
+export function isVoidL4(m: Match): boolean {
+  if (m.kind !== 'tcp' && m.kind !== 'udp') return false;
+  if (m.kind === 'tcp' && m.flags) return false;
+  const opts = [m.sport, m.dport].filter((p) => p !== undefined);
+  return opts.length > 0 && opts.every(isVoidPort);
 }
 
 export function formatMatchSave(m: Match): string {
   switch (m.kind) {
     case 'tcp': {
+      if (isVoidL4(m)) return '';
       let s = ` -m tcp${ports('--sport', m.sport)}${ports('--dport', m.dport)}`;
       if (m.flags)
         s += `${inv(m.flags)} --tcp-flags ${tcpFlagsText(m.flags.mask)} ${tcpFlagsText(m.flags.cmp)}`;
       return s;
     }
     case 'udp':
+      if (isVoidL4(m)) return '';
       return ` -m udp${ports('--sport', m.sport)}${ports('--dport', m.dport)}`;
     case 'icmp': {
       if (m.type === 0xff) return ` -m icmp${inv(m)} --icmp-type any`;
@@ -52,6 +70,7 @@ export function formatMatchSave(m: Match): string {
     case 'conntrack': {
       let s = ' -m conntrack';
       if (m.state) s += `${inv(m.state)} --ctstate ${ctStateText(m.state)}`;
+      if (m.proto) s += `${inv(m.proto)} --ctproto ${m.proto.num}`;
       if (m.origsrc) s += `${inv(m.origsrc)} --ctorigsrc ${addrShort(m.origsrc)}`;
       if (m.origdst) s += `${inv(m.origdst)} --ctorigdst ${addrShort(m.origdst)}`;
       if (m.replsrc) s += `${inv(m.replsrc)} --ctreplsrc ${addrShort(m.replsrc)}`;
@@ -61,6 +80,8 @@ export function formatMatchSave(m: Match): string {
       s += ports('--ctreplsrcport', m.replsrcport);
       s += ports('--ctrepldstport', m.repldstport);
       if (m.status) s += `${inv(m.status)} --ctstatus ${ctStatusText(m.status.mask)}`;
+      if (m.expire)
+        s += `${inv(m.expire)} --ctexpire ${m.expire.lo === m.expire.hi ? m.expire.lo : `${m.expire.lo}:${m.expire.hi}`}`;
       if (m.dir) s += ` --ctdir ${m.dir}`;
       return s;
     }

@@ -20,6 +20,8 @@ export type AddrType =
 /** The conntrack entry as rules see it (read-only but for the connmark). */
 export interface CtView {
   readonly state: CtState;
+  /** Whole seconds the entry has left (nf_ct_expires / HZ); 0 while it is unconfirmed. */
+  readonly expires: number;
   readonly dir: CtDir;
   readonly status: number;
   readonly orig: Tuple;
@@ -64,6 +66,8 @@ export interface NatRange {
   readonly maxIp?: Ipv4;
   readonly minPort?: number;
   readonly maxPort?: number;
+  /** NF_NAT_RANGE_PROTO_OFFSET (`:lo-hi/base`): the port is lo + (original port - base) mod the range. */
+  readonly basePort?: number;
 }
 
 /** A NAT target hit: what the NAT core must set up for this connection. */

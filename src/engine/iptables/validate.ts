@@ -14,7 +14,15 @@ const TARGET_HOOKS: Readonly<Record<string, readonly string[]>> = dict({
   REJECT: ['INPUT', 'FORWARD', 'OUTPUT'],
 });
 
-export function validateTable(t: Table): { line: number; message: string } | undefined {
+/** A rule the kernel refuses: at its line, why, and as iptables reports it (`errno`, `chain`). */
+export interface TableProblem {
+  readonly line: number;
+  readonly message: string;
+  readonly errno: string;
+  readonly chain: string;
+}
+
+export function validateTable(t: Table): TableProblem | undefined {
   const byName = new Map(t.chains.map((c) => [c.name, c]));
   const hooksOf = new Map<string, Set<string>>();
   const deep = jumpDepth(t);
@@ -47,6 +55,8 @@ export function validateTable(t: Table): { line: number; message: string } | und
         return {
           line: r.line,
           message: `${bad}: RULE_APPEND failed (Invalid argument): rule in chain ${c.name}`,
+          errno: 'Invalid argument',
+          chain: c.name,
         };
     }
   }
@@ -62,6 +72,14 @@ function checkRule(r: Rule, hooks: Set<string>): string | undefined {
         return `${kind} is only valid in ${allowed.join(', ')}${h === r.chain ? '' : ` (chain ${r.chain} is reached from ${h})`}`;
   }
   for (const m of r.matches) {
+    // xt_physdev: an out-port test needs bridged traffic, which local output never is.
+    if (
+      m.kind === 'physdev' &&
+      (m.out || m.isOut) &&
+      (!m.isBridged || m.isBridged.invert) &&
+      hooks.has('OUTPUT')
+    )
+      return '--physdev-out and --physdev-is-out only supported in the FORWARD and POSTROUTING chains with bridged traffic';
     if (m.kind !== 'addrtype') continue;
     if (m.limitIn && (hooks.has('OUTPUT') || hooks.has('POSTROUTING')))
       return 'addrtype --limit-iface-in cannot be used in the OUTPUT or POSTROUTING chain';
@@ -87,7 +105,7 @@ interface Jump {
 }
 
 /** The first rule, in file order, whose append makes the table too deep (as the kernel reports it). */
-function jumpDepth(t: Table): { line: number; message: string } | undefined {
+function jumpDepth(t: Table): TableProblem | undefined {
   const jumps: Jump[] = [];
   for (const c of t.chains)
     for (const r of c.rules) {
@@ -107,7 +125,12 @@ function jumpDepth(t: Table): { line: number; message: string } | undefined {
     else lo = mid + 1;
   }
   const bad = jumps[lo - 1]!;
-  return { line: bad.line, message: `RULE_APPEND failed (Too many links): rule in chain ${bad.from}` };
+  return {
+    line: bad.line,
+    message: `RULE_APPEND failed (Too many links): rule in chain ${bad.from}`,
+    errno: 'Too many links',
+    chain: bad.from,
+  };
 }
 
 /** With the first `n` jumps: does a path from a base chain reach JUMP_STACK_SIZE jumps (a loop does)? Iterative. */

@@ -14,16 +14,6 @@ export function parseU32(text: string): number | undefined {
   return v <= 0xffffffff ? v : undefined;
 }
 
-/** `value[/mask]` for --mark and MARK targets; mask defaults to 0xffffffff. */
-export function parseMarkMask(text: string): { value: number; mask: number } | undefined {
-  const slash = text.indexOf('/');
-  const value = parseU32(slash < 0 ? text : text.slice(0, slash));
-  if (value === undefined) return undefined;
-  if (slash < 0) return { value, mask: 0xffffffff };
-  const mask = parseU32(text.slice(slash + 1));
-  return mask === undefined ? undefined : { value, mask };
-}
-
 export function prefixMask(len: number): number {
   return len === 0 ? 0 : (0xffffffff << (32 - len)) >>> 0;
 }
@@ -111,39 +101,6 @@ export function parsePortRange(text: string): { lo: number; hi: number } | undef
   const b = text.slice(colon + 1);
   const lo = a === '' ? 0 : parsePort(a);
   const hi = b === '' ? 65535 : parsePort(b);
-  if (lo === undefined || hi === undefined || lo > hi) return undefined;
-  return { lo, hi };
-}
-
-/** A NAT range `ip[-ip][:port[-port]]`, as DNAT/SNAT take it. */
-export function parseNatRange(
-  text: string,
-): { minIp?: number; maxIp?: number; minPort?: number; maxPort?: number } | undefined {
-  const colon = text.indexOf(':');
-  const ipPart = colon < 0 ? text : text.slice(0, colon);
-  const out: { minIp?: number; maxIp?: number; minPort?: number; maxPort?: number } = {};
-  if (ipPart !== '') {
-    const dash = ipPart.indexOf('-');
-    const a = parseIpv4(dash < 0 ? ipPart : ipPart.slice(0, dash));
-    const b = dash < 0 ? a : parseIpv4(ipPart.slice(dash + 1));
-    if (a === undefined || b === undefined || a > b) return undefined;
-    out.minIp = a;
-    out.maxIp = b;
-  }
-  if (colon >= 0) {
-    const ports = parseToPorts(text.slice(colon + 1));
-    if (!ports) return undefined;
-    out.minPort = ports.lo;
-    out.maxPort = ports.hi;
-  } else if (ipPart === '') return undefined;
-  return out;
-}
-
-/** `p[-q]` as --to-ports takes it. */
-export function parseToPorts(text: string): { lo: number; hi: number } | undefined {
-  const dash = text.indexOf('-');
-  const lo = parsePort(dash < 0 ? text : text.slice(0, dash));
-  const hi = dash < 0 ? lo : parsePort(text.slice(dash + 1));
   if (lo === undefined || hi === undefined || lo > hi) return undefined;
   return { lo, hi };
 }

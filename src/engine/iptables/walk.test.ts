@@ -17,7 +17,7 @@ const syn = () => tcpPacket('10.0.1.2', 40000, '10.0.2.2', 80);
 function ct(partial: Partial<CtView> = {}): CtView {
   const orig = { src: ipv4('10.0.1.2'), dst: ipv4('10.96.0.10'), proto: 6, sport: 40000, dport: 80 };
   const reply = { src: ipv4('10.244.1.3'), dst: ipv4('10.0.1.2'), proto: 6, sport: 8080, dport: 40000 };
-  return { state: 'NEW', dir: 'ORIGINAL', status: 0, orig, reply, mark: 0, ...partial };
+  return { state: 'NEW', expires: 0, dir: 'ORIGINAL', status: 0, orig, reply, mark: 0, ...partial };
 }
 
 describe('runTable: the chain walk of reference §3.1', () => {
@@ -203,6 +203,22 @@ COMMIT
     ).toBe(5);
     expect(first(t, 'INPUT', makeCtx(syn(), { ctstate: 'INVALID' }))).toBe(3);
     expect(first(t, 'INPUT', makeCtx(syn(), { ctstate: 'UNTRACKED' }))).toBe(4);
+  });
+
+  it('ctproto compares the original protocol; ctexpire the seconds left, lo > hi never', () => {
+    const t = `*filter
+-A INPUT -m conntrack --ctproto 17 -j ACCEPT
+-A INPUT -m conntrack --ctexpire 20:10 -j ACCEPT
+-A INPUT -m conntrack ! --ctproto 6 -j ACCEPT
+-A INPUT -m conntrack --ctexpire 100:200 -j ACCEPT
+-A INPUT -m conntrack ! --ctexpire 0:99 -j DROP
+-A INPUT -m conntrack --ctproto 0 -j ACCEPT
+COMMIT
+`;
+    const est = (expires: number) => makeCtx(syn(), { ct: ct({ expires }), ctstate: 'ESTABLISHED' });
+    expect(first(t, 'INPUT', est(150))).toBe(4);
+    expect(first(t, 'INPUT', est(300))).toBe(5);
+    expect(first(t, 'INPUT', est(15))).toBe(0);
   });
 
   it('tcp flags, icmp types, multiport, mark, connmark, addrtype, physdev', () => {

@@ -168,6 +168,21 @@ describe('setupNat', () => {
     expect(g.reply.dport).toBeLessThanOrEqual(2010);
   });
 
+  it('shifts the port by its distance from the base with :lo-hi/base (NF_NAT_RANGE_PROTO_OFFSET)', () => {
+    const t = newTable();
+    const shift = (dport: number, sport: number) => {
+      const e = begin(t, tcp('10.0.0.1', '10.96.0.10', sport, dport, TCP_SYN));
+      const range = { minIp: ipv4('1.1.1.1'), minPort: 1000, maxPort: 2000, basePort: 3000 };
+      setupNat(t, e, 'DST', req('DNAT', range), ctx());
+      return e.reply.sport;
+    };
+    expect(shift(3005, 5000)).toBe(1005);
+    // nf_nat_l4proto_unique_tuple: off is a u16, so a port below the base wraps: 65535 % 1001.
+    expect(shift(2999, 5001)).toBe(1000 + (65535 % 1001));
+    // In range already, but the shift still applies (no in-range shortcut with an offset).
+    expect(shift(1500, 5002)).toBe(1000 + (((1500 - 3000) & 0xffff) % 1001));
+  });
+
   it('picks an address of a range deterministically', () => {
     const choose = (src: string) => {
       const t = newTable();

@@ -12,6 +12,8 @@ export interface NatRangeSpec {
   readonly protoSpecified: boolean;
   readonly minPort: number;
   readonly maxPort: number;
+  /** NF_NAT_RANGE_PROTO_OFFSET: base_proto, or -1 without the flag. */
+  readonly basePort: number;
   /** NF_NAT_RANGE_PROTO_RANDOM_ALL (--random or --random-fully): never keep the port. */
   readonly randomAll: boolean;
   /** NF_NAT_RANGE_PERSISTENT: the address choice ignores the destination. */
@@ -40,6 +42,7 @@ function fixed(addr: Ipv4, req: NatRequest | null): NatRangeSpec {
     protoSpecified: min !== undefined,
     minPort: min === undefined ? 0 : Math.min(min, max),
     maxPort: min === undefined ? 0 : Math.max(min, max),
+    basePort: -1,
     randomAll: req !== null && (req.random || req.randomFully),
     persistent: req?.persistent ?? false,
   };
@@ -78,6 +81,7 @@ export function rangeFor(
         protoSpecified: minPort !== undefined,
         minPort: minPort === undefined ? 0 : Math.min(minPort, maxPort),
         maxPort: minPort === undefined ? 0 : Math.max(minPort, maxPort),
+        basePort: minPort === undefined ? -1 : (req.range.basePort ?? -1),
         randomAll: req.random || req.randomFully,
         persistent: req.persistent,
       };

@@ -142,7 +142,8 @@ function uniqueTuple(
   // 3) The port (or ICMP id), only if it is not already in range and unique.
   if (!r.randomAll) {
     if (r.protoSpecified) {
-      if (l4InRange(t, manip, r) && (r.minPort === r.maxPort || !used(table, e, t))) return t;
+      if (r.basePort < 0 && l4InRange(t, manip, r) && (r.minPort === r.maxPort || !used(table, e, t)))
+        return t;
     } else if (!used(table, e, t)) {
       return t;
     }
@@ -222,7 +223,13 @@ function uniqueKey(
     return t;
   }
   // random16 stands for get_random_u16(); inlined, as a closure per call would cost more than the search.
-  let off = r.randomAll || manip !== 'DST' ? Math.floor(random() * 65536) : 0;
+  // A port shift starts at the original port's distance from the base (a u16 in the kernel).
+  let off =
+    r.basePort >= 0 && hasPorts(t.proto)
+      ? (keyOf(t, manip) - r.basePort) & 0xffff
+      : r.randomAll || manip !== 'DST'
+        ? Math.floor(random() * 65536)
+        : 0;
   let attempts = Math.min(size, MAX_ATTEMPTS);
   let key = -1;
   for (;;) {

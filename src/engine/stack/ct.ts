@@ -32,7 +32,7 @@ export interface HostNetfilter extends NetfilterState {
   readonly saveText: string;
   /** The nft ruleset as loaded, as `nft list ruleset` prints it without live counters. */
   readonly nftText: string;
-  ctView(skb: Skb): CtView;
+  ctView(skb: Skb, now: number): CtView;
   setCtMark(skb: Skb, mark: number): void;
   expire(w: World, h: Host, t: number): void;
 }
@@ -83,6 +83,7 @@ export function createNetfilterFor(
   const base = createNetfilter(ipt, hooks, ctReason, nft);
   const view: CtView = {
     state: 'INVALID',
+    expires: 0,
     dir: 'ORIGINAL',
     status: 0,
     orig: undefined as never,
@@ -95,8 +96,10 @@ export function createNetfilterFor(
     table,
     saveText,
     nftText,
-    ctView(skb) {
+    ctView(skb, now) {
       const e = skb.ct;
+      (view as { expires: number }).expires =
+        e.status & IPS_CONFIRMED ? Math.max(0, Math.floor((e.expiresAt - now) / 1_000_000)) : 0;
       (view as { state: string }).state = skb.ctstate;
       (view as { dir: CtDir }).dir = skb.dir ?? 'ORIGINAL';
       (view as { status: number }).status = e.status;

@@ -288,7 +288,7 @@ export function walk(
   ctx.physOut = skb.physOut;
   ctx.bridged = skb.bridged;
   ctx.mark = skb.mark;
-  ctx.ct = skb.ct ? h.nf.ctView(skb) : undefined;
+  ctx.ct = skb.ct ? h.nf.ctView(skb, w.now) : undefined;
   ctx.ctstate = skb.ctstate;
   ctx.notrack = skb.notrack;
   ctx.zone = skb.zone;
