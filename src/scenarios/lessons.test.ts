@@ -188,3 +188,19 @@ describe('the predictions of the later lessons say what the engine does', () => 
     expect(answer(conf.st)).toBe('INPUT');
   });
 });
+
+describe('the masquerade hands-on', () => {
+  it('same-bridge-hairpin: masquerading pod-to-pod traffic on node makes it work with the sysctl still 0', () => {
+    const sc = getBuiltinScenario('same-bridge-hairpin')!;
+    const lesson = sc.lessons.find((l) => l.id === 'masquerade-hairpin')!;
+    const task = lesson.steps.find((s) => s.task)!.task!;
+    expect(task.command).toMatch(/^iptables -t nat -A POSTROUTING .* -j MASQUERADE$/);
+    const r = runScenario({ ...sc, changes: [{ at: 0, host: task.host, command: task.command }] });
+    expect(r.outcomes.every((o) => o.ok)).toBe(true);
+    // The reply is addressed to node, so it meets conntrack without br_netfilter: un-SNAT, then un-DNAT.
+    const back = r.events
+      .filter((e) => e.type === 'rewrite' && e.host === 'node' && e.what.startsWith('un-'))
+      .map((e) => e.type === 'rewrite' && `${e.what}@${e.hook}`);
+    expect(back.slice(0, 2)).toEqual(['un-SNAT@PREROUTING', 'un-DNAT@POSTROUTING']);
+  });
+});
