@@ -76,3 +76,39 @@ test('a fix search ends visibly, cancelled or done, and can start again', async 
     timeout: 30_000,
   });
 });
+
+test('a fix explained on the path: the failed SYN-ACK shown in the path view, its way without and with the fix', async ({
+  page,
+}) => {
+  const problems = watchProblems(page);
+  await openApp(page);
+  await selectScenario(page, 'same-bridge-hairpin');
+  await setSwitch(page, 'node', BNF, false);
+  const fixes = page.getByRole('region', { name: 'Fixes' });
+  await fixes.getByRole('button', { name: 'What would make this work?' }).click();
+  const fix = fixes.getByRole('listitem').filter({ hasText: `node: sysctl -w ${BNF}=1` });
+  await expect(fix).toBeVisible({ timeout: 30_000 });
+  const show = fix.getByRole('button', { name: 'What changes for the packet' });
+  await expect(show).toHaveAttribute('aria-expanded', 'false');
+  await show.click();
+  await expect(show).toHaveAttribute('aria-expanded', 'true');
+  const cmp = fix.getByRole('region', { name: /^path with and without / });
+  await expect(cmp).toContainText(
+    'The first packet whose way changes: the SYN-ACK 10.244.1.3:8080 > 10.244.1.2:',
+  );
+  // Where the ways part is marked on both sides: straight to pod-a without, through node with.
+  const without = cmp.locator('.fix-path-side').filter({ hasText: 'Without the fix' });
+  const withFix = cmp.locator('.fix-path-side').filter({ hasText: 'With the fix' });
+  await expect(without.locator('[data-diff]').first()).toContainText('pod-a');
+  await expect(without.locator('[data-diff]').last()).toContainText('is dropped on pod-a');
+  await expect(withFix.locator('[data-diff]').first()).toContainText('passes PREROUTING on node');
+  await expect(withFix).toContainText('un-DNAT on node');
+  // The views went to that packet in the failed run: the path view shows the SYN-ACK.
+  const path = page.getByRole('region', { name: 'Netfilter path' });
+  await expect(path).toContainText('10.244.1.3.8080 > 10.244.1.2');
+  await expect(path).toContainText('no socket');
+  // Closing it leaves the views where they are.
+  await show.click();
+  await expect(cmp).toHaveCount(0);
+  expect(problems).toEqual([]);
+});

@@ -38,6 +38,41 @@ describe('the fix search on the built-in scenarios', () => {
     expect(f.why).toMatch(/un-DNAT on node/);
   });
 
+  it('shows the br_netfilter fix on the path: the SYN-ACK went straight to pod-a, now it passes node', () => {
+    const s = scenario('same-bridge-hairpin');
+    const f = fixesOf(s).find((x) => x.changes[0]!.command.startsWith('sysctl'))!;
+    const p = f.path!;
+    expect(p.packet).toMatch(/^the SYN-ACK 10\.244\.1\.3:8080 > 10\.244\.1\.2:\d+$/);
+    // The shared head: pod-b sends it; then the ways part.
+    expect(p.without.slice(0, p.common)).toEqual(p.with.slice(0, p.common));
+    expect(p.common).toBeGreaterThan(0);
+    expect(p.without[p.common]!.host).toBe('pod-a');
+    expect(p.without.at(-1)!.kind).toBe('drop');
+    expect(p.with[p.common]).toEqual({
+      host: 'node',
+      hook: 'PREROUTING',
+      kind: 'hook',
+      text: 'passes PREROUTING on node',
+    });
+    expect(p.with.some((x) => x.kind === 'rewrite' && x.text.includes('un-DNAT'))).toBe(true);
+    // The failed run's playhead there shows that very packet.
+    const r = simulate(s);
+    if (!r.ok) throw new Error(r.error);
+    const e = r.result.events[p.failedAt - 1]!;
+    expect('pkt' in e && e.pkt).toBe(p.failedPkt);
+    expect(e.host).toBe('pod-a');
+  });
+
+  it('shows the deleted DROP on the path: rule 3 drops the SYN without the fix, the policy accepts it with', () => {
+    const f = fixesOf(scenario('stateful-firewall')).find(
+      (x) => x.changes[0]!.command === 'iptables -D INPUT 3',
+    )!;
+    const p = f.path!;
+    expect(p.without[p.common]!.text).toBe('meets rule 3 of filter INPUT on host (drop)');
+    expect(p.with[p.common]!.text).toBe('meets the ACCEPT policy of filter INPUT on host');
+    expect([p.host, p.hook]).toEqual(['host', 'INPUT']);
+  });
+
   it("pod-to-self-hairpin without hairpin_mode: hairpin on the pod's bridge port", () => {
     expect(commands(fixesOf(scenario('pod-to-self-hairpin')))).toEqual([
       'node: bridge link set dev veth-a hairpin on',

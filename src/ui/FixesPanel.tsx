@@ -2,13 +2,60 @@
 // its own, with progress and a cancel), its fixes with the reason each works, Apply (as
 // changes at the start of the run) and Undo. Accessible names are the contract's, in English
 // in both languages (design.md, "Later contracts").
-import { useId } from 'react';
+import { useId, useState } from 'react';
 import type { Fix } from '../worker/protocol';
-import { dictionaries } from './i18n';
+import { type Dict, dictionaries } from './i18n';
 import { useApp, useAppStore } from './react';
 
-function FixItem({ fix, onApply, label }: { fix: Fix; onApply: () => void; label: string }) {
+type FixPath = NonNullable<Fix['path']>;
+
+/** One side of the comparison, in the path view's markup; steps from `common` on differ. */
+function PathSide({ title, steps, common }: { title: string; steps: FixPath['with']; common: number }) {
+  return (
+    <div className="fix-path-side">
+      <h4>{title}</h4>
+      <ol className="path mono">
+        {steps.map((s, i) => (
+          <li
+            // biome-ignore lint/suspicious/noArrayIndexKey: steps are positional (the same text can recur)
+            key={i}
+            className={i >= common ? 'fix-diff' : 'dim'}
+            data-diff={i >= common ? 'true' : undefined}
+          >
+            <span className="tag">{s.host}</span> {s.hook ? <span className="hook">{s.hook}</span> : null}{' '}
+            {s.kind === 'drop' ? (
+              <span className="fate bad">{s.text}</span>
+            ) : s.kind === 'deliver' ? (
+              <span className="fate ok">{s.text}</span>
+            ) : (
+              s.text
+            )}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+/** What the fix changes for the packet: its way without the fix and with it, side by side. */
+function FixPathView({ path, t }: { path: FixPath; t: Dict }) {
+  return (
+    <div className="fix-path">
+      <p className="small">{t.fixPathFor(path.packet)}</p>
+      <div className="fix-path-cols">
+        <PathSide title={t.fixPathWithout} steps={path.without} common={path.common} />
+        <PathSide title={t.fixPathWith} steps={path.with} common={path.common} />
+      </div>
+    </div>
+  );
+}
+
+function FixItem({ fix, onApply, label, t }: { fix: Fix; onApply: () => void; label: string; t: Dict }) {
+  const store = useAppStore();
   const id = useId();
+  const pathId = useId();
+  const [open, setOpen] = useState(false);
+  const path = fix.path;
   return (
     <li className="fix">
       <div id={id}>
@@ -18,6 +65,33 @@ function FixItem({ fix, onApply, label }: { fix: Fix; onApply: () => void; label
           </code>
         ))}
         <p className="small fix-why">{fix.why}</p>
+        {path ? (
+          <button
+            type="button"
+            aria-expanded={open}
+            aria-controls={pathId}
+            onClick={() => {
+              const opening = !open;
+              setOpen(opening);
+              // The views go to where the failed packet's way parts: the netfilter path shows
+              // that packet, the pipeline its host at that moment.
+              if (opening) {
+                store.getState().seek(path.failedAt);
+                store.getState().selectPacket(path.failedPkt);
+              }
+            }}
+          >
+            {t.fixPathShow}
+          </button>
+        ) : null}
+        {path && open ? (
+          <section
+            id={pathId}
+            aria-label={`path with and without ${fix.changes.map((c) => c.command).join(' ; ')}`}
+          >
+            <FixPathView path={path} t={t} />
+          </section>
+        ) : null}
       </div>
       <button type="button" aria-label="Apply" aria-describedby={id} onClick={onApply}>
         {label}
@@ -90,6 +164,7 @@ export function FixesPanel() {
                             key={f.changes.map((c) => `${c.host}: ${c.command}`).join(' ; ')}
                             fix={f}
                             label={lang === 'zh' ? '应用' : 'Apply'}
+                            t={t}
                             onApply={() => void store.getState().applyFix(f)}
                           />
                         ))}

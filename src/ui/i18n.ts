@@ -112,6 +112,10 @@ export interface Dict {
   readonly fixTruncated: (runs: number) => string;
   readonly fixUndo: string;
   readonly fixApplied: (n: number) => string;
+  readonly fixPathShow: string;
+  readonly fixPathFor: (packet: string) => string;
+  readonly fixPathWithout: string;
+  readonly fixPathWith: string;
   readonly narr: Narration;
 }
 
@@ -248,6 +252,10 @@ const en: Dict = {
   fixTruncated: (r) => `The search stopped after ${r} runs; it may have missed fixes.`,
   fixUndo: 'Undo fix',
   fixApplied: (n) => `${n} fix${n === 1 ? '' : 'es'} applied as changes at the start of the run.`,
+  fixPathShow: 'What changes for the packet',
+  fixPathFor: (p) => `The first packet whose way changes: ${p}.`,
+  fixPathWithout: 'Without the fix',
+  fixPathWith: 'With the fix',
   narr: {
     app: (h, t) => `On ${h}, the application: ${t}.`,
     packet: (h, w, o) => `${h} creates a packet (${o}): ${w}.`,
@@ -378,6 +386,10 @@ const zh: Dict = {
   fixTruncated: (r) => `搜索在 ${r} 次运行后停止，可能遗漏了修复。`,
   fixUndo: '撤销修复',
   fixApplied: (n) => `已在运行开始时应用 ${n} 个修复。`,
+  fixPathShow: '数据包的路径有何变化',
+  fixPathFor: (p) => `第一个路径发生变化的数据包：${p}。`,
+  fixPathWithout: '不做修改',
+  fixPathWith: '应用修改后',
   narr: {
     app: (h, t) => `${h} 上的应用程序：${t}。`,
     packet: (h, w, o) => `${h} 产生一个数据包（${o}）：${w}。`,

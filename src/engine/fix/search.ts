@@ -3,7 +3,7 @@ import type { Scenario } from '../scenario/schema';
 import { simulate } from '../sim/run';
 import { type FixChange, withFix } from './apply';
 import { type Candidate, candidatesFor } from './candidates';
-import { explainFix } from './why';
+import { explainFix, type FixPath, fixPath } from './why';
 
 // "What would make this work?": for each failed connection of a run, the smallest sets of
 // changes (one command, else two) that make it succeed without failing a connection that
@@ -12,6 +12,7 @@ import { explainFix } from './why';
 // the scenario is run again. A generator, so the worker can run it in slices and cancel it.
 
 export { type FixChange, withFix } from './apply';
+export type { FixPath, PathStep } from './why';
 
 export interface Fix {
   /** The traffic item it fixes. */
@@ -22,6 +23,8 @@ export interface Fix {
   readonly changes: readonly FixChange[];
   /** One line: what changes on the packet's path. */
   readonly why: string;
+  /** The same, step by step, for the path view (absent when the path shows no difference). */
+  readonly path?: FixPath;
 }
 
 export interface FixReport {
@@ -106,13 +109,17 @@ export function* searchFixes(
   };
 
   const found: Fix[] = [];
-  const fixOf = (o: Outcome, cands: readonly Candidate[], t: Tried): Fix => ({
-    conn: o.conn,
-    from: o.from,
-    to: o.to,
-    changes: cands.map((c) => c.change),
-    why: explainFix(base.result.events, t.result!.events, o.conn, cands.map((c) => c.hint).join('; and ')),
-  });
+  const fixOf = (o: Outcome, cands: readonly Candidate[], t: Tried): Fix => {
+    const path = fixPath(base.result.events, t.result!.events, o.conn);
+    return {
+      conn: o.conn,
+      from: o.from,
+      to: o.to,
+      changes: cands.map((c) => c.change),
+      why: explainFix(base.result.events, t.result!.events, o.conn, cands.map((c) => c.hint).join('; and ')),
+      ...(path ? { path } : {}),
+    };
+  };
 
   const singles = new Map(failed.map((o) => [o.conn, candidatesFor(base.result, o.conn)]));
   planned += [...singles.values()].reduce((n, c) => n + c.length, 0);

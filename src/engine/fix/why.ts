@@ -13,6 +13,40 @@ interface Step {
   readonly text: string;
   readonly pkt: number;
   readonly index: number;
+  readonly host: string;
+  /** The IPv4 hook the packet was last seen in on this host, if any. */
+  readonly hook: string | undefined;
+  readonly kind: PathStep['kind'];
+  /** The playhead just after the step's event. */
+  readonly at: number;
+}
+
+/** One step of a packet's way, in the words of the path view. */
+export interface PathStep {
+  readonly host: string;
+  readonly hook?: string;
+  readonly kind: 'hook' | 'rule' | 'policy' | 'rewrite' | 'route' | 'drop' | 'deliver';
+  /** E.g. `meets rule 3 of filter INPUT on host (drop)`. */
+  readonly text: string;
+}
+
+/**
+ * What a fix changes for the packet, for the path view: the packet whose way parts first, and
+ * its steps without the fix and with it, from a few shared steps before they part.
+ */
+export interface FixPath {
+  /** As a teacher names it: `the SYN-ACK 10.244.1.3:8080 > 10.244.1.2:40001`. */
+  readonly packet: string;
+  /** Shared steps at the head of both lists (shown once, for context). */
+  readonly common: number;
+  readonly without: readonly PathStep[];
+  readonly with: readonly PathStep[];
+  /** In the failed run: that packet, and the playhead where its way parts (or ends). */
+  readonly failedPkt: number;
+  readonly failedAt: number;
+  /** Where it parts: the host and IPv4 hook (the pipeline to look at). */
+  readonly host: string;
+  readonly hook?: string;
 }
 
 function stepText(e: TimelineEvent): string | undefined {
@@ -45,10 +79,14 @@ function steps(
 ): { steps: Step[]; frames: Map<number, Frame> } {
   const flow = flowOf(events, conn);
   const frames = new Map<number, Frame>();
+  const hooks = new Map<number, { host: string; hook: string }>();
   const out: Step[] = [];
-  for (const e of flow.events) {
-    const pkt = (e as { pkt: number }).pkt;
+  for (let at = 1; at <= events.length; at++) {
+    const e = events[at - 1]!;
+    if (!('pkt' in e) || e.pkt === undefined || !flow.packets.has(e.pkt)) continue;
+    const pkt = e.pkt;
     if (e.type === 'packet') frames.set(pkt, e.frame);
+    if (e.type === 'hook' && e.family === 'ipv4') hooks.set(pkt, { host: e.host, hook: e.hook });
     const f0 = frames.get(pkt);
     // An ICMP redirect is the router's aside, not a step of the connection.
     const aside = f0?.type === 0x0800 && f0.ip.l4.proto === 1 && f0.ip.l4.type === 5;
@@ -56,8 +94,18 @@ function steps(
     if (text !== undefined) {
       const f = frames.get(pkt);
       const who = f ? describePacket(f) : 'the packet';
+      const h = hooks.get(pkt);
       // The packet's kind and endpoints, not its sequence numbers or id, identify a step.
-      out.push({ key: `${who}|${text}`, text, pkt, index: out.length });
+      out.push({
+        key: `${who}|${text}`,
+        text,
+        pkt,
+        index: out.length,
+        host: e.host,
+        hook: h?.host === e.host ? h.hook : undefined,
+        kind: e.type as PathStep['kind'],
+        at,
+      });
     }
     if (e.type === 'rewrite') frames.set(pkt, e.after);
   }
@@ -91,4 +139,57 @@ export function explainFix(
   const whoWas = was ? was.key.slice(0, was.key.indexOf('|')) : '';
   const before = was ? ` (before: ${whoWas === who ? 'it' : whoWas} ${was.text}${then(a.steps, was)})` : '';
   return `${hint}: ${who} now ${now.text}${then(b.steps, now)}${before}`;
+}
+
+const toPath = (x: Step): PathStep => ({
+  host: x.host,
+  ...(x.hook !== undefined ? { hook: x.hook } : {}),
+  kind: x.kind,
+  text: x.text,
+});
+
+/** The steps of the packet `s` belongs to, from `before` of its steps ahead of `s`, at most `n`. */
+function around(all: readonly Step[], s: Step, before: number, n: number): Step[] {
+  const mine = all.filter((x) => x.pkt === s.pkt);
+  const k = mine.indexOf(s);
+  return mine.slice(Math.max(0, k - before), Math.max(0, k - before) + n);
+}
+
+/**
+ * The path view's account of a fix: the first packet of connection `conn` whose way differs
+ * with the fix, its steps without the fix and with it (two shared steps ahead for context).
+ * Undefined when the two runs walk the same steps (the fix changed nothing the path shows).
+ */
+export function fixPath(
+  failed: readonly TimelineEvent[],
+  fixed: readonly TimelineEvent[],
+  conn: number,
+): FixPath | undefined {
+  const a = steps(failed, conn).steps;
+  const b = steps(fixed, conn).steps;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i]!.key === b[i]!.key) i++;
+  const now = b[i];
+  if (!now) return undefined;
+  // Without the fix the same packet went elsewhere, or the connection ended before it.
+  const was = a[i] ?? a.at(-1);
+  if (!was) return undefined;
+  const CONTEXT = 2;
+  const MAX = 9;
+  const without = around(a, was, a[i] ? CONTEXT : MAX - 1, MAX);
+  const withFix = around(b, now, a[i] ? CONTEXT : 0, MAX);
+  let common = 0;
+  while (common < without.length && common < withFix.length && without[common]!.key === withFix[common]!.key)
+    common++;
+  const who = now.key.slice(0, now.key.indexOf('|'));
+  return {
+    packet: who,
+    common,
+    without: without.map(toPath),
+    with: withFix.map(toPath),
+    failedPkt: was.pkt,
+    failedAt: was.at,
+    host: (a[i] ?? now).host,
+    ...((a[i] ?? now).hook !== undefined ? { hook: (a[i] ?? now).hook! } : {}),
+  };
 }
