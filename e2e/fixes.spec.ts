@@ -100,9 +100,9 @@ test('a fix explained on the path: the failed SYN-ACK shown in the path view, it
   const without = cmp.locator('.fix-path-side').filter({ hasText: 'Without the fix' });
   const withFix = cmp.locator('.fix-path-side').filter({ hasText: 'With the fix' });
   await expect(without.locator('[data-diff]').first()).toContainText('pod-a');
-  await expect(without.locator('[data-diff]').last()).toContainText('is dropped on pod-a');
-  await expect(withFix.locator('[data-diff]').first()).toContainText('passes PREROUTING on node');
-  await expect(withFix).toContainText('un-DNAT on node');
+  await expect(without.locator('[data-diff]').last()).toContainText('is dropped (no socket');
+  await expect(withFix.locator('[data-diff]').first()).toHaveText(/^node\s*PREROUTING$/);
+  await expect(withFix).toContainText('is rewritten by un-DNAT into SYN-ACK 10.96.0.10:80');
   // The views went to that packet in the failed run: the path view shows the SYN-ACK.
   const path = page.getByRole('region', { name: 'Netfilter path' });
   await expect(path).toContainText('10.244.1.3.8080 > 10.244.1.2');

@@ -2,7 +2,7 @@
 // its own, with progress and a cancel), its fixes with the reason each works, Apply (as
 // changes at the start of the run) and Undo. Accessible names are the contract's, in English
 // in both languages (design.md, "Later contracts").
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { Fix } from '../worker/protocol';
 import { type Dict, dictionaries } from './i18n';
 import { useApp, useAppStore } from './react';
@@ -15,23 +15,32 @@ function PathSide({ title, steps, common }: { title: string; steps: FixPath['wit
     <div className="fix-path-side">
       <h4>{title}</h4>
       <ol className="path mono">
-        {steps.map((s, i) => (
-          <li
-            // biome-ignore lint/suspicious/noArrayIndexKey: steps are positional (the same text can recur)
-            key={i}
-            className={i >= common ? 'fix-diff' : 'dim'}
-            data-diff={i >= common ? 'true' : undefined}
-          >
-            <span className="tag">{s.host}</span> {s.hook ? <span className="hook">{s.hook}</span> : null}{' '}
-            {s.kind === 'drop' ? (
-              <span className="fate bad">{s.text}</span>
-            ) : s.kind === 'deliver' ? (
-              <span className="fate ok">{s.text}</span>
-            ) : (
-              s.text
-            )}
-          </li>
-        ))}
+        {steps.map((s, i) => {
+          const diff = i >= common;
+          // The host heads its steps, as in the path view; the text need not repeat it.
+          const text = s.text.replace(` on ${s.host}`, '');
+          return (
+            <li
+              // biome-ignore lint/suspicious/noArrayIndexKey: steps are positional (the same text can recur)
+              key={i}
+              className={diff ? 'fix-diff' : 'dim'}
+              data-diff={diff ? 'true' : undefined}
+            >
+              {i === 0 || steps[i - 1]!.host !== s.host ? (
+                <div className="path-host-name">{s.host}</div>
+              ) : null}
+              {s.kind === 'hook' ? (
+                <span className="hook">{s.hook}</span>
+              ) : (
+                <span
+                  className={s.kind === 'drop' ? 'fate bad' : s.kind === 'deliver' ? 'fate ok' : undefined}
+                >
+                  {text}
+                </span>
+              )}
+            </li>
+          );
+        })}
       </ol>
     </div>
   );
@@ -55,7 +64,22 @@ function FixItem({ fix, onApply, label, t }: { fix: Fix; onApply: () => void; la
   const id = useId();
   const pathId = useId();
   const [open, setOpen] = useState(false);
+  const shown = useRef<HTMLElement>(null);
   const path = fix.path;
+  useEffect(() => {
+    // The panel is short: bring the comparison up into it (only the panel scrolls, not the
+    // page), once the views have moved to the packet and the layout has settled.
+    if (!open) return;
+    const id = requestAnimationFrame(() => {
+      const el = shown.current;
+      const box = el?.closest('.body');
+      if (!el || !box) return;
+      const e = el.getBoundingClientRect();
+      const b = box.getBoundingClientRect();
+      if (e.bottom > b.bottom) box.scrollTop += Math.min(e.top - b.top - 4, e.bottom - b.bottom + 4);
+    });
+    return () => cancelAnimationFrame(id);
+  }, [open]);
   return (
     <li className="fix">
       <div id={id}>
@@ -86,6 +110,7 @@ function FixItem({ fix, onApply, label, t }: { fix: Fix; onApply: () => void; la
         ) : null}
         {path && open ? (
           <section
+            ref={shown}
             id={pathId}
             aria-label={`path with and without ${fix.changes.map((c) => c.command).join(' ; ')}`}
           >
