@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../packet';
+import { ipv4 } from '../net/ipv4';
+import { bucketOf } from './earlyDrop';
 import type { CtEntry } from './entry';
 import { formatConntrackEvent, formatConntrackL } from './format';
 import { ConntrackTable, type CtInResult, TABLE_FULL_MESSAGE } from './table';
 import { icmp, seeded, sysctls, tcp, udp } from './testing';
+import { tupleHash } from './tuple';
 import { IPS_ASSURED, IPS_SEEN_REPLY } from './types';
 
 const S = 1_000_000;
@@ -351,18 +354,50 @@ describe('table', () => {
   describe('full table', () => {
     const full = { 'net.netfilter.nf_conntrack_max': '3' };
 
-    it('early-drops the oldest non-ASSURED entry', () => {
-      const t = table(full);
+    /** The bucket of a UDP tuple from A to B among `size` buckets, as early drop sees it. */
+    const bucket = (sport: number, dport: number, size: number) =>
+      bucketOf(tupleHash(ipv4(A), ipv4(B), 17, sport, dport, 0), size);
+    const reply = (sport: number, dport: number, size: number) =>
+      bucketOf(tupleHash(ipv4(B), ipv4(A), 17, dport, sport, 0), size);
+
+    it('early-drops every unassured entry of the first bucket in the window that has one', () => {
+      // One bucket: the window is the whole table, so every unassured entry goes at once.
+      const t = table({ ...full, 'net.netfilter.nf_conntrack_buckets': '1' });
       const assured = pass(t, tcp(A, B, 9, 80, TCP_SYN), 0).entry;
       pass(t, tcp(B, A, 80, 9, TCP_SYN | TCP_ACK, 0, 1), 0);
       pass(t, tcp(A, B, 9, 80, TCP_ACK, 1, 1), 0);
       const u1 = pass(t, udp(A, B, 1, 53), 0).entry;
-      pass(t, udp(A, B, 2, 53), 0);
+      const u2 = pass(t, udp(A, B, 2, 53), 0).entry;
       const r = pass(t, udp(A, B, 3, 53), S);
-      expect(r.removed.map((x) => [x.why, x.entry.id])).toEqual([['early-drop', u1.id]]);
+      expect(r.removed.map((x) => [x.why, x.entry.id])).toEqual([
+        ['early-drop', u1.id],
+        ['early-drop', u2.id],
+      ]);
       expect(assured.dead).toBe(false);
-      expect(t.count).toBe(3);
-      expect(t.stats.early_drop).toBe(1);
+      expect(t.count).toBe(2);
+      expect(t.stats.early_drop).toBe(2);
+    });
+
+    it('looks only at 8 buckets from the new tuple\'s: an unassured entry elsewhere is safe', () => {
+      const size = 262144;
+      const near = (p: number, q: number) => {
+        const d = (x: number) => (x - bucket(q, 53, size) + size) % size;
+        return d(bucket(p, 53, size)) < 8 || d(reply(p, 53, size)) < 8;
+      };
+      // Three unassured flows and a fourth whose window none of them falls in.
+      const ports = [1, 2, 3];
+      let next = 4;
+      while (ports.some((p) => near(p, next))) next++;
+      const t = table({ ...full, 'net.netfilter.nf_conntrack_buckets': String(size) });
+      const kept = ports.map((p) => pass(t, udp(A, B, p, 53), 0).entry);
+      expect(t.in(udp(A, B, next, 53), S)).toEqual({ kind: 'table-full', message: TABLE_FULL_MESSAGE, removed: [] });
+      expect(kept.every((e) => !e.dead)).toBe(true);
+      expect([t.stats.drop, t.stats.early_drop]).toEqual([1, 0]);
+      // A flow whose window does hold one of them evicts that one.
+      let hit = next + 1;
+      while (!near(1, hit) || near(2, hit) || near(3, hit)) hit++;
+      const r = pass(t, udp(A, B, hit, 53), S);
+      expect(r.removed.map((x) => [x.why, x.entry.id])).toEqual([['early-drop', kept[0]!.id]]);
     });
 
     it('drops the packet when every entry is ASSURED, counting unconfirmed ones too', () => {

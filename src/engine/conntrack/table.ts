@@ -1,5 +1,6 @@
 import type { Ipv4 } from '../net/ipv4';
 import { IPPROTO_ICMP, IPPROTO_TCP, IPPROTO_UDP, type IpPacket } from '../packet';
+import { BucketIndex, bucketOf, EVICTION_RANGE } from './earlyDrop';
 import { CtEntry, type HashNode, snapshotEntry } from './entry';
 import { NodeHash } from './nodeHash';
 import { SourceHash } from './sourceHash';
@@ -117,6 +118,8 @@ export class ConntrackTable {
   private readonly timers = new TimerHeap();
   /** SRC-manipulated entries by original source (nf_nat_bysource), for NAT's find_appropriate_src. */
   private readonly bySource = new SourceHash();
+  /** Confirmed entries by bucket, for early drop; built when the table first runs full. */
+  private evictable: BucketIndex | undefined;
   private nextId = 1;
   private total = 0;
   readonly stats: CtStats = { found: 0, invalid: 0, insert: 0, insert_failed: 0, drop: 0, early_drop: 0 };
@@ -168,12 +171,12 @@ export class ConntrackTable {
         if (this.total >= this.settings.max) {
           for (const e of this.expire(now)) removed = withRemoved(removed, { why: 'expired', entry: e });
           if (this.total >= this.settings.max) {
-            const dropped = this.earlyDrop();
-            if (dropped === undefined) {
+            const dropped = this.earlyDrop(tupleHash(ip.src, ip.dst, ip.proto, sport, dport, zone));
+            if (dropped.length === 0) {
               this.stats.drop++;
               return { kind: 'table-full', message: TABLE_FULL_MESSAGE, removed };
             }
-            removed = withRemoved(removed, { why: 'early-drop', entry: dropped });
+            for (const d of dropped) removed = withRemoved(removed, { why: 'early-drop', entry: d });
           }
         }
         entry = new CtEntry(this.nextId++, orig, reply, zone, now);
@@ -327,19 +330,26 @@ export class ConntrackTable {
   }
 
   /**
-   * Early drop when the table is full. The kernel scans up to 8 hash buckets from the new
-   * tuple's bucket and deletes every non-ASSURED entry of the first bucket that has one; its
-   * bucket order is a keyed hash. The model stands for that with one deterministic choice: the
-   * oldest confirmed (first confirmed) entry without ASSURED.
+   * early_drop: look at EVICTION_RANGE buckets of `nf_conntrack_buckets`, from the new tuple's
+   * bucket on, and delete every entry without ASSURED in the first bucket that has any (the
+   * kernel counts each in `early_drop`). Nothing there: the caller drops the packet, however
+   * many unassured entries live in other buckets. The model's hash is not the kernel's keyed
+   * one, so which entry goes differs from a kernel's; whether one can go at all is the same.
    */
-  private earlyDrop(): CtEntryData | undefined {
-    for (const e of this.confirmed.values()) {
-      if ((e.status & IPS_ASSURED) === 0) {
-        this.stats.early_drop++;
-        return this.remove(e);
-      }
+  private earlyDrop(hash: number): CtEntryData[] {
+    const size = this.settings.buckets;
+    if (this.evictable === undefined || this.evictable.size !== size)
+      this.evictable = new BucketIndex(size, this.confirmed.values());
+    let b = bucketOf(hash, size);
+    for (let i = 0; i < EVICTION_RANGE; i++, b = (b + 1) % size) {
+      const here = this.evictable.bucket(b);
+      if (here === undefined) continue;
+      const victims = [...here].filter((e) => (e.status & IPS_ASSURED) === 0);
+      if (victims.length === 0) continue;
+      this.stats.early_drop += victims.length;
+      return victims.map((e) => this.remove(e));
     }
-    return undefined;
+    return [];
   }
 
   // ---------------------------------------------------------------- confirm / free / expire
@@ -369,6 +379,7 @@ export class ConntrackTable {
     e.status |= IPS_CONFIRMED;
     e.expiresAt = now + e.timeout;
     this.confirmed.set(e.id, e);
+    this.evictable?.add(e);
     this.timers.schedule(e);
     this.stats.insert++;
     return true;
@@ -548,6 +559,7 @@ export class ConntrackTable {
       this.buckets.unlink(e.origNode);
       this.buckets.unlink(e.replyNode);
       this.confirmed.delete(e.id);
+      this.evictable?.delete(e);
     } else if (!e.dead) {
       this.unlinkUnconfirmed(e);
     }

@@ -9,6 +9,8 @@ export type Sysctls = (name: string) => string | undefined;
 
 export interface CtSettings {
   readonly max: number;
+  /** nf_conntrack_buckets: the hash size early drop's 8-bucket window is taken from. */
+  readonly buckets: number;
   readonly tcpLoose: boolean;
   /** nf_conntrack_tcp_be_liberal: out-of-window segments are accepted instead of INVALID. */
   readonly tcpBeLiberal: boolean;
@@ -69,6 +71,7 @@ export function readCtSettings(sysctls: Sysctls): CtSettings {
   }
   return {
     max: num(sysctls, 'net.netfilter.nf_conntrack_max', 262144),
+    buckets: Math.max(1, num(sysctls, 'net.netfilter.nf_conntrack_buckets', 262144)),
     tcpLoose: num(sysctls, 'net.netfilter.nf_conntrack_tcp_loose', 1) !== 0,
     tcpBeLiberal: num(sysctls, 'net.netfilter.nf_conntrack_tcp_be_liberal', 0) !== 0,
     tcpMaxRetrans: num(sysctls, 'net.netfilter.nf_conntrack_tcp_max_retrans', 3),
