@@ -239,6 +239,13 @@ def udp_client(item, deadline):
             answered += 1
         return result(item, True, "reply from %s:%d" % peer, sport=sport, reply=data.decode(errors="replace"), answers=answered)
     except OSError as e:
+        if sport is None:
+            # send() failed (EPERM from a drop on the way out): the socket is bound all the
+            # same, and its port is what the trace shows.
+            try:
+                sport = s.getsockname()[1] or None
+            except OSError:
+                pass
         return result(item, False, errname(e), sport=sport)
     finally:
         s.close()

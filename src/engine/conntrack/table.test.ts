@@ -378,7 +378,7 @@ describe('table', () => {
       expect(t.stats.early_drop).toBe(2);
     });
 
-    it('looks only at 8 buckets from the new tuple\'s: an unassured entry elsewhere is safe', () => {
+    it("looks only at 8 buckets from the new tuple's: an unassured entry elsewhere is safe", () => {
       const size = 262144;
       const near = (p: number, q: number) => {
         const d = (x: number) => (x - bucket(q, 53, size) + size) % size;
@@ -390,7 +390,11 @@ describe('table', () => {
       while (ports.some((p) => near(p, next))) next++;
       const t = table({ ...full, 'net.netfilter.nf_conntrack_buckets': String(size) });
       const kept = ports.map((p) => pass(t, udp(A, B, p, 53), 0).entry);
-      expect(t.in(udp(A, B, next, 53), S)).toEqual({ kind: 'table-full', message: TABLE_FULL_MESSAGE, removed: [] });
+      expect(t.in(udp(A, B, next, 53), S)).toEqual({
+        kind: 'table-full',
+        message: TABLE_FULL_MESSAGE,
+        removed: [],
+      });
       expect(kept.every((e) => !e.dead)).toBe(true);
       expect([t.stats.drop, t.stats.early_drop]).toEqual([1, 0]);
       // A flow whose window does hold one of them evicts that one.

@@ -411,6 +411,7 @@ const ERRNO_TEXT: Readonly<Record<string, string>> = dict({
   EHOSTUNREACH: 'host unreachable',
   EAGAIN: 'no free local port',
   EADDRNOTAVAIL: 'cannot assign requested address',
+  EPERM: 'operation not permitted',
 });
 
 function errnoText(e: string): string {

@@ -16,8 +16,11 @@ import { newSkb, type Skb, wireSkb, withIp } from './skb';
 /** The transport layer of a host (stack/sockets.ts): where local packets go and errors come from. */
 export interface L4 {
   rcv(w: World, h: Host, skb: Skb): void;
-  /** A locally generated packet could not be sent (no route, ARP failed): tell its socket. */
-  error(w: World, h: Host, skb: Skb, errno: 'ENETUNREACH' | 'EHOSTUNREACH'): void;
+  /**
+   * A locally generated packet could not be sent: no route, ARP failed, or netfilter dropped it
+   * on its way out (EPERM: nf_hook_slow's verdict, which ip_local_out hands back to sendmsg).
+   */
+  error(w: World, h: Host, skb: Skb, errno: 'ENETUNREACH' | 'EHOSTUNREACH' | 'EPERM'): void;
   /** ICMP error generation (port unreachable, time exceeded, redirect). */
   icmpSend(w: World, h: Host, offending: Skb, type: number, code: number, gateway?: Ipv4): void;
 }
@@ -200,14 +203,16 @@ function maybeRedirect(w: World, h: Host, skb: Skb, gw: Ipv4): void {
 }
 
 /** POSTROUTING, then the neighbour layer. */
-export function postRouting(w: World, h: Host, dev: Iface, nexthop: Ipv4, skb: Skb): void {
+/** POSTROUTING, then out of `dev`; false when netfilter dropped the packet there. */
+export function postRouting(w: World, h: Host, dev: Iface, nexthop: Ipv4, skb: Skb): boolean {
   skb.inDev = '';
   skb.physIn = '';
   skb.outDev = dev.name;
-  if (!nfHook(w, h, 'POSTROUTING', skb)) return;
+  if (!nfHook(w, h, 'POSTROUTING', skb)) return false;
   skb.frame = withIp(skb.frame, skb.ip);
-  if (dev.kind === 'loopback') return devXmit(w, h, dev, skb);
-  neighOutput(w, h, dev, nexthop, skb);
+  if (dev.kind === 'loopback') devXmit(w, h, dev, skb);
+  else neighOutput(w, h, dev, nexthop, skb);
+  return true;
 }
 
 export interface OutRoute {
@@ -294,7 +299,8 @@ export function ipLocalOut(
   if (about?.ct) attachCt(w, h, skb, about);
   skb.outDev = r.dev.name;
   const dst0 = ip.dst;
-  if (!nfHook(w, h, 'OUTPUT', skb)) return;
+  // A drop on the way out (a rule, a full conntrack table) is the sender's error at once.
+  if (!nfHook(w, h, 'OUTPUT', skb)) return l4.error(w, h, skb, 'EPERM');
   let out = r;
   if (skb.ip.dst !== dst0) {
     // ip_route_me_harder: DNAT in OUTPUT changed the destination.
@@ -310,7 +316,7 @@ export function ipLocalOut(
     out = r2;
   }
   skb.frame = withIp(skb.frame, skb.ip);
-  postRouting(w, h, out.dev, out.nexthop, skb);
+  if (!postRouting(w, h, out.dev, out.nexthop, skb)) l4.error(w, h, skb, 'EPERM');
 }
 
 /**

@@ -906,12 +906,18 @@ const l4: L4 = {
     const ip = skb.ip;
     const s0 = sk(h);
     if (ip.proto === 6) {
+      // tcp_transmit_skb's EPERM is not the socket's error: the segment is retransmitted as if
+      // lost (measured: connect() times out while conntrack -S counts each SYN in `drop`).
+      if (errno === 'EPERM') return;
       const t = ip.l4 as TcpHeader;
       const s = s0.tcp.get(ip.src, t.sport, ip.dst, t.dport);
       if (s && s.state === 'SYN_SENT' && s.retries === 0) s0.app.tcpError(w, h, s, errno, 'at the first SYN');
     } else if (ip.proto === 17) {
       const s = s0.udp.get((ip.l4 as UdpHeader).sport);
-      if (s && s.raddr !== undefined) s0.app.udpError(w, h, s, errno, 'sending');
+      // EPERM is sendmsg's own return value, so a client's unconnected socket gets it too; the
+      // other errors arrive later, as ICMP does, and only a connected socket hears them.
+      if (s && (errno === 'EPERM' ? s.client : s.raddr !== undefined))
+        s0.app.udpError(w, h, s, errno, 'sending');
     } else if (ip.proto === 1) {
       const c = ip.l4 as IcmpHeader;
       if (c.type === 8) s0.app.echoError(w, h, c.id, c.seq, errno);
