@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { applySettings, parseScenarioText } from '../src/engine/scenario/load';
-import { nsName, planBuild, sameValue } from './build';
+import { FILLER_DST, fillerLines, isFillerLine, nsName, planBuild, sameValue } from './build';
 
 const fixture = () => {
   const r = parseScenarioText(
@@ -73,6 +73,65 @@ describe('planBuild', () => {
       '/sys/class/net/cni0/bridge/ageing_time',
     ]);
     expect(step?.input).toBe('30000\n');
+  });
+});
+
+describe('nf_conntrack_max in a child namespace', () => {
+  const withMax = (value: string) => {
+    const s = fixture();
+    return {
+      ...s,
+      hosts: s.hosts.map((h) =>
+        h.name === 'node' ? { ...h, sysctls: { 'net.netfilter.nf_conntrack_max': value } } : h,
+      ),
+    };
+  };
+  const plan = (value: string, globalCtMax?: number) =>
+    planBuild(withMax(value), (h) => `ns-${h}`, globalCtMax === undefined ? {} : { globalCtMax });
+
+  it('is given by filling the namespace with the rest of the global maximum, as ASSURED entries', () => {
+    const fill = plan('8', 20).find((x) => x.argv.join(' ').includes('conntrack -R'))!;
+    expect(fill.argv).toEqual([
+      'ip',
+      'netns',
+      'exec',
+      'ns-node',
+      'sh',
+      '-c',
+      'cat | conntrack -R /dev/stdin',
+    ]);
+    const lines = fill.input!.trim().split('\n');
+    expect(lines).toHaveLength(12);
+    expect(lines[0]).toBe(
+      '-I -p udp -s 198.18.0.0 -d 198.19.255.254 --sport 1024 --dport 9 -t 600 --status ASSURED',
+    );
+    expect(new Set(lines).size).toBe(12);
+    expect(fill.verify).toEqual({
+      argv: ['ip', 'netns', 'exec', 'ns-node', 'conntrack', '-C'],
+      expect: '12',
+    });
+    expect(fill.soft).toBe('node: net.netfilter.nf_conntrack_max=8 (as 12 ASSURED filler entries)');
+    expect(
+      plan('8', 20).some((x) => x.argv.includes('sysctl') && x.argv.join(' ').includes('conntrack_max')),
+    ).toBe(false);
+  });
+
+  it('needs no filler at the global maximum, and is tried as a sysctl above it or when it is unknown', () => {
+    expect(plan('20', 20).some((x) => x.argv.join(' ').includes('conntrack -R'))).toBe(false);
+    for (const p of [plan('30', 20), plan('8')])
+      expect(p.some((x) => x.argv.join(' ').includes('sysctl -w net.netfilter.nf_conntrack_max='))).toBe(
+        true,
+      );
+  });
+
+  it('gives distinct tuples (the address counts 2^16, then the port), told apart by their destination', () => {
+    const lines = fillerLines(70000).trim().split('\n');
+    expect(new Set(lines).size).toBe(70000);
+    expect(lines[65536]).toContain('-s 198.18.0.0 -d 198.19.255.254 --sport 1025 ');
+    expect(
+      isFillerLine(`udp      17 599 src=198.18.3.4 dst=${FILLER_DST} sport=1027 dport=9 [UNREPLIED]`),
+    ).toBe(true);
+    expect(isFillerLine('udp      17 29 src=10.0.0.1 dst=10.0.0.2 sport=40000 dport=53')).toBe(false);
   });
 });
 

@@ -22,7 +22,44 @@ export interface Step {
    * value (e.g. `net.netfilter.nf_conntrack_max` in a child namespace: "Invalid argument").
    */
   readonly verify?: { readonly argv: readonly string[]; readonly expect: string };
+  /** Longer than the default 15 s (filling a conntrack table). */
+  readonly timeoutMs?: number;
 }
+
+export interface PlanOptions {
+  /**
+   * The global `net.netfilter.nf_conntrack_max` of this machine, when known. A child namespace
+   * cannot set it, but its entry count is its own: a scenario's smaller maximum is given by
+   * filling the namespace with this many minus the scenario's value of ASSURED entries.
+   */
+  readonly globalCtMax?: number;
+}
+
+/**
+ * The filler entries' original destination: TEST-NET-like 198.18.0.0/15 (RFC 2544), never an
+ * address of a scenario, so they are told apart from the scenario's entries by this alone.
+ */
+export const FILLER_DST = '198.19.255.254';
+
+/** Is this `conntrack -L`/`-E` line about a filler entry? */
+export function isFillerLine(line: string): boolean {
+  return line.includes(`dst=${FILLER_DST} `);
+}
+
+/**
+ * `conntrack -R` input for `n` filler entries: UDP, ASSURED (so neither early drop nor the
+ * garbage collector's early drop may take one; measured: unassured ones are evicted), 600 s.
+ */
+export function fillerLines(n: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < n; i++)
+    out.push(
+      `-I -p udp -s 198.18.${(i >> 8) & 255}.${i & 255} -d ${FILLER_DST} --sport ${1024 + (i >> 16)} --dport 9 -t 600 --status ASSURED`,
+    );
+  return `${out.join('\n')}\n`;
+}
+
+const CT_MAX = 'net.netfilter.nf_conntrack_max';
 
 /**
  * The nft table that marks every IPv4 packet for tracing before anything else sees it
@@ -42,7 +79,7 @@ table bridge nfp_trace {
 const HOST_LOOPBACK = '127.0.0.1/8';
 
 /** Every command that builds `scenario` (settings already applied), in order. */
-export function planBuild(scenario: Scenario, ns: (host: string) => string): Step[] {
+export function planBuild(scenario: Scenario, ns: (host: string) => string, opts: PlanOptions = {}): Step[] {
   const steps: Step[] = [];
   const ip = (host: string, ...args: string[]): Step => ({ argv: ['ip', '-n', ns(host), ...args] });
   for (const h of scenario.hosts) {
@@ -124,7 +161,7 @@ export function planBuild(scenario: Scenario, ns: (host: string) => string): Ste
         );
       }
     }
-  for (const h of scenario.hosts) steps.push(...sysctlSteps(h, ns(h.name)));
+  for (const h of scenario.hosts) steps.push(...sysctlSteps(h, ns(h.name), opts));
   for (const h of scenario.hosts)
     for (const i of h.interfaces) {
       for (const a of i.addresses) {
@@ -155,11 +192,31 @@ export function planBuild(scenario: Scenario, ns: (host: string) => string): Ste
   return steps;
 }
 
-function sysctlSteps(h: HostSpec, ns: string): Step[] {
+function sysctlSteps(h: HostSpec, ns: string, opts: PlanOptions): Step[] {
   const steps: Step[] = [];
   for (const [key, value] of Object.entries(h.sysctls)) {
     const soft = `${h.name}: ${key}=${value}`;
-    if (key.startsWith('/sys/') || key.startsWith('/proc/'))
+    const room = Number(value);
+    if (
+      key === CT_MAX &&
+      opts.globalCtMax !== undefined &&
+      Number.isInteger(room) &&
+      room > 0 &&
+      room <= opts.globalCtMax
+    ) {
+      // Read-only here (sysctl "Invalid argument"): take the rest of the global maximum.
+      const n = opts.globalCtMax - room;
+      if (n > 0)
+        steps.push({
+          // Through cat: node hands a child its stdin as a socket, which conntrack cannot open
+          // as /dev/stdin ("Failed to open file"); a pipe it can.
+          argv: inNs(ns, ['sh', '-c', 'cat | conntrack -R /dev/stdin']),
+          input: fillerLines(n),
+          soft: `${soft} (as ${n} ASSURED filler entries)`,
+          verify: { argv: inNs(ns, ['conntrack', '-C']), expect: String(n) },
+          timeoutMs: 120_000,
+        });
+    } else if (key.startsWith('/sys/') || key.startsWith('/proc/'))
       // A sysfs path (e.g. a bridge port's hairpin_mode): `ip netns exec` mounts the
       // namespace's own /sys, so the write lands on this host's device.
       steps.push({ argv: inNs(ns, ['tee', key]), input: `${value}\n`, soft });
@@ -188,8 +245,10 @@ export function buildWorld(scenario: Scenario, runId: string): World {
   const ns = new Map(scenario.hosts.map((h) => [h.name, nsName(runId, h.name)]));
   const world: World = { runId, ns, skipped: [] };
   try {
-    for (const step of planBuild(scenario, (h) => ns.get(h)!)) {
-      const r = sh(step.argv, { input: step.input, timeoutMs: 15_000 });
+    const max = Number(sh(['sysctl', '-n', CT_MAX], { timeoutMs: 5000 }).stdout.trim());
+    const opts = Number.isInteger(max) && max > 0 ? { globalCtMax: max } : {};
+    for (const step of planBuild(scenario, (h) => ns.get(h)!, opts)) {
+      const r = sh(step.argv, { input: step.input, timeoutMs: step.timeoutMs ?? 15_000 });
       let why = (r.stderr.trim().split('\n')[0] ?? '').trim();
       if (r.code === 0 && step.verify) {
         const now = sh(step.verify.argv, { timeoutMs: 5000 }).stdout.trim();

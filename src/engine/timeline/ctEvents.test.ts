@@ -14,11 +14,24 @@ describe('conntrack -E from the timeline', () => {
   });
 
   it('prints an early-dropped entry as [DESTROY] with the seconds it had left', () => {
-    const r = runScenario(scenario('conntrack-table-full'), {
-      settings: { 'server:net.netfilter.nf_conntrack_max': '8' },
-    });
+    // 12 one-query flows into a table of 8 with one bucket: early drop's window is the whole
+    // table, so each new flow evicts the unassured entries before it.
+    const base = scenario('conntrack-table-full');
+    const flood = {
+      ...base,
+      hosts: base.hosts.map((h) =>
+        h.name === 'server'
+          ? { ...h, sysctls: { ...h.sysctls, 'net.netfilter.nf_conntrack_buckets': '1' } }
+          : h,
+      ),
+      traffic: [
+        base.traffic[0]!,
+        { kind: 'udp-flood' as const, host: 'client', to: '10.0.0.2:53', at: 0, flows: 12, interval: 10 },
+      ],
+    };
+    const r = runScenario(flood);
     const drops = r.events.filter((e) => e.type === 'conntrack' && e.op === 'early-drop').length;
-    expect(drops).toBeGreaterThan(0);
+    expect(drops).toBe(8);
     const destroyed = conntrackEventLines(r).server!.filter((l) => l.startsWith('[DESTROY] '));
     expect(destroyed).toHaveLength(drops);
     for (const l of destroyed) expect(l).toMatch(/^\[DESTROY\] udp {6}17 \d+ src=/);
