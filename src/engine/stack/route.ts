@@ -49,6 +49,10 @@ export class RoutingTable {
         this.local.set(a.addr, i);
         if (i.kind === 'loopback') continue;
         if (a.len < 31) this.broadcast.add((networkOf(a) | ~maskOf(a.len)) >>> 0);
+        // A second address in a subnet the device has already is secondary: the kernel adds
+        // no prefix route for it (fib_add_ifaddr skips IFA_F_SECONDARY).
+        const net = networkOf(a);
+        if (this.main.some((r) => r.kernel && r.dev === i && r.len === a.len && r.dst === net)) continue;
         this.main.push({
           dst: networkOf(a),
           len: a.len,
