@@ -97,10 +97,35 @@ function isTableName(s: string): s is TableName {
   return s === 'raw' || s === 'mangle' || s === 'nat' || s === 'filter' || s === 'security';
 }
 
+export interface ParseOptions {
+  /** Told how far the read is (lines done of all), every few thousand lines: a long paste's progress. */
+  readonly onLines?: (done: number, total: number) => void;
+}
+
+/** Texts at least this long are remembered once read (a pasted node's rules run to megabytes). */
+const MEMO_MIN_CHARS = 64 * 1024;
+const MEMO_SIZE = 3;
+/**
+ * The last long texts read, and their rulesets: an import checks a pasted node's rules, its run
+ * loads them and its views list them, each from the same text. A Ruleset is never changed
+ * once read (console changes parse new text), so sharing it is safe.
+ */
+const memo: { text: string; ruleset: Ruleset }[] = [];
+
 /** Reads `iptables-save` text. Never throws: every problem is a ParseError naming source and line. */
-export function parseIptablesSave(text: string, source: string): ParseResult {
+export function parseIptablesSave(text: string, source: string, opts: ParseOptions = {}): ParseResult {
+  const long = text.length >= MEMO_MIN_CHARS;
+  if (long) {
+    const hit = memo.find((m) => m.text === text);
+    if (hit) return { ok: true, ruleset: hit.ruleset };
+  }
   try {
-    return { ok: true, ruleset: parseOrThrow(text) };
+    const ruleset = parseOrThrow(text, opts.onLines);
+    if (long) {
+      memo.unshift({ text, ruleset });
+      memo.length = Math.min(memo.length, MEMO_SIZE);
+    }
+    return { ok: true, ruleset };
   } catch (e) {
     if (e instanceof LineError)
       return { ok: false, error: { source: printable(source), line: e.line, message: printable(e.message) } };
@@ -111,13 +136,14 @@ export function parseIptablesSave(text: string, source: string): ParseResult {
   }
 }
 
-function parseOrThrow(text: string): Ruleset {
+function parseOrThrow(text: string, onLines?: (done: number, total: number) => void): Ruleset {
   const lines = text.split('\n');
   const tables = new Map<TableName, Table>();
   let cur: TableBuilder | undefined;
   let lineCount = lines.length;
   if (lines[lines.length - 1] === '') lineCount--;
   for (let n = 0; n < lineCount; n++) {
+    if (onLines && (n & 4095) === 0) onLines(n, lineCount);
     const lineNo = n + 1;
     let line = lines[n]!;
     if (line.endsWith('\r')) line = line.slice(0, -1);
