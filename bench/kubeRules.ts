@@ -136,6 +136,16 @@ export function kubeProxyIptablesRules(svcs: readonly KubeService[], podCidr = '
   return `${[...filter, ...nat].join('\n')}\n`;
 }
 
+/**
+ * The node of same-bridge-hairpin as a kube-proxy node with `services` Services: Service 10
+ * (10.96.0.10:80) has the scenario's pod-b (10.244.1.3:8080) as its one endpoint, so the
+ * scenario's traffic crosses the whole ruleset. What "paste your own node" is measured with.
+ */
+export function hairpinKubeNode(services: number): string {
+  const svcs = kubeServices(services).map((s, i) => (i === 10 ? { ...s, endpoints: ['10.244.1.3'] } : s));
+  return kubeProxyIptablesRules(svcs);
+}
+
 /** An iptables-save text of exactly `n` lines (n >= 10), mostly kube-proxy-shaped rules. */
 export function generateSaveLines(n: number): string {
   const head = [
