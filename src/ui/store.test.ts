@@ -363,4 +363,43 @@ describe('app store', () => {
     expect(store.getState().scenario?.changes).toEqual([]);
     expect(store.getState().applied).toHaveLength(0);
   });
+
+  it('pastes a node into a new host and runs it in the worker that read it, the playhead at the end', async () => {
+    const w = memoryWorkers();
+    const store = createAppStore({ transport: w.transport, heartbeatMs: 0 });
+    await store.getState().start('');
+    const before = w.workers.length;
+    const ok = await store.getState().pasteNode({
+      target: { kind: 'new', name: 'edge' },
+      pieces: { 'iptables-save': '*filter\nCOMMIT\n' },
+    });
+    expect(ok).toBe(true);
+    const s = store.getState();
+    expect(s.scenario?.hosts.map((h) => h.name)).toEqual(['a', 'edge']);
+    expect(s.paste).toEqual({ phase: 'done', host: 'edge', notes: [] });
+    expect(s.playhead).toBe(2);
+    expect(s.source).toMatchObject({ kind: 'inline' });
+    // One worker read the paste and ran it: no second one was started for the run.
+    expect(w.workers.length).toBe(before + 1);
+    expect(w.engines().at(-1)!.runs).toBe(1);
+  });
+
+  it('a refused paste says what and where, and leaves what is on screen as it was', async () => {
+    const w = memoryWorkers();
+    const store = createAppStore({ transport: w.transport, heartbeatMs: 0 });
+    await store.getState().start('');
+    const shown = store.getState().result;
+    const ok = await store
+      .getState()
+      .pasteNode({ target: { kind: 'new', name: 'bad' }, pieces: { sysctl: 'x' } });
+    expect(ok).toBe(false);
+    const s = store.getState();
+    expect(s.paste).toEqual({
+      phase: 'failed',
+      error: { kind: 'iptables-save', line: 2, message: 'Bad argument `x`' },
+    });
+    expect(s.result).toBe(shown);
+    expect(s.scenario?.hosts.map((h) => h.name)).toEqual(['a']);
+    expect(w.workers.at(-1)!.terminated).toBe(true);
+  });
 });

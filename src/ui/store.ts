@@ -7,6 +7,8 @@ import type { RunResult, RunStop, Scenario, Settings } from '../engine/api';
 import type { ChangeSpec, Lesson, Moment } from '../engine/scenario/schema';
 import { resolveMoment } from '../engine/lesson/moment';
 import { withFix } from '../engine/fix/apply';
+import type { PasteInput } from '../engine/import/build';
+import type { PasteError } from '../engine/import/types';
 import type { Transport } from '../worker/client';
 import { EngineClient } from '../worker/client';
 import { checkShape } from '../worker/limits';
@@ -61,6 +63,15 @@ export type FixSearch =
   | { readonly phase: 'cancelled' }
   | { readonly phase: 'failed'; readonly detail: string };
 
+/** "Paste your own node": the paste being read, or how the last one ended. */
+export type PasteState =
+  | { readonly phase: 'idle' }
+  /** In the worker; `lines` of `total` while a ruleset is read (0 of 0 before it starts). */
+  | { readonly phase: 'reading'; readonly step: string; readonly lines: number; readonly total: number }
+  | { readonly phase: 'failed'; readonly error: PasteError }
+  /** Read; the run of the scenario with the new host follows (the store's phase says how far). */
+  | { readonly phase: 'done'; readonly host: string; readonly notes: readonly string[] };
+
 /** A fix the user applied, and the scenario's changes before it, so Undo can bring them back. */
 export interface AppliedFix {
   readonly fix: Fix;
@@ -107,6 +118,7 @@ export interface AppState {
   readonly lesson: LessonState | null;
   /** Playback that stops by itself at this playhead (a prediction playing on to its answer). */
   readonly playTo: { readonly at: number; readonly speed: number } | null;
+  readonly paste: PasteState;
 }
 
 export interface LessonState {
@@ -170,6 +182,16 @@ export interface AppActions {
   applyFix(fix: Fix): Promise<void>;
   /** Takes the last applied fix back. */
   undoFix(): Promise<void>;
+  /**
+   * Reads what a machine printed into a new or existing host (in the worker that then runs the
+   * result, so the rules are read once), and runs the scenario with it, the playhead at the end.
+   * False when the paste was refused (`paste` holds the error; nothing on screen changed).
+   */
+  pasteNode(input: PasteInput): Promise<boolean>;
+  /** Ends the paste being read at once (its worker is terminated); the run after it is a run (Stop). */
+  cancelPaste(): void;
+  /** Forgets the last paste's outcome (the dialog closed). */
+  clearPaste(): void;
   /** For tests and the crash drill: kill the busiest worker as if it had crashed. */
   crashWorker(): void;
   /** The pcap of `host`'s `ifname` over the run shown (null: none). */
@@ -237,6 +259,9 @@ export function createAppStore(deps: StoreDeps): AppStore {
   // The fix search runs in a worker of its own, so cancelling it is terminating that worker.
   let fixer: EngineClient | null = null;
   let fixSeq = 0;
+  // The worker reading a paste; the run of its result goes on in the same worker.
+  let paster: EngineClient | null = null;
+  let pasteSeq = 0;
 
   const store = createStore<AppState & AppActions>()((set, get) => {
     function spawn(): EngineClient {
@@ -297,11 +322,13 @@ export function createAppStore(deps: StoreDeps): AppStore {
       settings: Settings,
       keep: Keep,
       retry = 0,
+      /** A worker that holds what this run reads already (a paste's parsed rules). */
+      warm?: EngineClient,
     ): Promise<boolean> {
       const seq = ++runSeq;
       if (runner) runner.client.terminate('cancelled');
       const want: Want = { seq, scenario, source, settings, keep };
-      const client = spawn();
+      const client = warm && !warm.dead ? warm : spawn();
       runner = { client, want, stopping: false };
       set({ phase: 'running', progress: null, settings, ...(source ? { source } : {}) });
       let r: ResultOf['run'];
@@ -511,6 +538,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       applied: [],
       lesson: null,
       playTo: null,
+      paste: { phase: 'idle' },
 
       async start(hash) {
         let catalog: readonly Scenario[];
@@ -744,6 +772,76 @@ export function createAppStore(deps: StoreDeps): AppStore {
         }
         // Plays on to the answer in about two seconds, however far it is.
         set({ playing: true, cursor: s.playhead, playTo: { at, speed: (at - s.playhead) / 2 } });
+      },
+      async pasteNode(input) {
+        const s = get();
+        if (!s.scenario) return false;
+        const seq = ++pasteSeq;
+        paster?.terminate('replaced');
+        const client = spawn();
+        paster = client;
+        set({ paste: { phase: 'reading', step: '', lines: 0, total: 0 } });
+        let r: ResultOf['import'];
+        try {
+          await client.ready;
+          r = await client.request(
+            'import',
+            { scenario: s.scenario, input },
+            {
+              onProgress: (p) =>
+                seq === pasteSeq &&
+                set({
+                  paste: { phase: 'reading', step: p.step ?? '', lines: p.lines ?? 0, total: p.total ?? 0 },
+                }),
+            },
+          );
+        } catch (e) {
+          client.terminate('failed');
+          if (seq !== pasteSeq) return false; // cancelled or replaced: nothing to say
+          paster = null;
+          set({ paste: { phase: 'failed', error: { kind: 'target', line: 0, message: messageOf(e) } } });
+          return false;
+        }
+        if (seq !== pasteSeq) {
+          client.terminate('superseded');
+          return false;
+        }
+        paster = null;
+        if (!r.ok) {
+          client.terminate('done');
+          set({ paste: { phase: 'failed', error: r.error } });
+          return false;
+        }
+        // The paste says what the host's sysctls are: overrides of that host would hide them.
+        const settings = Object.fromEntries(
+          Object.entries(s.settings).filter(([k]) => !k.startsWith(`${r.host}:`)),
+        );
+        set({
+          paste: { phase: 'done', host: r.host, notes: r.notes },
+          selectedPacket: null,
+          playing: false,
+          applied: [],
+          lesson: null,
+          playTo: null,
+        });
+        return run(
+          r.scenario,
+          { kind: 'inline', json: r.scenario },
+          settings,
+          { kind: 'at', playhead: Number.MAX_SAFE_INTEGER },
+          0,
+          client,
+        );
+      },
+      cancelPaste() {
+        if (!paster) return;
+        pasteSeq++;
+        paster.terminate('cancelled');
+        paster = null;
+        set({ paste: { phase: 'idle' } });
+      },
+      clearPaste() {
+        if (get().paste.phase !== 'reading') set({ paste: { phase: 'idle' } });
       },
       crashWorker() {
         (runner?.client ?? shown)?.terminate('simulated crash');

@@ -4,7 +4,7 @@
 // that stops answering (it exited silently, or a run went quiet) counts as dead: each request
 // has a deadline, a running one is kept alive by its progress messages, and a dead worker is
 // terminated so that its memory is released.
-import { checkShape } from './limits';
+import { checkShape, MAX_REQUEST_CHARS } from './limits';
 import {
   type Progress,
   PROTOCOL_VERSION,
@@ -59,6 +59,7 @@ export const SILENCE_MS: Readonly<Record<RequestType, number>> = {
   snapshot: 20_000,
   command: 20_000,
   fixes: 30_000,
+  import: 30_000,
   pcap: 20_000,
   release: 20_000,
   cancel: 20_000,
@@ -135,7 +136,7 @@ export class EngineClient {
   request<T extends RequestType>(type: T, data: DataOf<T>, opts: RequestOptions = {}): Promise<ResultOf[T]> {
     if (this.deathReason !== undefined) return Promise.reject(new WorkerDiedError(this.deathReason));
     // Refused before postMessage, whose structured clone would throw (or worse) on it.
-    const bad = checkShape(data);
+    const bad = checkShape(data, { maxChars: MAX_REQUEST_CHARS });
     if (bad) return Promise.reject(new InputError(bad));
     const messageId = this.nextId++;
     return new Promise<ResultOf[T]>((resolve, reject) => {

@@ -56,6 +56,31 @@ describe('dispatcher', () => {
     expect(gone).toMatchObject({ type: 'error', requestId: 5 });
   });
 
+  it('reads a paste into a host, with progress before the answer, and an error as data', async () => {
+    let t = 0;
+    const d = createDispatcher(fakeEngine(), { clock: () => (t += 200) });
+    const sent: ResponseMessage[] = [];
+    const input = { target: { kind: 'new', name: 'edge' }, pieces: { sysctl: 'a.b = 1' } } as const;
+    const r = d.handle({ messageId: 7, type: 'import', data: { scenario: fixtureScenario, input } }, (m) =>
+      sent.push(m),
+    );
+    expect(ok(r)).toMatchObject({
+      ok: true,
+      host: 'edge',
+      scenario: { hosts: [{ name: 'a' }, { name: 'edge' }] },
+    });
+    expect(sent).toMatchObject([
+      { type: 'progress', requestId: 7, data: { step: 'iptables-save', lines: 1, total: 2 } },
+    ]);
+    const bad = { ...input, target: { kind: 'new', name: 'bad' } } as const;
+    expect(
+      ok(d.handle({ messageId: 8, type: 'import', data: { scenario: fixtureScenario, input: bad } })),
+    ).toEqual({
+      ok: false,
+      error: { kind: 'iptables-save', line: 2, message: 'Bad argument `x`' },
+    });
+  });
+
   it('serialises engine errors with name, message and stack', async () => {
     const d = createDispatcher(fakeEngine());
     const r = await d.handle({

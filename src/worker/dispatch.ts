@@ -4,6 +4,7 @@
 // the worker reads a `cancel` while it runs and answers with the timeline up to there.
 import type { RunOutcomeOf, RunResult, RunSession, Scenario, Settings } from '../engine/api';
 import type { FixReport } from '../engine/fix/search';
+import type { PasteInput } from '../engine/import/build';
 import {
   type LoadResult,
   type Progress,
@@ -32,6 +33,8 @@ export interface EngineApi {
   /** A console line on `host` after the first `index` events. */
   command(result: RunResult, index: number, host: string, line: string): ResultOf['command'];
   pcap(result: RunResult, host: string, ifname: string): Uint8Array | undefined;
+  /** A paste read into a host (engine/import); `progress` at each step and while reading rules. */
+  importPaste(scenario: Scenario, input: PasteInput, progress?: (p: Progress) => void): ResultOf['import'];
 }
 
 /** Runs the UI still shows: the current one and the one it replaces while a re-run lands. */
@@ -183,6 +186,8 @@ export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}
         if (!result) throw new Error(`run ${msg.data.runId} is not (or no longer) held by the worker`);
         return { bytes: engine.pcap(result, String(msg.data.host), String(msg.data.ifname)) ?? null };
       }
+      case 'import':
+        return engine.importPaste(msg.data.scenario, msg.data.input, reporter(msg, emit));
       case 'release':
         return { released: runs.delete(msg.data.runId) };
       case 'ping':

@@ -2,6 +2,7 @@
 // the views show (`conntrack -L`, `iptables-save -c`, `iptables -L -n -v`), so the UI thread
 // never loads the engine, its parsers or its schema library.
 import { pcapOf } from '../engine/export/pcap';
+import { importPaste } from '../engine/import/build';
 import { hostViews, isChange, parseScenario, runCommand, searchFixes, startRun } from '../engine/index';
 import { builtinScenarios } from '../scenarios/index';
 import type { EngineApi } from './dispatch';
@@ -19,6 +20,12 @@ export const realEngine: EngineApi = {
     ...runCommand(result, index, host, line),
     change: isChange(line),
   }),
+  importPaste(scenario, input, progress) {
+    const r = importPaste(scenario, input, (step, lines, total) =>
+      progress?.({ events: 0, now: 0, step, ...(total ? { lines, total } : {}) }),
+    );
+    return r.ok ? { ok: true, ...r.value } : { ok: false, error: r.error };
+  },
   findFixes(scenario, settings, progress) {
     const search = searchFixes(scenario, { settings });
     for (;;) {

@@ -9,6 +9,11 @@ export const MAX_DEPTH = 64;
 export const MAX_NODES = 200_000;
 /** Characters over all strings and keys. */
 export const MAX_CHARS = 2 * 1024 * 1024;
+/**
+ * Characters in one request the app itself makes: a pasted node's rules run to tens of MB (a
+ * kube-proxy node with 10,000 Services prints 13 MB). Files and links keep MAX_CHARS.
+ */
+export const MAX_REQUEST_CHARS = 64 * 1024 * 1024;
 
 export interface ShapeLimits {
   readonly maxDepth?: number;

@@ -4,10 +4,28 @@
 // an Error faithfully across every browser.
 import type { Outcome, RunResult, Scenario, Settings } from '../engine/api';
 import type { Fix, FixReport } from '../engine/fix/search';
+import type { PasteDone, PasteInput } from '../engine/import/build';
+import type { PasteError } from '../engine/import/types';
 import type { LoadResult } from '../engine/scenario/load';
 import type { TableName } from '../engine/timeline/events';
 
-export type { Fix, FixReport, LoadResult, Outcome, RunResult, Scenario, Settings };
+export type {
+  Fix,
+  FixReport,
+  LoadResult,
+  Outcome,
+  PasteDone,
+  PasteError,
+  PasteInput,
+  RunResult,
+  Scenario,
+  Settings,
+};
+
+/** A paste read into a host: the new scenario, or the first error naming the paste and line. */
+export type PasteResult =
+  | ({ readonly ok: true } & PasteDone)
+  | { readonly ok: false; readonly error: PasteError };
 
 /** Bumped on any incompatible change; the client refuses a worker that speaks another version. */
 export const PROTOCOL_VERSION = 2;
@@ -44,6 +62,12 @@ export type Request =
       readonly type: 'pcap';
       readonly data: { readonly runId: RunId; readonly host: string; readonly ifname: string };
     }
+  /**
+   * "Paste your own node": what a machine printed (`iptables-save`, `ip -j addr`, ...) read into
+   * a new or an existing host of `scenario` (engine/import). Reports progress while it reads a
+   * long ruleset (`lines` of `total`); cancelling is terminating the worker it runs in.
+   */
+  | { readonly type: 'import'; readonly data: { readonly scenario: Scenario; readonly input: PasteInput } }
   /** Forget a run the UI no longer shows. */
   | { readonly type: 'release'; readonly data: { readonly runId: RunId } }
   /** Ends the run in progress at its next slice; its answer then holds the timeline so far. */
@@ -94,6 +118,7 @@ export interface ResultOf {
   fixes: FixReport;
   /** The file's bytes; null when the host has no such interface. */
   pcap: { readonly bytes: Uint8Array | null };
+  import: PasteResult;
   release: { readonly released: boolean };
   cancel: { readonly cancelled: boolean };
   ping: { readonly pong: true };
@@ -110,6 +135,10 @@ export interface Progress {
   readonly planned?: number;
   /** A run: when the traffic script's last timer fires (µs), so `now / horizon` is a fair fraction. */
   readonly horizon?: number;
+  /** An import: the part being read, and for iptables-save the lines read of all. */
+  readonly step?: string;
+  readonly lines?: number;
+  readonly total?: number;
 }
 
 export interface SerializedError {

@@ -1,6 +1,8 @@
 // A hand-made engine for protocol tests: deterministic, tiny, and able to fail on demand.
 import type { RunOutcomeOf, RunResult, RunSession, Scenario, Settings } from '../engine/api';
+import type { PasteInput } from '../engine/import/build';
 import type { EngineApi } from './dispatch';
+import type { PasteResult, Progress } from './protocol';
 
 export const fixtureScenario = {
   version: 1,
@@ -82,6 +84,18 @@ export function fakeEngine(): EngineApi & {
           runs: 2,
           truncated: false,
         },
+      };
+    },
+    importPaste(scenario: Scenario, input: PasteInput, progress?: (p: Progress) => void): PasteResult {
+      progress?.({ events: 0, now: 0, step: 'iptables-save', lines: 1, total: 2 });
+      if (input.target.name === 'bad')
+        return { ok: false, error: { kind: 'iptables-save', line: 2, message: 'Bad argument `x`' } };
+      const host = { name: input.target.name, interfaces: [], routes: [], sysctls: {} };
+      return {
+        ok: true,
+        scenario: { ...scenario, hosts: [...scenario.hosts, host] },
+        host: host.name,
+        notes: [],
       };
     },
     startRun(scenario: Scenario, settings: Settings): RunOutcomeOf<RunSession> {
