@@ -5,6 +5,7 @@ import { dictionaries, type Lang } from './i18n';
 import { useApp, useAppStore } from './react';
 import { SPEEDS } from './store';
 import { LessonPicker } from './LessonPanel';
+import { PasteNode } from './paste/PasteDialog';
 
 /** A scenario file larger than this is refused unread (the biggest built-in is about 10 kB). */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -162,6 +163,7 @@ export function Controls({ embed = false }: { embed?: boolean }) {
           {t.openFile}
         </button>
       ) : null}
+      {chrome ? <PasteNode /> : null}
       <input
         ref={fileRef}
         type="file"
