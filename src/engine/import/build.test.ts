@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { builtinScenarios } from '../../scenarios/index';
+import { parseScenario } from '../scenario/load';
 import { runCommand } from '../console/run';
 import { simulate } from '../sim/run';
 import { importPaste } from './build';
@@ -10,7 +10,50 @@ import ipt from './testdata/iptables-save.txt?raw';
 import sysctl from './testdata/sysctl-a.txt?raw';
 import { pasteErrorText } from './types';
 
-const hairpin = () => structuredClone(builtinScenarios.find((s) => s.id === 'same-bridge-hairpin')!);
+// A node with a bridge and two pods on it, as same-bridge-hairpin has (engine tests do not
+// read src/scenarios).
+const pod = (name: string, addr: string) => ({
+  name,
+  interfaces: [
+    { name: 'lo', kind: 'loopback', addresses: ['127.0.0.1/8'] },
+    {
+      name: 'eth0',
+      kind: 'veth',
+      addresses: [addr],
+      peer: { host: 'node', ifname: `veth-${name.slice(-1)}` },
+    },
+  ],
+  routes: [{ dst: 'default', via: '10.244.1.1', dev: 'eth0' }],
+});
+function hairpin() {
+  const r = parseScenario(
+    {
+      version: 1,
+      id: 'paste-fixture',
+      hosts: [
+        {
+          name: 'node',
+          interfaces: [
+            { name: 'lo', kind: 'loopback', addresses: ['127.0.0.1/8'] },
+            { name: 'cni0', kind: 'bridge', addresses: ['10.244.1.1/24'] },
+            { name: 'veth-a', kind: 'veth', master: 'cni0', peer: { host: 'pod-a', ifname: 'eth0' } },
+            { name: 'veth-b', kind: 'veth', master: 'cni0', peer: { host: 'pod-b', ifname: 'eth0' } },
+          ],
+          sysctls: { 'net.ipv4.ip_forward': '1', 'net.bridge.bridge-nf-call-iptables': '0' },
+        },
+        pod('pod-a', '10.244.1.2/24'),
+        pod('pod-b', '10.244.1.3/24'),
+      ],
+      traffic: [
+        { kind: 'tcp-listen', host: 'pod-b', port: 8080 },
+        { kind: 'tcp-connect', host: 'pod-a', to: '10.244.1.3:8080', at: 10 },
+      ],
+    },
+    'fixture',
+  );
+  if (!r.ok) throw new Error(r.error);
+  return r.scenario;
+}
 const all = { 'ip-addr': addr, 'ip-route': route, sysctl, 'iptables-save': ipt };
 
 function ok(r: ReturnType<typeof importPaste>) {
