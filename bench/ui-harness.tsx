@@ -212,6 +212,6 @@ declare global {
 window.__bench = {
   play: () => store.setState({ playing: true, playhead: 500, cursor: 500 }),
   stop: () => store.setState({ playing: false }),
-  inFlight: () => document.querySelectorAll('.topology circle.pkt').length,
+  inFlight: () => Number(document.querySelector<HTMLElement>('canvas.topology-packets')?.dataset.count ?? 0),
   pipeline: (on) => store.setState({ presenting: on }),
 };

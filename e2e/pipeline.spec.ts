@@ -110,3 +110,20 @@ test('the packet label reads the Service before DNAT and the backend after, the 
   await page.getByRole('button', { name: 'Step back' }).click();
   await expect(label).toContainText('→ 10.96.0.10:80 [S]');
 });
+
+test('an nft rule matched in the pipeline opens, marked, in the nft list ruleset view', async ({ page }) => {
+  const evs = events('iptables-vs-nftables', {});
+  const dnat = evs.findIndex((e) => e.type === 'rewrite' && e.what === 'DNAT' && e.host === 'node-nft');
+  await page.goto(link('iptables-vs-nftables', {}, dnat + 1));
+  await waitReady(page, 'iptables-vs-nftables');
+  await page.getByRole('combobox', { name: 'Pipeline host' }).selectOption('node-nft');
+  const nat = page
+    .getByRole('region', { name: 'pipeline node-nft' })
+    .getByLabel('nat PREROUTING', { exact: true });
+  await nat.getByRole('button').click();
+  const host = page.getByRole('article', { name: 'host node-nft' });
+  await expect(host.getByRole('combobox', { name: 'Rules view node-nft' })).toHaveValue('nft');
+  const shown = host.locator('.rules-text mark');
+  await expect(shown).toBeVisible();
+  await expect(shown).toContainText('dnat to 10.244.2.3:8080');
+});

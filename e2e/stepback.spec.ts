@@ -7,12 +7,8 @@ async function viewState(page: Page) {
     const txt = (sel: string) => [...document.querySelectorAll(sel)].map((e) => e.textContent ?? '');
     return {
       slider: (document.querySelector('input[aria-label="Playhead"]') as HTMLInputElement | null)?.value,
-      packets: [...document.querySelectorAll('svg.topology .packets circle')]
-        .map(
-          (c) =>
-            `${c.getAttribute('class')} ${c.getAttribute('cx')},${c.getAttribute('cy')} ${c.textContent}`,
-        )
-        .sort(),
+      // The packets on the wire, as the canvas drew them (pkt@event proto x,y).
+      packets: (document.querySelector('canvas.topology-packets') as HTMLElement | null)?.dataset.packets,
       current: [...document.querySelectorAll('svg.topology .current')]
         .map((e) => `${e.tagName}:${e.getAttribute('data-host') ?? ''}:${e.getAttribute('data-dev') ?? ''}`)
         .sort(),

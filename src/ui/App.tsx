@@ -116,7 +116,15 @@ function PipelinePanel({ pkt, curHost }: { pkt: number | undefined; curHost: str
           pkt={pkt}
           playhead={playhead}
           t={t}
-          onRule={(h, r) => showRule({ host: h, table: r.table, chain: r.chain, rulenum: r.rulenum })}
+          onRule={(h, r) =>
+            showRule({
+              host: h,
+              table: r.table,
+              chain: r.chain,
+              rulenum: r.rulenum,
+              ...(r.family ? { family: r.family } : {}),
+            })
+          }
           lessonHook={hl?.kind === 'hook' && hl.host === host ? hl.hook : undefined}
         />
       </Scroll>

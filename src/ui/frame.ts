@@ -86,3 +86,17 @@ export function endpoint(f: Frame, side: 'src' | 'dst'): string {
 export function rewrittenSide(what: string): 'src' | 'dst' {
   return what === 'DNAT' || what === 'REDIRECT' || what === 'un-SNAT' ? 'dst' : 'src';
 }
+
+/** What a packet label says after the tuple: `[S]`, `UDP`, `ICMP 8/0`, `ARP who-has`. */
+export function packetKind(f: Frame): string {
+  if (f.type === 0x0806) return f.arp.op === 1 ? 'ARP who-has' : 'ARP reply';
+  const l4 = f.ip.l4;
+  if (l4.proto === 6) return `[${tcpFlags(l4.flags)}]`;
+  if (l4.proto === 17) return 'UDP';
+  return `ICMP ${l4.type}/${l4.code}`;
+}
+
+/** A packet's label text on the topology: `10.244.1.2:40001 → 10.96.0.10:80 [S]`. */
+export function tupleText(f: Frame): string {
+  return `${endpoint(f, 'src')} → ${endpoint(f, 'dst')} ${packetKind(f)}`;
+}

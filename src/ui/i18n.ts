@@ -82,6 +82,7 @@ export interface Dict {
   readonly plLocal: string;
   readonly plBypass: string;
   readonly plBypassed: string;
+  readonly plBnfOff: string;
   readonly plBypassHint: string;
   readonly plCallHint: string;
   readonly dismiss: string;
@@ -218,8 +219,9 @@ const en: Dict = {
   plBridge: 'bridge forwarding',
   plRouting: 'routing decision',
   plLocal: 'local process',
-  plBypass: 'bypassed: bridge-nf-call-iptables=0',
+  plBypass: 'not called',
   plBypassed: 'bridged past the IPv4 hooks (bridge-nf-call-iptables=0)',
+  plBnfOff: 'bridge-nf-call-iptables=0: bridged frames skip the IPv4 hooks',
   plBypassHint:
     'With net.bridge.bridge-nf-call-iptables=0 br_netfilter does not call the IPv4 hooks: bridged frames skip iptables and conntrack.',
   plCallHint:
@@ -353,8 +355,9 @@ const zh: Dict = {
   plBridge: '网桥转发',
   plRouting: '路由决策',
   plLocal: '本地进程',
-  plBypass: '已绕过：bridge-nf-call-iptables=0',
+  plBypass: '不调用',
   plBypassed: '桥接帧绕过了 IPv4 钩子（bridge-nf-call-iptables=0）',
+  plBnfOff: 'bridge-nf-call-iptables=0：桥接帧跳过 IPv4 钩子',
   plBypassHint:
     'net.bridge.bridge-nf-call-iptables=0 时 br_netfilter 不调用 IPv4 钩子：桥接帧跳过 iptables 和 conntrack。',
   plCallHint: 'br_netfilter 在这个网桥钩子里运行 IPv4 钩子（net.bridge.bridge-nf-call-iptables=1）。',

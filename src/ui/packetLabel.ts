@@ -3,7 +3,7 @@
 // and 3-13 draw it.
 import type { PacketId, TimelineEvent } from '../engine/timeline/events';
 import type { Frame } from '../engine/packet';
-import { endpoint, rewrittenSide, tcpFlags } from './frame';
+import { endpoint, packetKind, rewrittenSide } from './frame';
 import type { TimelineIndex } from './timeline';
 
 export interface PacketLabel {
@@ -17,14 +17,6 @@ export interface PacketLabel {
   /** Where the packet is: the host (and device) of its last applied event. */
   readonly host: string;
   readonly dev?: string;
-}
-
-function kindOf(f: Frame): string {
-  if (f.type === 0x0806) return f.arp.op === 1 ? 'ARP who-has' : 'ARP reply';
-  const l4 = f.ip.l4;
-  if (l4.proto === 6) return `[${tcpFlags(l4.flags)}]`;
-  if (l4.proto === 17) return 'UDP';
-  return `ICMP ${l4.type}/${l4.code}`;
 }
 
 function frameOf(e: TimelineEvent): Frame | undefined {
@@ -65,7 +57,7 @@ export function packetLabel(
     pkt,
     src: endpoint(frame, 'src'),
     dst: endpoint(frame, 'dst'),
-    kind: kindOf(frame),
+    kind: packetKind(frame),
     ...(changed ? { changed } : {}),
     host: last.host,
     ...('dev' in last && typeof last.dev === 'string' ? { dev: last.dev } : {}),

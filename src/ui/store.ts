@@ -144,6 +144,8 @@ export interface RuleFocus {
   readonly chain: string;
   /** 1-based position in its chain; 0 for the chain's policy. */
   readonly rulenum: number;
+  /** An nft table's family (`ip`, `inet`, ...): the rule is in `nft list ruleset`, not iptables. */
+  readonly family?: string;
   readonly seq: number;
 }
 

@@ -2,7 +2,7 @@
 // playback is a few array lookups: where each packet flies, which events are worth a step,
 // which events belong to which packet.
 import type { PacketId, TimelineEvent } from '../engine/timeline/events';
-import { shortFrame } from './frame';
+import { shortFrame, tupleText } from './frame';
 
 /** A frame on a link: sent by event `i`, received by event `j` (j = i + 1 for a veth). */
 export interface Flight {
@@ -12,6 +12,8 @@ export interface Flight {
   readonly from: { readonly host: string; readonly dev: string };
   readonly to: { readonly host: string; readonly dev: string };
   readonly label: string;
+  /** Its label on the topology, as on this wire (after any NAT before it was sent). */
+  readonly tuple: string;
   readonly proto: 'tcp' | 'udp' | 'icmp' | 'arp';
 }
 
@@ -92,6 +94,7 @@ export function indexTimeline(events: readonly TimelineEvent[]): TimelineIndex {
             from: { host: x.e.host, dev: x.e.dev },
             to: x.e.to,
             label: shortFrame(x.e.frame),
+            tuple: tupleText(x.e.frame),
             proto: protoOf(x.e),
           });
           maxSpan = Math.max(maxSpan, i - x.i);

@@ -90,6 +90,8 @@ export interface HostSnapshot {
   readonly iptablesSave: string;
   /** `iptables -t <table> -L -n -v` per table present in the ruleset, in table order. */
   readonly iptablesList: readonly { readonly table: TableName; readonly text: string }[];
+  /** `nft list ruleset` of the native nftables tables with their counters; '' when none. */
+  readonly nft?: string;
 }
 
 /** What a console line printed, and whether it changes the host (then it becomes a `changes` item). */

@@ -121,8 +121,10 @@ function Call({
       style={{ gridArea: area }}
       title={off ? t.plBypassHint : t.plCallHint}
     >
-      <span aria-hidden="true">{off ? '⤫' : '↓'}</span>{' '}
-      {off ? t.plBypass : `br_netfilter → ${BRNF_CALLS[from]}`}
+      <span className="pl-call-badge">
+        <span aria-hidden="true">{off ? '⤫' : '↓'}</span> {off ? t.plBypass : 'br_netfilter'}
+      </span>
+      <span className="sr-only">{off ? t.plBypassHint : `→ ${BRNF_CALLS[from]}`}</span>
     </div>
   );
 }
@@ -223,7 +225,11 @@ export function Pipeline(props: {
             #{m.pkt}
             {m.inDev ? ` · in ${m.inDev}` : ''}
             {m.outDev ? ` · out ${m.outDev}` : ''}
-            {m.bypassed ? <span className="pl-warn"> · {t.plBypassed}</span> : null}
+            {m.bypassed ? (
+              <span className="pl-warn"> · {t.plBypassed}</span>
+            ) : m.hasBridge && !m.callsIptables ? (
+              <span className="dim"> · {t.plBnfOff}</span>
+            ) : null}
             {m.drop ? (
               <span className="pl-drop">
                 {' '}

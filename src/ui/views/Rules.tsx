@@ -24,38 +24,100 @@ export function ruleLine(save: string, table: string, chain: string, rulenum: nu
   return -1;
 }
 
+/**
+ * The line of `nft list ruleset` text holding rule `rulenum` of `chain` in the nft table `table`
+ * (of `family`, any when not given), its `type ... policy` line for 0, or -1. Rules are the
+ * chain's lines at two tabs; a rule wrapped over several lines continues at deeper indent.
+ */
+export function nftRuleLine(
+  text: string,
+  family: string | undefined,
+  table: string,
+  chain: string,
+  rulenum: number,
+): number {
+  const lines = text.split('\n');
+  let inTable = false;
+  let inChain = false;
+  let n = 0;
+  for (let k = 0; k < lines.length; k++) {
+    const l = lines[k]!;
+    const t = /^table (\S+) (\S+) \{$/.exec(l);
+    if (t) {
+      inTable = t[2] === table && (family === undefined || t[1] === family);
+      inChain = false;
+    } else if (!inTable) continue;
+    else if (l.startsWith('\tchain ')) inChain = l === `\tchain ${chain} {`;
+    else if (!inChain) continue;
+    else if (l === '\t}') inChain = false;
+    else if (/^\t\t(type|policy) /.test(l)) {
+      if (rulenum === 0) return k;
+    } else if (/^\t\t[^\t]/.test(l) && !l.startsWith('\t\tcomment ') && ++n === rulenum) return k;
+  }
+  return -1;
+}
+
 export function Rules({ host, snap, t }: { host: string; snap: HostSnapshot | undefined; t: Dict }) {
   const [mode, setMode] = useState<string>('save');
   const [open, setOpen] = useState(false);
   const focus = useApp((s) => (s.ruleFocus?.host === host ? s.ruleFocus : null));
-  const [marked, setMarked] = useState<{ table: string; chain: string; rulenum: number } | null>(null);
+  const [marked, setMarked] = useState<{
+    table: string;
+    chain: string;
+    rulenum: number;
+    family?: string;
+  } | null>(null);
   const markRef = useRef<HTMLElement>(null);
   const id = useId();
   useEffect(() => {
     if (!focus) return;
     setOpen(true);
-    setMode('save');
-    setMarked({ table: focus.table, chain: focus.chain, rulenum: focus.rulenum });
+    setMode(focus.family ? 'nft' : 'save');
+    setMarked({
+      table: focus.table,
+      chain: focus.chain,
+      rulenum: focus.rulenum,
+      ...(focus.family ? { family: focus.family } : {}),
+    });
   }, [focus]);
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when a rule is picked
   useEffect(() => {
     markRef.current?.scrollIntoView({ block: 'nearest' });
   }, [focus, marked]);
-  if (!snap || (snap.iptablesSave === '' && snap.iptablesList.length === 0)) return null;
+  const nft = snap?.nft ?? '';
+  if (!snap || (snap.iptablesSave === '' && snap.iptablesList.length === 0 && nft === '')) return null;
+  // A host with only native nftables opens on its `nft list ruleset`.
+  const shownMode = mode === 'save' && snap.iptablesSave === '' && nft ? 'nft' : mode;
   const text =
-    mode === 'save' ? snap.iptablesSave : (snap.iptablesList.find((x) => x.table === mode)?.text ?? '');
-  const at = mode === 'save' && marked ? ruleLine(text, marked.table, marked.chain, marked.rulenum) : -1;
+    shownMode === 'save'
+      ? snap.iptablesSave
+      : shownMode === 'nft'
+        ? nft
+        : (snap.iptablesList.find((x) => x.table === shownMode)?.text ?? '');
+  const at = !marked
+    ? -1
+    : shownMode === 'save' && !marked.family
+      ? ruleLine(text, marked.table, marked.chain, marked.rulenum)
+      : shownMode === 'nft' && marked.family
+        ? nftRuleLine(text, marked.family, marked.table, marked.chain, marked.rulenum)
+        : -1;
   const lines = at >= 0 ? text.split('\n') : [];
   return (
     <details className="rules" open={open} onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
       <summary>
-        {t.rules} <span className="dim mono">iptables</span>
+        {t.rules}{' '}
+        <span className="dim mono">
+          {[snap.iptablesSave || snap.iptablesList.length ? 'iptables' : '', nft ? 'nftables' : '']
+            .filter(Boolean)
+            .join(' · ')}
+        </span>
       </summary>
       <label htmlFor={id} className="sr-only">
         {`Rules view ${host}`}
       </label>
-      <select id={id} value={mode} onChange={(e) => setMode(e.target.value)}>
-        <option value="save">iptables-save -c</option>
+      <select id={id} value={shownMode} onChange={(e) => setMode(e.target.value)}>
+        {snap.iptablesSave ? <option value="save">iptables-save -c</option> : null}
+        {nft ? <option value="nft">nft list ruleset</option> : null}
         {snap.iptablesList.map((x) => (
           <option key={x.table} value={x.table}>{`iptables -t ${x.table} -L -n -v`}</option>
         ))}

@@ -6,19 +6,26 @@ import type { AppState } from '../store';
 import { packetLabel } from '../packetLabel';
 import { currentEvent, currentPacket, flightsAt } from '../timeline';
 import { type Layout, layoutTopology } from './topologyLayout';
-import { createTopologyView } from './topologyView';
+import { createTopologyView, LABEL_MARGIN } from './topologyView';
 
 export function Topology({ label }: { label: string }) {
   const store = useAppStore();
   const ref = useRef<SVGSVGElement>(null);
   const labelRef = useRef<HTMLDivElement>(null);
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const othersRef = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const svg = ref.current;
-    if (!svg) return;
+    const canvas = canvasRef.current;
+    if (!svg || !canvas) return;
     const view = createTopologyView(
-      svg,
+      {
+        svg,
+        canvas,
+        ...(labelRef.current ? { label: labelRef.current } : {}),
+        ...(othersRef.current ? { others: othersRef.current } : {}),
+      },
       (pkt) => store.getState().selectPacket(pkt),
-      labelRef.current ?? undefined,
     );
     // The label changes only when the playhead or the packet does, not on every frame.
     let label: { key: string; value: ReturnType<typeof packetLabel> } | undefined;
@@ -32,9 +39,9 @@ export function Topology({ label }: { label: string }) {
         layout = { result: s.result, layout: layoutTopology(s.result.hosts, s.result.scenario) };
         // Never drawn smaller than 1:1, where its text is 11 px: a panel too small scrolls
         // (and the page layout gives the topology room first) rather than shrink the text.
-        // (+1: the size the view fits to is rounded to whole pixels.)
+        // (+1: the size the view fits to is rounded to whole pixels; the margin holds labels.)
         svg.style.minWidth = `${Math.ceil(layout.layout.width) + 1}px`;
-        svg.style.minHeight = `${Math.ceil(layout.layout.height) + 1}px`;
+        svg.style.minHeight = `${Math.ceil(layout.layout.height) + 2 * LABEL_MARGIN + 1}px`;
       }
       const ev = currentEvent(s.result.events, s.playhead);
       const dev = ev && 'dev' in ev ? ev.dev : undefined;
@@ -42,6 +49,7 @@ export function Topology({ label }: { label: string }) {
         layout: layout.layout,
         panel: { width: size.w, height: size.h },
         flights: flightsAt(s.index, s.cursor),
+        settled: !s.playing,
         ...(ev ? { current: { host: ev.host, ...(typeof dev === 'string' ? { dev } : {}) } } : {}),
         ...(() => {
           const p = s.selectedPacket ?? currentPacket(s.result.events, s.playhead);
@@ -63,8 +71,15 @@ export function Topology({ label }: { label: string }) {
     });
     ro.observe(svg);
     const unsub = store.subscribe((s, prev) => {
-      if (s.cursor !== prev.cursor || s.result !== prev.result || s.selectedPacket !== prev.selectedPacket)
+      if (
+        s.cursor !== prev.cursor ||
+        s.result !== prev.result ||
+        s.selectedPacket !== prev.selectedPacket ||
+        s.playing !== prev.playing
+      )
         render(s);
+      // The page takes the new theme's colours after React commits: redraw the canvas then.
+      if (s.theme !== prev.theme) requestAnimationFrame(() => render(store.getState()));
     });
     return () => {
       unsub();
@@ -75,6 +90,8 @@ export function Topology({ label }: { label: string }) {
   return (
     <div className="topology-wrap">
       <svg ref={ref} className="topology" role="img" aria-label={label} preserveAspectRatio="xMidYMid meet" />
+      <canvas ref={canvasRef} className="topology-packets" />
+      <div ref={othersRef} className="pkt-labels-other" aria-hidden="true" />
       <div ref={labelRef} className="pkt-label mono" role="note" aria-label="packet" hidden />
     </div>
   );

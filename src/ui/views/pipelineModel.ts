@@ -31,6 +31,8 @@ export interface RuleRef {
   readonly rulenum: number;
   readonly text: string;
   readonly verdict: string;
+  /** An nft base chain's table family; absent for iptables. */
+  readonly family?: string;
 }
 
 export interface FnView {
@@ -219,10 +221,18 @@ export function pipelineModel(
       case 'policy': {
         if (!applied || !currentFn) break;
         const f = fnOf(currentFn);
+        const fam = e.family ? { family: e.family } : {};
         const rule: RuleRef =
           e.type === 'rule'
-            ? { table: e.table, chain: e.chain, rulenum: e.rulenum, text: e.text, verdict: e.verdict }
-            : { table: e.table, chain: e.chain, rulenum: 0, text: `${e.chain} policy`, verdict: e.policy };
+            ? { table: e.table, chain: e.chain, rulenum: e.rulenum, text: e.text, verdict: e.verdict, ...fam }
+            : {
+                table: e.table,
+                chain: e.chain,
+                rulenum: 0,
+                text: `${e.chain} policy`,
+                verdict: e.policy,
+                ...fam,
+              };
         f.rule = rule;
         break;
       }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { ruleLine } from './Rules';
+import { runScenario } from '../../engine/index';
+import { hostViews } from '../../engine/timeline/views';
+import { builtinScenarios } from '../../scenarios/index';
+import { nftRuleLine, ruleLine } from './Rules';
 
 const save = [
   '*filter',
@@ -20,5 +23,30 @@ describe('ruleLine', () => {
     expect(ruleLine(save, 'filter', 'FORWARD', 1)).toBe(2);
     expect(ruleLine(save, 'nat', 'PREROUTING', 0)).toBe(5);
     expect(ruleLine(save, 'filter', 'KUBE-SEP-X', 1)).toBe(-1);
+  });
+});
+
+describe('nftRuleLine', () => {
+  it('finds every rule a packet matched in nft list ruleset, in kube-proxy nftables mode', () => {
+    const s = builtinScenarios.find((x) => x.id === 'iptables-vs-nftables')!;
+    const r = runScenario(s, {});
+    const text = hostViews(r, r.events.length).hosts['node-nft']!.nft;
+    const lines = text.split('\n');
+    let n = 0;
+    for (const e of r.events) {
+      if (e.type === 'policy' && e.family) {
+        const k = nftRuleLine(text, e.family, e.table, e.chain, 0);
+        expect(lines[k], `${e.chain} policy`).toMatch(/^\t\ttype .*policy /);
+      }
+      if (e.type !== 'rule' || !e.family) continue;
+      const k = nftRuleLine(text, e.family, e.table, e.chain, e.rulenum);
+      // The printed line adds the counter statement's current figures.
+      const printed = lines[k]?.trim().replace(/ counter packets \d+ bytes \d+/, '');
+      expect(printed, `${e.chain} #${e.rulenum}`).toBe(e.text.replace(/ counter packets \d+ bytes \d+/, ''));
+      n++;
+    }
+    expect(n).toBeGreaterThan(5);
+    expect(nftRuleLine(text, 'inet', 'kube-proxy', 'services', 1)).toBe(-1);
+    expect(nftRuleLine(text, 'ip', 'kube-proxy', 'no-such-chain', 1)).toBe(-1);
   });
 });

@@ -375,10 +375,12 @@ export function fitViewBox(
   layout: { width: number; height: number },
   panel: { width: number; height: number },
   maxZoom = MAX_ZOOM,
+  /** CSS px kept free above and below the drawing (for packet labels). */
+  marginY = 0,
 ): { x: number; y: number; w: number; h: number; zoom: number } {
   const pw = Math.max(1, panel.width);
   const ph = Math.max(1, panel.height);
-  const zoom = Math.min(pw / layout.width, ph / layout.height, maxZoom);
+  const zoom = Math.min(pw / layout.width, Math.max(1, ph - 2 * marginY) / layout.height, maxZoom);
   const w = pw / zoom;
   const h = ph / zoom;
   return { x: (layout.width - w) / 2, y: (layout.height - h) / 2, w, h, zoom };

@@ -3,6 +3,7 @@
 import { select } from 'd3-selection';
 import type { PacketLabel } from '../packetLabel';
 import type { Flight } from '../timeline';
+import { type LabelRequest, placeLabels as placeLabelsAt, type Rect } from './labelPlacement';
 import {
   fitViewBox,
   type Layout,
@@ -23,6 +24,11 @@ export interface TopologyFrame {
   readonly selectedPacket?: number;
   /** The packet at the playhead: its tuple is written beside it. */
   readonly label?: PacketLabel;
+  /**
+   * Not animating: the packets drawn are written into the canvas's data-packets (for tests: a
+   * canvas has no DOM to read; data-count is kept current every frame).
+   */
+  readonly settled?: boolean;
 }
 
 export interface TopologyView {
@@ -30,18 +36,29 @@ export interface TopologyView {
   destroy(): void;
 }
 
-interface Dot {
-  readonly flight: Flight;
-  readonly x: number;
-  readonly y: number;
+/** The elements the view draws into, all owned by the React wrapper. */
+export interface TopologyElements {
+  readonly svg: SVGSVGElement;
+  /** Over the svg, same size: the packets, drawn as pixels (hundreds move every frame). */
+  readonly canvas: HTMLCanvasElement;
+  /** The playhead packet's label (accessible name `packet`). */
+  readonly label?: HTMLElement;
+  /** Holds the other in-flight packets' labels (decoration: aria-hidden). */
+  readonly others?: HTMLElement;
 }
 
 const SAMPLES = 48;
 const PORT = 7;
-
-function dotClass(d: Dot, selected: number | undefined): string {
-  return `pkt pkt-${d.flight.proto}${d.flight.pkt === selected ? ' selected' : ''}`;
-}
+/** Radius of a packet dot, in drawing units; the selected one is larger, the rest smaller. */
+const DOT_R = 4.5;
+const SELECTED_R = 7;
+/** A dot is kept this far along its link from either end, so a port never hides it. */
+const END_GAP = 0.08;
+/** Labels of packets other than the playhead's, at most. */
+const MAX_OTHER_LABELS = 6;
+/** Room kept above and below the drawing for packet labels, in CSS px. */
+export const LABEL_MARGIN = 24;
+const PROTOS = ['tcp', 'udp', 'icmp', 'arp'] as const;
 
 /** Fills the label element with the tuple, the rewritten end marked (text nodes only, never HTML). */
 function writeLabel(el: HTMLElement, l: PacketLabel): void {
@@ -63,30 +80,40 @@ function writeLabel(el: HTMLElement, l: PacketLabel): void {
 }
 
 export function createTopologyView(
-  svg: SVGSVGElement,
+  els: TopologyElements,
   onSelectPacket: (pkt: number) => void,
-  labelEl?: HTMLElement,
 ): TopologyView {
+  const { svg, canvas } = els;
+  const labelEl = els.label;
   const root = select(svg);
   const gLinks = root.append('g').attr('class', 'links');
   const gHosts = root.append('g').attr('class', 'hosts');
   const gPorts = root.append('g').attr('class', 'ports');
-  const gPackets = root.append('g').attr('class', 'packets');
   let drawn: Layout | undefined;
   let fitted = '';
   // Each link's curve sampled once per layout, by "host/dev>host/dev" of both directions:
   // placing hundreds of packets per frame is then interpolation, not SVG geometry calls.
   const paths = new Map<string, { pts: Float64Array; reverse: boolean }>();
   let lastCurrent = '';
-  let lastSelected: number | undefined;
-  // The viewBox origin and zoom, to place the (HTML) packet label over the drawing.
+  // The viewBox origin and zoom, to draw the packets and place the (HTML) labels over the drawing.
   let view = { x: 0, y: 0, zoom: 1 };
+  /** Host boxes in CSS px of the svg: labels keep off them. */
+  let boxesPx: Rect[] = [];
   let labelKey = '';
   let labelPos = '';
   // The label's size, read once per text change (reading it per frame would force a layout).
   let labelSize = { w: 0, h: 0 };
-  const dots = new Map<string, { el: SVGCircleElement; x: number; y: number }>();
-
+  // The packets drawn last frame, for clicks: flight and position in drawing units.
+  let shown: { flight: Flight; x: number; y: number }[] = [];
+  const ctx = canvas.getContext('2d');
+  let canvasSize = '';
+  let colors: { theme: string; proto: Record<string, string>; fg: string; panel: string } | undefined;
+  // Labels of other packets: a small pool of elements, and which packets had one last frame.
+  const pool: { el: HTMLElement; text: string; pos: string }[] = [];
+  let labelled = new Set<string>();
+  const widths = new Map<string, number>();
+  let labelFont = '';
+  const sprites = new Map<string, HTMLCanvasElement>();
   function drawLayout(layout: Layout): void {
     paths.clear();
     gLinks
@@ -176,63 +203,307 @@ export function createTopologyView(
   }
 
   function fitTo(layout: Layout, panel: { width: number; height: number } | undefined): void {
-    const p = panel ?? { width: layout.width, height: layout.height };
+    const p = panel ?? { width: layout.width, height: layout.height + 2 * LABEL_MARGIN };
     const key = `${p.width}x${p.height}`;
     if (layout === drawn && key === fitted) return;
     fitted = key;
-    const v = fitViewBox(layout, p);
+    const v = fitViewBox(layout, p, undefined, LABEL_MARGIN);
     view = { x: v.x, y: v.y, zoom: v.zoom };
     root.attr('viewBox', `${v.x.toFixed(1)} ${v.y.toFixed(1)} ${v.w.toFixed(1)} ${v.h.toFixed(1)}`);
     root.attr('data-zoom', v.zoom.toFixed(2));
+    boxesPx = layout.hosts.map((h) => ({
+      x: (h.x - v.x) * v.zoom,
+      y: (h.y - v.y) * v.zoom,
+      w: h.w * v.zoom,
+      h: h.h * v.zoom,
+    }));
+    // The canvas backing store at the device's pixel ratio, resized only when the panel is.
+    const dpr = window.devicePixelRatio || 1;
+    const size = `${p.width}x${p.height}@${dpr}`;
+    if (size !== canvasSize) {
+      canvasSize = size;
+      canvas.width = Math.max(1, Math.round(p.width * dpr));
+      canvas.height = Math.max(1, Math.round(p.height * dpr));
+      canvas.style.width = `${p.width}px`;
+      canvas.style.height = `${p.height}px`;
+    }
   }
 
   function place(f: Flight, progress: number): [number, number] | undefined {
     const p = paths.get(`${f.from.host}/${f.from.dev}>${f.to.host}/${f.to.dev}`);
     if (!p) return undefined;
-    const at = (p.reverse ? 1 - progress : progress) * (SAMPLES - 1);
+    const along = END_GAP + (1 - 2 * END_GAP) * progress;
+    const at = (p.reverse ? 1 - along : along) * (SAMPLES - 1);
     const k = Math.min(SAMPLES - 2, Math.floor(at));
     const u = at - k;
     const q = p.pts;
     return [q[2 * k]! + (q[2 * k + 2]! - q[2 * k]!) * u, q[2 * k + 1]! + (q[2 * k + 3]! - q[2 * k + 1]!) * u];
   }
 
-  /** Beside its dot when on a link, else over the row (or box) of the host it is in. */
-  function placeLabel(frame: TopologyFrame): void {
-    const el = labelEl!;
-    const l = frame.label;
-    if (!l) {
-      if (labelKey !== '') {
-        labelKey = '';
-        labelPos = '';
-        el.hidden = true;
-      }
-      return;
+  /** The theme's colours, read from CSS once per theme (never per frame: it would force a style pass). */
+  function palette() {
+    const theme = document.documentElement.dataset.theme ?? '';
+    if (colors?.theme !== theme) {
+      const cs = getComputedStyle(svg);
+      const v = (k: string) => cs.getPropertyValue(k).trim() || '#888';
+      colors = {
+        theme,
+        proto: Object.fromEntries(PROTOS.map((p) => [p, v(`--${p}`)])),
+        fg: v('--fg'),
+        panel: v('--panel'),
+      };
     }
-    const key = `${l.pkt} ${l.src} ${l.dst} ${l.kind} ${l.changed?.what ?? ''}`;
-    if (key !== labelKey) {
-      labelKey = key;
-      writeLabel(el, l);
-      el.hidden = false;
-      labelSize = { w: el.offsetWidth, h: el.offsetHeight };
-    }
-    let pos: [number, number] | undefined;
-    for (const x of frame.flights) if (x.flight.pkt === l.pkt) pos = place(x.flight, x.progress);
-    if (!pos && drawn) {
-      const box = drawn.hosts.find((h) => h.name === l.host);
-      // Over the box's top edge: the host's name and rows stay readable.
-      if (box) pos = [box.x + box.w / 2, box.y + 4];
-    }
-    if (!pos) return;
-    // Centred above the point, kept inside the drawing's panel.
-    const panelW = frame.panel?.width ?? Number.POSITIVE_INFINITY;
-    const cx = (pos[0] - view.x) * view.zoom;
-    const px = Math.round(Math.max(2, Math.min(panelW - labelSize.w - 2, cx - labelSize.w / 2)));
-    const py = Math.round(Math.max(2, (pos[1] - view.y) * view.zoom - labelSize.h - 8));
-    const at = `${px},${py}`;
-    if (at === labelPos) return;
-    labelPos = at;
-    el.style.transform = `translate(${px}px, ${py}px)`;
+    return colors;
   }
+
+  /**
+   * Every packet on the wire as a dot on the canvas, one path per protocol: the selected packet
+   * large, outlined and on top; the others smaller and faded, so the eye follows the one the
+   * other views describe.
+   */
+  function drawPackets(frame: TopologyFrame): void {
+    shown = [];
+    for (const x of frame.flights) {
+      const pos = place(x.flight, x.progress);
+      if (pos) shown.push({ flight: x.flight, x: pos[0], y: pos[1] });
+    }
+    if (canvas.dataset.count !== String(shown.length)) canvas.dataset.count = String(shown.length);
+    if (frame.settled)
+      canvas.dataset.packets = shown
+        .map((d) => `#${d.flight.pkt}@${d.flight.i} ${d.flight.proto} ${d.x.toFixed(1)},${d.y.toFixed(1)}`)
+        .sort()
+        .join('; ');
+    if (!ctx) return;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, canvas.width, canvas.height);
+    if (!shown.length) return;
+    // Each dot is a copy of a small pre-drawn sprite at whole device pixels: blitting hundreds of
+    // them costs far less than rasterising as many anti-aliased circles every frame.
+    const z = view.zoom * (window.devicePixelRatio || 1);
+    const sel = frame.selectedPacket;
+    let selected: (typeof shown)[number] | undefined;
+    for (const d of shown) {
+      if (d.flight.pkt === sel) {
+        selected = d;
+        continue;
+      }
+      const sp = sprite(d.flight.proto, sel === undefined ? 'plain' : 'faded', z);
+      ctx.drawImage(
+        sp,
+        Math.round((d.x - view.x) * z - sp.width / 2),
+        Math.round((d.y - view.y) * z - sp.height / 2),
+      );
+    }
+    if (selected) {
+      const sp = sprite(selected.flight.proto, 'selected', z);
+      ctx.drawImage(
+        sp,
+        Math.round((selected.x - view.x) * z - sp.width / 2),
+        Math.round((selected.y - view.y) * z - sp.height / 2),
+      );
+    }
+  }
+
+  /** A packet dot drawn once per protocol, look, zoom and theme. */
+  function sprite(
+    proto: Flight['proto'],
+    look: 'plain' | 'faded' | 'selected',
+    z: number,
+  ): HTMLCanvasElement {
+    const c = palette();
+    const key = `${proto}/${look}/${z.toFixed(3)}/${c.theme}`;
+    let sp = sprites.get(key);
+    if (sp) return sp;
+    const r = look === 'selected' ? SELECTED_R + 2.5 : DOT_R + 1;
+    const size = Math.ceil(2 * r * z) + 2;
+    sp = document.createElement('canvas');
+    sp.width = size;
+    sp.height = size;
+    const g = sp.getContext('2d');
+    if (g) {
+      g.setTransform(z, 0, 0, z, size / 2, size / 2);
+      if (look === 'selected') {
+        g.beginPath();
+        g.arc(0, 0, SELECTED_R + 2.5, 0, 2 * Math.PI);
+        g.fillStyle = c.panel;
+        g.fill();
+        g.beginPath();
+        g.arc(0, 0, SELECTED_R, 0, 2 * Math.PI);
+        g.fillStyle = c.proto[proto]!;
+        g.fill();
+        g.lineWidth = 2.5;
+        g.strokeStyle = c.fg;
+        g.stroke();
+      } else {
+        g.globalAlpha = look === 'faded' ? 0.5 : 1;
+        g.beginPath();
+        g.arc(0, 0, DOT_R, 0, 2 * Math.PI);
+        g.fillStyle = c.proto[proto]!;
+        g.fill();
+        g.lineWidth = 1.2;
+        g.strokeStyle = c.panel;
+        g.stroke();
+      }
+    }
+    if (sprites.size > 64) sprites.clear();
+    sprites.set(key, sp);
+    return sp;
+  }
+
+  /** A point of the drawing in CSS px of the svg. */
+  const toPx = (x: number, y: number) => ({ x: (x - view.x) * view.zoom, y: (y - view.y) * view.zoom });
+
+  function textWidth(text: string): number {
+    let w = widths.get(text);
+    if (w === undefined) {
+      if (!labelFont && labelEl) labelFont = `12px ${getComputedStyle(labelEl).fontFamily}`;
+      if (ctx) {
+        ctx.save();
+        ctx.font = labelFont || '12px monospace';
+        w = Math.ceil(ctx.measureText(text).width) + 12;
+        ctx.restore();
+      } else w = text.length * 7.3 + 12;
+      widths.set(text, w);
+    }
+    return w;
+  }
+
+  /**
+   * The playhead packet's label beside its dot on a link, or beside the box of the host it is
+   * in; then labels for other packets in flight where they fit. None covers a host box or
+   * another label (labelPlacement.ts).
+   */
+  function placeLabels(frame: TopologyFrame): void {
+    const l = frame.label;
+    if (labelEl) {
+      if (!l) {
+        if (labelKey !== '') {
+          labelKey = '';
+          labelPos = '';
+          labelEl.hidden = true;
+        }
+      } else {
+        const key = `${l.pkt} ${l.src} ${l.dst} ${l.kind} ${l.changed?.what ?? ''}`;
+        if (key !== labelKey) {
+          labelKey = key;
+          writeLabel(labelEl, l);
+          labelEl.hidden = false;
+          labelSize = { w: labelEl.offsetWidth, h: labelEl.offsetHeight };
+        }
+      }
+    }
+    let first: LabelRequest | undefined;
+    if (l && labelEl) {
+      const dot = shown.find((d) => d.flight.pkt === l.pkt);
+      const box = drawn?.hosts.findIndex((h) => h.name === l.host) ?? -1;
+      const at = dot ? toPx(dot.x, dot.y) : box >= 0 ? boxesPx[box] : undefined;
+      if (at) first = { key: 'playhead', w: labelSize.w, h: labelSize.h, at };
+    }
+    const h = labelSize.h || 19;
+    const bounds = {
+      w: frame.panel?.width ?? Number.POSITIVE_INFINITY,
+      h: frame.panel?.height ?? Number.POSITIVE_INFINITY,
+    };
+    const others = els.others ? candidates(l?.pkt, h) : [];
+    const placed = placeLabelsAt(first, others, boxesPx, bounds, els.others ? MAX_OTHER_LABELS : 0);
+    const now = new Set<string>();
+    let k = 0;
+    for (const p of placed) {
+      if (p.key === 'playhead') {
+        if (first && !('w' in first.at)) leader(first.at, { x: p.x, y: p.y, w: first.w, h: first.h });
+        const at = `${p.x},${p.y}`;
+        if (at !== labelPos && labelEl) {
+          labelPos = at;
+          labelEl.style.transform = `translate(${p.x}px, ${p.y}px)`;
+        }
+        continue;
+      }
+      now.add(p.key);
+      const d = shown.find((x) => `${x.flight.pkt}@${x.flight.i}` === p.key)!;
+      setOther(k++, d.flight.tuple, p.x, p.y);
+    }
+    for (; k < pool.length; k++) setOther(k, '', 0, 0);
+    labelled = now;
+  }
+
+  /** A thin line from a dot to its label when a crowded spot pushed the label away from it. */
+  function leader(dot: { x: number; y: number }, r: Rect): void {
+    const x = Math.max(r.x, Math.min(r.x + r.w, dot.x));
+    const y = Math.max(r.y, Math.min(r.y + r.h, dot.y));
+    if (!ctx || Math.hypot(x - dot.x, y - dot.y) < 16) return;
+    const dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.beginPath();
+    ctx.moveTo(dot.x, dot.y);
+    ctx.lineTo(x, y);
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = palette().fg;
+    ctx.stroke();
+  }
+
+  /** Label requests for packets other than `skip`: those labelled last frame first. */
+  function* candidates(skip: number | undefined, h: number): Generator<LabelRequest> {
+    const req = (d: (typeof shown)[number]): LabelRequest => ({
+      key: `${d.flight.pkt}@${d.flight.i}`,
+      w: textWidth(d.flight.tuple),
+      h,
+      at: toPx(d.x, d.y),
+    });
+    for (const d of shown)
+      if (d.flight.pkt !== skip && labelled.has(`${d.flight.pkt}@${d.flight.i}`)) yield req(d);
+    for (const d of shown)
+      if (d.flight.pkt !== skip && !labelled.has(`${d.flight.pkt}@${d.flight.i}`)) yield req(d);
+  }
+
+  function setOther(k: number, text: string, x: number, y: number): void {
+    const host = els.others;
+    if (!host) return;
+    let o = pool[k];
+    if (!o) {
+      if (!text) return;
+      const el = document.createElement('div');
+      el.className = 'pkt-label other mono';
+      host.appendChild(el);
+      o = { el, text: '', pos: '' };
+      pool.push(o);
+    }
+    if (text !== o.text) {
+      o.text = text;
+      o.el.textContent = text;
+      o.el.hidden = !text;
+    }
+    const pos = `${x},${y}`;
+    if (text && pos !== o.pos) {
+      o.pos = pos;
+      o.el.style.transform = `translate(${x}px, ${y}px)`;
+    }
+  }
+
+  // Clicking a packet selects it: the dot nearest the pointer, within a few units.
+  const onClick = (e: MouseEvent) => {
+    const d = hit(e);
+    if (d) onSelectPacket(d.flight.pkt);
+  };
+  const onMove = (e: MouseEvent) => {
+    svg.style.cursor = hit(e) ? 'pointer' : '';
+  };
+  function hit(e: MouseEvent) {
+    const r = svg.getBoundingClientRect();
+    const x = (e.clientX - r.left) / view.zoom + view.x;
+    const y = (e.clientY - r.top) / view.zoom + view.y;
+    let best: (typeof shown)[number] | undefined;
+    let bestD = (SELECTED_R + 3) ** 2;
+    for (const d of shown) {
+      const dd = (d.x - x) ** 2 + (d.y - y) ** 2;
+      if (dd <= bestD) {
+        bestD = dd;
+        best = d;
+      }
+    }
+    return best;
+  }
+  svg.addEventListener('click', onClick);
+  svg.addEventListener('mousemove', onMove);
 
   return {
     update(frame) {
@@ -241,9 +512,7 @@ export function createTopologyView(
       fitTo(frame.layout, frame.panel);
       if (relayout) {
         drawLayout(frame.layout);
-        // A new run reuses packet ids: drop the old run's packets rather than relabel them.
-        for (const dot of dots.values()) dot.el.remove();
-        dots.clear();
+        widths.clear();
       }
       const cur = frame.current ? `${frame.current.host}/${frame.current.dev ?? ''}` : '';
       if (relayout || cur !== lastCurrent) {
@@ -260,55 +529,15 @@ export function createTopologyView(
           .selectAll<SVGRectElement, LinkEnd>('rect.port')
           .classed('current', (d) => d.host === frame.current?.host && d.dev === frame.current?.dev);
       }
-      // Packets are kept in a map by flight and moved with two setAttribute calls each, only when
-      // they moved by a tenth of a unit: with hundreds in flight a d3 data join per frame (keys,
-      // selections, closures) cost more than the drawing.
-      const seenNow = new Set<string>();
-      const reclass = frame.selectedPacket !== lastSelected;
-      lastSelected = frame.selectedPacket;
-      for (const x of frame.flights) {
-        const pos = place(x.flight, x.progress);
-        if (!pos) continue;
-        const key = `${x.flight.pkt}@${x.flight.i}`;
-        seenNow.add(key);
-        let dot = dots.get(key);
-        const d: Dot = { flight: x.flight, x: pos[0], y: pos[1] };
-        if (!dot) {
-          const el = document.createElementNS('http://www.w3.org/2000/svg', 'circle');
-          el.setAttribute('r', '6');
-          el.setAttribute('class', dotClass(d, frame.selectedPacket));
-          const title = document.createElementNS('http://www.w3.org/2000/svg', 'title');
-          title.textContent = `#${x.flight.pkt} ${x.flight.label}`;
-          el.appendChild(title);
-          const pkt = x.flight.pkt;
-          el.addEventListener('click', () => onSelectPacket(pkt));
-          gPackets.node()!.appendChild(el);
-          dot = { el, x: Number.NaN, y: Number.NaN };
-          dots.set(key, dot);
-        } else if (reclass) dot.el.setAttribute('class', dotClass(d, frame.selectedPacket));
-        const rx = Math.round(pos[0] * 10) / 10;
-        const ry = Math.round(pos[1] * 10) / 10;
-        if (rx !== dot.x) {
-          dot.x = rx;
-          dot.el.setAttribute('cx', String(rx));
-        }
-        if (ry !== dot.y) {
-          dot.y = ry;
-          dot.el.setAttribute('cy', String(ry));
-        }
-      }
-      if (labelEl) placeLabel(frame);
-      if (seenNow.size !== dots.size)
-        for (const [key, dot] of dots)
-          if (!seenNow.has(key)) {
-            dot.el.remove();
-            dots.delete(key);
-          }
+      drawPackets(frame);
+      placeLabels(frame);
     },
     destroy() {
+      svg.removeEventListener('click', onClick);
+      svg.removeEventListener('mousemove', onMove);
       root.selectAll('*').remove();
+      for (const o of pool) o.el.remove();
       paths.clear();
-      dots.clear();
     },
   };
 }
