@@ -2,11 +2,12 @@
 // feeds the controller on every animation frame without re-rendering React.
 import { useEffect, useRef } from 'react';
 import { useAppStore } from '../react';
+import { Scroll } from '../Scroll';
 import type { AppState } from '../store';
 import { packetLabel } from '../packetLabel';
 import { currentEvent, currentPacket, flightsAt } from '../timeline';
 import { type Layout, layoutTopology } from './topologyLayout';
-import { createTopologyView, LABEL_MARGIN } from './topologyView';
+import { createTopologyView } from './topologyView';
 
 export function Topology({ label }: { label: string }) {
   const store = useAppStore();
@@ -39,9 +40,9 @@ export function Topology({ label }: { label: string }) {
         layout = { result: s.result, layout: layoutTopology(s.result.hosts, s.result.scenario) };
         // Never drawn smaller than 1:1, where its text is 11 px: a panel too small scrolls
         // (and the page layout gives the topology room first) rather than shrink the text.
-        // (+1: the size the view fits to is rounded to whole pixels; the margin holds labels.)
+        // (+1: the size the view fits to is rounded to whole pixels.)
         svg.style.minWidth = `${Math.ceil(layout.layout.width) + 1}px`;
-        svg.style.minHeight = `${Math.ceil(layout.layout.height) + 2 * LABEL_MARGIN + 1}px`;
+        svg.style.minHeight = `${Math.ceil(layout.layout.height) + 1}px`;
       }
       const ev = currentEvent(s.result.events, s.playhead);
       const dev = ev && 'dev' in ev ? ev.dev : undefined;
@@ -88,11 +89,12 @@ export function Topology({ label }: { label: string }) {
     };
   }, [store]);
   return (
-    <div className="topology-wrap">
+    // A drawing wider than its panel (never shrunk below 11 px text) scrolls: by keyboard too.
+    <Scroll className="topology-wrap">
       <svg ref={ref} className="topology" role="img" aria-label={label} preserveAspectRatio="xMidYMid meet" />
       <canvas ref={canvasRef} className="topology-packets" />
       <div ref={othersRef} className="pkt-labels-other" aria-hidden="true" />
       <div ref={labelRef} className="pkt-label mono" role="note" aria-label="packet" hidden />
-    </div>
+    </Scroll>
   );
 }

@@ -73,6 +73,21 @@ function candidates(r: LabelRequest, reach: number): [number, number][] {
 
 const STEP = 6;
 
+/** Every spot of the panel on a coarse grid, nearest to the anchor first. */
+function nearest(r: LabelRequest, bounds: { readonly w: number; readonly h: number }): [number, number][] {
+  const a = r.at;
+  const cx = isRect(a) ? a.x + a.w / 2 : a.x;
+  const cy = isRect(a) ? a.y + a.h / 2 : a.y;
+  const out: [number, number, number][] = [];
+  const W = Math.min(bounds.w, 4000);
+  const H = Math.min(bounds.h, 2000);
+  for (let y = 1; y + r.h <= H - 1; y += 4)
+    for (let x = 1; x + r.w <= W - 1; x += 12)
+      out.push([x, y, (x + r.w / 2 - cx) ** 2 + 4 * (y + r.h / 2 - cy) ** 2]);
+  out.sort((p, q) => p[2] - q[2]);
+  return out.map(([x, y]) => [x, y]);
+}
+
 /**
  * Places `first` (always) and then as many of `others` as fit, inside `bounds`, clear of
  * `obstacles` and of each other. At most `max` of the others are placed, and at most `tries`
@@ -90,7 +105,9 @@ export function placeLabels(
   const taken: Rect[] = [];
   const inside = (x: number, y: number, w: number, h: number) =>
     x >= 1 && y >= 1 && x + w <= bounds.w - 1 && y + h <= bounds.h - 1;
-  const cost = (rect: Rect) => {
+  const cost = (r: Rect) => {
+    // A pixel of air on each side: positions are rounded to whole pixels afterwards.
+    const rect = { x: r.x - 1, y: r.y - 1, w: r.w + 2, h: r.h + 2 };
     let c = 0;
     for (const o of obstacles) c += overlap(rect, o);
     for (const o of taken) c += overlap(rect, o);
@@ -103,7 +120,7 @@ export function placeLabels(
   if (first) {
     let best: [number, number] | undefined;
     let bestCost = Number.POSITIVE_INFINITY;
-    for (const [x0, y0] of candidates(first, Math.min(bounds.h, 400))) {
+    const consider = (x0: number, y0: number) => {
       // Kept inside the panel: slid back in rather than dropped, it must always show.
       const x = Math.max(1, Math.min(bounds.w - first.w - 1, x0));
       const y = Math.max(1, Math.min(bounds.h - first.h - 1, y0));
@@ -111,9 +128,13 @@ export function placeLabels(
       if (c < bestCost) {
         bestCost = c;
         best = [x, y];
-        if (c === 0) break;
       }
-    }
+      return c === 0;
+    };
+    let found = false;
+    for (const [x, y] of candidates(first, Math.min(bounds.h, 400))) if ((found = consider(x, y))) break;
+    // A crowded drawing: the free spot nearest the anchor, anywhere in the panel.
+    if (!found) for (const [x, y] of nearest(first, bounds)) if (consider(x, y)) break;
     if (best) put(first, best[0], best[1]);
   }
   let n = 0;

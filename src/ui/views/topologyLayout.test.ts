@@ -82,4 +82,12 @@ describe('link sampling', () => {
     const v = fitViewBox({ width: 400, height: 100 }, { width: 200, height: 100 });
     expect(v).toEqual({ x: 0, y: -50, w: 400, h: 200, zoom: 0.5 });
   });
+  it('keeps a margin for labels above and below, but never shrinks below 1:1 for it', () => {
+    // Room to spare: the margin costs zoom.
+    expect(fitViewBox({ width: 100, height: 100 }, { width: 1000, height: 248 }, 5, 24).zoom).toBe(2);
+    // A panel just tall enough for the drawing at 1:1: no margin, still 1:1.
+    expect(fitViewBox({ width: 100, height: 100 }, { width: 1000, height: 110 }, 5, 24).zoom).toBe(1);
+    // Shorter than the drawing: scaled to fit, as without a margin.
+    expect(fitViewBox({ width: 100, height: 100 }, { width: 1000, height: 50 }, 5, 24).zoom).toBe(0.5);
+  });
 });

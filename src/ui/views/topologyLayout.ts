@@ -380,7 +380,9 @@ export function fitViewBox(
 ): { x: number; y: number; w: number; h: number; zoom: number } {
   const pw = Math.max(1, panel.width);
   const ph = Math.max(1, panel.height);
-  const zoom = Math.min(pw / layout.width, Math.max(1, ph - 2 * marginY) / layout.height, maxZoom);
+  // The margin is given up before the drawing would shrink below 1:1 for it.
+  const byHeight = Math.max((ph - 2 * marginY) / layout.height, Math.min(1, ph / layout.height));
+  const zoom = Math.min(pw / layout.width, byHeight, maxZoom);
   const w = pw / zoom;
   const h = ph / zoom;
   return { x: (layout.width - w) / 2, y: (layout.height - h) / 2, w, h, zoom };
