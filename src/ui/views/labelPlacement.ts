@@ -131,10 +131,9 @@ export function placeLabels(
       }
       return c === 0;
     };
-    let found = false;
-    for (const [x, y] of candidates(first, Math.min(bounds.h, 400))) if ((found = consider(x, y))) break;
+    const free = candidates(first, Math.min(bounds.h, 400)).some(([x, y]) => consider(x, y));
     // A crowded drawing: the free spot nearest the anchor, anywhere in the panel.
-    if (!found) for (const [x, y] of nearest(first, bounds)) if (consider(x, y)) break;
+    if (!free) nearest(first, bounds).some(([x, y]) => consider(x, y));
     if (best) put(first, best[0], best[1]);
   }
   let n = 0;
