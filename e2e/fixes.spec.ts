@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { openApp, selectScenario, setSwitch, watchProblems } from './helpers';
 
@@ -107,6 +108,15 @@ test('a fix explained on the path: the failed SYN-ACK shown in the path view, it
   const path = page.getByRole('region', { name: 'Netfilter path' });
   await expect(path).toContainText('10.244.1.3.8080 > 10.244.1.2');
   await expect(path).toContainText('no socket');
+  const axe = await new AxeBuilder({ page })
+    .include('.fixes')
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  expect(
+    axe.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+  ).toEqual([]);
   // Closing it leaves the views where they are.
   await show.click();
   await expect(cmp).toHaveCount(0);
