@@ -3,6 +3,7 @@
 // prediction's answer is what the engine does, and a hands-on step is to do before the command
 // and done after it.
 import { describe, expect, it } from 'vitest';
+import { IPS_ASSURED } from '../engine/conntrack/types';
 import { resolveMoment } from '../engine/lesson/moment';
 import type { Scenario } from '../engine/scenario/schema';
 import { runScenario } from '../engine/sim/run';
@@ -23,6 +24,7 @@ describe('built-in lessons', () => {
         'full-nat',
         'stateful-firewall',
         'hook-paths',
+        'conntrack-table-full',
       ]),
     );
   });
@@ -202,5 +204,30 @@ describe('the masquerade hands-on', () => {
       .filter((e) => e.type === 'rewrite' && e.host === 'node' && e.what.startsWith('un-'))
       .map((e) => e.type === 'rewrite' && `${e.what}@${e.hook}`);
     expect(back.slice(0, 2)).toEqual(['un-SNAT@PREROUTING', 'un-DNAT@POSTROUTING']);
+  });
+});
+
+describe('the table-full lesson says what the engine does', () => {
+  it('conntrack-table-full: the second query assures the entry; with eight assured entries the new flow is dropped at PREROUTING, before any rule', () => {
+    const sc = getBuiltinScenario('conntrack-table-full')!;
+    const steps = sc.lessons[0]!.steps;
+    const r = runScenario(sc);
+    const at = (m: Parameters<typeof resolveMoment>[1]) => resolveMoment(r.events, m)!;
+    const assured = r.events[at(steps[2]!.predict!.reveal) - 1]!;
+    expect(assured.type === 'conntrack' && (assured.entry.status & IPS_ASSURED) !== 0).toBe(true);
+    expect(steps[2]!.predict!.choices[steps[2]!.predict!.answer]!.en).toContain('[ASSURED]');
+    const full = steps[4]!;
+    const from = at(full.at);
+    const to = at(full.predict!.reveal);
+    const drop = r.events[to - 1]!;
+    expect(drop.type === 'drop' && [drop.host, drop.reason]).toEqual(['server', 'ct-table-full']);
+    // No early drop could make room, and no rule saw the packet.
+    const between = r.events.slice(from, to);
+    expect(between.some((e) => e.type === 'conntrack' && e.op === 'early-drop')).toBe(false);
+    expect(between.some((e) => e.type === 'rule')).toBe(false);
+    expect(between.filter((e) => e.type === 'hook').map((e) => e.type === 'hook' && e.hook)).toEqual([
+      'PREROUTING',
+    ]);
+    expect(full.predict!.choices[full.predict!.answer]!.en).toBe('conntrack drops it at PREROUTING');
   });
 });
