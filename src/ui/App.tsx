@@ -44,6 +44,9 @@ function NoticeBar() {
   );
 }
 
+/** Options in the Packet picker. */
+const MAX_PACKET_OPTIONS = 500;
+
 function PacketPicker({ pkt }: { pkt: number | undefined }) {
   const lang = useApp((s) => s.lang);
   const t = dictionaries[lang];
@@ -62,7 +65,9 @@ function PacketPicker({ pkt }: { pkt: number | undefined }) {
         {t.followPlayhead}
         {selected === null && pkt !== undefined ? ` (#${pkt})` : ''}
       </option>
-      {packets.slice(0, 2000).map((p) => (
+      {/* The first packets only: each option is DOM the page builds when a run lands (2,000
+          of them took longer than a 50 ms task); later packets are followed via the playhead. */}
+      {packets.slice(0, MAX_PACKET_OPTIONS).map((p) => (
         <option key={p.pkt} value={p.pkt}>
           #{p.pkt} {p.host}: {p.label}
         </option>

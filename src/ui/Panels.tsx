@@ -60,7 +60,7 @@ export function AccountPanel({ pkt }: { pkt: number | undefined }) {
   const playhead = useApp((s) => s.playhead);
   if (!result || !index) return null;
   const mine = pkt !== undefined ? packetAccount(result, index, pkt, playhead, lang) : [];
-  const run = runAccount(result, playhead, lang);
+  const run = runAccount(result, index, playhead, lang);
   return (
     <section aria-label="Account" className="panel account">
       <h2>{t.account}</h2>

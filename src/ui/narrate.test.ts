@@ -22,8 +22,8 @@ describe('plain-language account', () => {
   it('tells the failing hairpin from the working one, naming the sysctl', () => {
     const off = runScenario(hairpin, { settings: { 'node:net.bridge.bridge-nf-call-iptables': '0' } });
     const on = runScenario(hairpin, { settings: { 'node:net.bridge.bridge-nf-call-iptables': '1' } });
-    const offText = runAccount(off, off.events.length, 'en').join('\n');
-    const onText = runAccount(on, on.events.length, 'en').join('\n');
+    const offText = runAccount(off, indexTimeline(off.events), off.events.length, 'en').join('\n');
+    const onText = runAccount(on, indexTimeline(on.events), on.events.length, 'en').join('\n');
     expect(offText).toContain('net.bridge.bridge-nf-call-iptables = 0');
     expect(offText).toContain('0 connection(s) succeeded, 1 failed');
     expect(onText).toContain('net.bridge.bridge-nf-call-iptables = 1');

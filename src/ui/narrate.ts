@@ -81,8 +81,10 @@ export function packetAccount(
 /**
  * The run in a few sentences: the settings that shape it, then per connection what decided
  * its fate (NAT rewrites, drops with their reason, its outcome), as far as the playhead got.
+ * It reads the events the index listed (timeline.ts isAccountEvent), never the whole timeline:
+ * a run of a million events without a drop is rendered at every step.
  */
-export function runAccount(result: RunResult, playhead: number, lang: Lang): string[] {
+export function runAccount(result: RunResult, ix: TimelineIndex, playhead: number, lang: Lang): string[] {
   const n = dictionaries[lang].narr;
   const out: string[] = [];
   for (const s of result.scenario.settings) {
@@ -91,13 +93,9 @@ export function runAccount(result: RunResult, playhead: number, lang: Lang): str
     if (v !== undefined) out.push(n.sysctl(s.host, s.key, v));
   }
   const upto = Math.min(playhead, result.events.length);
-  for (let i = 0; i < upto; i++) {
-    const e = result.events[i]!;
-    if (e.type === 'rewrite' && e.what !== 'mac' && e.what !== 'ttl') out.push(narrate(e, lang));
-    else if (e.type === 'drop' || e.type === 'outcome') out.push(narrate(e, lang));
-    else if (e.type === 'conntrack' && (e.op === 'early-drop' || e.op === 'destroy'))
-      out.push(narrate(e, lang));
-    if (out.length > 200) break;
+  for (const i of ix.accountAt) {
+    if (i >= upto || out.length > 200) break;
+    out.push(narrate(result.events[i]!, lang));
   }
   if (upto >= result.events.length && result.outcomes.length) {
     const ok = result.outcomes.filter((o) => o.ok).length;

@@ -36,6 +36,8 @@ export interface TimelineIndex {
   readonly eventsOf: ReadonlyMap<PacketId, readonly number[]>;
   /** conn -> index of its `outcome` event. */
   readonly outcomeAt: ReadonlyMap<number, number>;
+  /** The first ACCOUNT_MAX events the run's account tells (isAccountEvent), in timeline order. */
+  readonly accountAt: readonly number[];
 }
 
 /** `chain` only announces the walk the following rule/policy events show: not worth a step. */
@@ -53,24 +55,53 @@ function protoOf(e: TimelineEvent & { type: 'xmit' }): Flight['proto'] {
   return p === 6 ? 'tcp' : p === 17 ? 'udp' : 'icmp';
 }
 
-export function indexTimeline(events: readonly TimelineEvent[]): TimelineIndex {
-  const flights: Flight[] = [];
-  const packets: PacketInfo[] = [];
-  const eventsOf = new Map<PacketId, number[]>();
-  const outcomeAt = new Map<number, number>();
+/** The run's account (narrate.ts runAccount) names at most this many events. */
+export const ACCOUNT_MAX = 201;
+
+/** The events the run's account tells: NAT rewrites, drops, outcomes, entries that went away. */
+export function isAccountEvent(e: TimelineEvent): boolean {
+  if (e.type === 'rewrite') return e.what !== 'mac' && e.what !== 'ttl';
+  if (e.type === 'conntrack') return e.op === 'early-drop' || e.op === 'destroy';
+  return e.type === 'drop' || e.type === 'outcome';
+}
+
+/**
+ * Builds a TimelineIndex a chunk of events at a time, as the run's timeline arrives from the
+ * worker (a million events take seconds to index, and the main thread may not block for more
+ * than 50 ms): `add` each chunk in order, `finish` once. The cost is linear in the chunk.
+ */
+export class TimelineIndexer {
+  private length = 0;
+  private readonly flights: Flight[] = [];
+  private readonly packets: PacketInfo[] = [];
+  private readonly eventsOf = new Map<PacketId, number[]>();
+  private readonly outcomeAt = new Map<number, number>();
+  private readonly accountAt: number[] = [];
   // Sends still waiting for their receive, keyed by packet and receiving end.
-  const open = new Map<string, { i: number; e: TimelineEvent & { type: 'xmit' } }>();
-  let maxSpan = 1;
-  events.forEach((e, i) => {
+  private readonly open = new Map<string, { i: number; e: TimelineEvent & { type: 'xmit' } }>();
+  private maxSpan = 1;
+
+  /** Events indexed so far. */
+  get size(): number {
+    return this.length;
+  }
+
+  /** The next events of the timeline, which start at index `size`. */
+  add(events: readonly TimelineEvent[]): void {
+    for (const e of events) this.one(e, this.length++);
+  }
+
+  private one(e: TimelineEvent, i: number): void {
     const pkt = pktOf(e);
     if (pkt !== undefined) {
-      const list = eventsOf.get(pkt);
+      const list = this.eventsOf.get(pkt);
       if (list) list.push(i);
-      else eventsOf.set(pkt, [i]);
+      else this.eventsOf.set(pkt, [i]);
     }
+    if (this.accountAt.length < ACCOUNT_MAX && isAccountEvent(e)) this.accountAt.push(i);
     switch (e.type) {
       case 'packet':
-        packets.push({
+        this.packets.push({
           pkt: e.pkt,
           index: i,
           host: e.host,
@@ -80,14 +111,14 @@ export function indexTimeline(events: readonly TimelineEvent[]): TimelineIndex {
         });
         break;
       case 'xmit':
-        if (e.to) open.set(`${e.pkt}/${e.to.host}/${e.to.dev}`, { i, e });
+        if (e.to) this.open.set(`${e.pkt}/${e.to.host}/${e.to.dev}`, { i, e });
         break;
       case 'rcv': {
         const key = `${e.pkt}/${e.host}/${e.dev}`;
-        const x = open.get(key);
+        const x = this.open.get(key);
         if (x?.e.to) {
-          open.delete(key);
-          flights.push({
+          this.open.delete(key);
+          this.insertFlight({
             pkt: e.pkt,
             i: x.i,
             j: i,
@@ -97,19 +128,57 @@ export function indexTimeline(events: readonly TimelineEvent[]): TimelineIndex {
             tuple: tupleText(x.e.frame),
             proto: protoOf(x.e),
           });
-          maxSpan = Math.max(maxSpan, i - x.i);
+          this.maxSpan = Math.max(this.maxSpan, i - x.i);
         }
         break;
       }
       case 'outcome':
-        if (!outcomeAt.has(e.conn)) outcomeAt.set(e.conn, i);
+        if (!this.outcomeAt.has(e.conn)) this.outcomeAt.set(e.conn, i);
         break;
       default:
         break;
     }
-  });
-  flights.sort((a, b) => a.i - b.i);
-  return { length: events.length, flights, maxSpan, packets, eventsOf, outcomeAt };
+  }
+
+  /**
+   * Flights arrive in the order of their receive and are kept in the order of their send: a
+   * flight whose send is older than the last one kept is put in its place (found by binary
+   * search, moving only the flights sent after it, which are at most the ones in flight
+   * together), so nothing sorts the whole list at the end.
+   */
+  private insertFlight(f: Flight): void {
+    const fl = this.flights;
+    if (fl.length === 0 || fl[fl.length - 1]!.i <= f.i) {
+      fl.push(f);
+      return;
+    }
+    let lo = 0;
+    let hi = fl.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (fl[mid]!.i <= f.i) lo = mid + 1;
+      else hi = mid;
+    }
+    fl.splice(lo, 0, f);
+  }
+
+  finish(): TimelineIndex {
+    return {
+      length: this.length,
+      flights: this.flights,
+      maxSpan: this.maxSpan,
+      packets: this.packets,
+      eventsOf: this.eventsOf,
+      outcomeAt: this.outcomeAt,
+      accountAt: this.accountAt,
+    };
+  }
+}
+
+export function indexTimeline(events: readonly TimelineEvent[]): TimelineIndex {
+  const ix = new TimelineIndexer();
+  ix.add(events);
+  return ix.finish();
 }
 
 /**
