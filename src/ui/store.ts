@@ -31,7 +31,7 @@ import {
   type LinkPacket,
   type LinkScenario,
 } from './shareLink';
-import { indexTimeline, stepBackward, stepForward, type TimelineIndex } from './timeline';
+import { indexTimeline, stepBackward, stepForward, type TimelineIndex, TimelineIndexer } from './timeline';
 
 export const DEFAULT_SCENARIO = 'same-bridge-hairpin';
 /** Playback speeds in events per second; the last is "as fast as the screen refreshes" x 4. */
@@ -334,12 +334,17 @@ export function createAppStore(deps: StoreDeps): AppStore {
       runner = { client, want, stopping: false };
       set({ phase: 'running', progress: null, settings, ...(source ? { source } : {}) });
       let r: ResultOf['run'];
+      // The timeline is indexed a chunk at a time as it arrives: no task blocks on all of it.
+      const indexer = new TimelineIndexer();
       try {
         await client.ready;
         r = await client.request(
           'run',
           { scenario, settings },
-          { onProgress: (p) => seq === runSeq && set({ progress: p }) },
+          {
+            onProgress: (p) => seq === runSeq && set({ progress: p }),
+            onEvents: (_from, events) => seq === runSeq && indexer.add(events),
+          },
         );
       } catch (e) {
         if (seq !== runSeq) return false; // cancelled or superseded: nothing to say
@@ -364,7 +369,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       shownSource = source;
       const prev = get();
       const n = r.result.events.length;
-      const index = indexTimeline(r.result.events);
+      const index = indexer.size === n ? indexer.finish() : indexTimeline(r.result.events);
       let playhead: number;
       let selectedPacket = prev.selectedPacket;
       if (keep.kind === 'at') playhead = Math.min(n, Math.max(0, keep.playhead));

@@ -4,6 +4,7 @@
 // that stops answering (it exited silently, or a run went quiet) counts as dead: each request
 // has a deadline, a running one is kept alive by its progress messages, and a dead worker is
 // terminated so that its memory is released.
+import { ChunkedTimeline } from './chunkedTimeline';
 import { checkShape, MAX_REQUEST_CHARS } from './limits';
 import {
   type Progress,
@@ -15,6 +16,7 @@ import {
   type ResultOf,
   WorkerDiedError,
   WorkerError,
+  type TimelineEvent,
 } from './protocol';
 
 /** Whatever carries messages: a Worker, or a fake in tests. */
@@ -32,6 +34,9 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
   onProgress?: (p: Progress) => void;
+  onEvents?: (from: number, events: readonly TimelineEvent[]) => void;
+  /** A run's timeline as its `events` messages bring it. */
+  timeline?: ChunkedTimeline;
   /** Silence allowed before the worker is declared dead (ms). */
   readonly silenceMs: number;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -40,6 +45,11 @@ interface Pending {
 export interface RequestOptions {
   /** Progress messages of a run. */
   readonly onProgress?: (p: Progress) => void;
+  /**
+   * Each chunk of a run's timeline as it arrives (in order, before the answer), so the caller
+   * can index it a chunk per task instead of all at once when the answer lands.
+   */
+  readonly onEvents?: (from: number, events: readonly TimelineEvent[]) => void;
   /** Overrides the default deadline of this request type (ms). */
   readonly silenceMs?: number;
 }
@@ -109,14 +119,31 @@ export class EngineClient {
             p.onProgress?.(msg.data);
             return;
           }
+          case 'events': {
+            const p = this.pending.get(msg.requestId);
+            if (!p) return;
+            this.arm(p);
+            p.timeline ??= new ChunkedTimeline();
+            let events: readonly TimelineEvent[];
+            try {
+              events = p.timeline.append(msg.data);
+            } catch (e) {
+              this.fail(msg.requestId, p, e instanceof Error ? e : new Error(String(e)));
+              return;
+            }
+            p.onEvents?.(msg.data.from, events);
+            return;
+          }
           case 'ok':
           case 'error': {
             const p = this.pending.get(msg.requestId);
             if (!p) return; // answer to a request already rejected by a death: ignore
+            if (msg.type === 'error') return this.fail(msg.requestId, p, new WorkerError(msg.data));
+            const data = p.type === 'run' ? withTimeline(msg.data as ResultOf['run'], p.timeline) : msg.data;
+            if (data instanceof Error) return this.fail(msg.requestId, p, data);
             this.pending.delete(msg.requestId);
             clearTimeout(p.timer);
-            if (msg.type === 'ok') p.resolve(msg.data);
-            else p.reject(new WorkerError(msg.data));
+            p.resolve(data);
             return;
           }
           default: {
@@ -147,6 +174,7 @@ export class EngineClient {
         silenceMs: opts.silenceMs ?? SILENCE_MS[type],
         timer: undefined,
         ...(opts.onProgress ? { onProgress: opts.onProgress } : {}),
+        ...(opts.onEvents ? { onEvents: opts.onEvents } : {}),
       };
       this.pending.set(messageId, p);
       try {
@@ -159,6 +187,12 @@ export class EngineClient {
       }
       this.arm(p);
     });
+  }
+
+  private fail(id: number, p: Pending, e: Error): void {
+    this.pending.delete(id);
+    clearTimeout(p.timer);
+    p.reject(e);
   }
 
   /** (Re)starts the request's deadline: silence past it means the worker is gone. */
@@ -205,6 +239,14 @@ export class EngineClient {
     }
     for (const l of [...this.deathListeners]) l(reason);
   }
+}
+
+/** A run's answer with the timeline its `events` messages brought put back (see ResultOf['run']). */
+function withTimeline(r: ResultOf['run'], timeline: ChunkedTimeline | undefined): ResultOf['run'] | Error {
+  if (r.streamed === undefined) return r;
+  const got = timeline?.length ?? 0;
+  if (got !== r.streamed) return new Error(`run timeline incomplete: ${got} of ${r.streamed} events arrived`);
+  return { runId: r.runId, result: { ...r.result, events: timeline ? timeline.asArray() : [] } };
 }
 
 /** A request refused on this side because its data is not sendable (too deep, too big). */

@@ -134,11 +134,43 @@ describe('dispatcher', () => {
       (m) => sent.push(m),
     );
     expect(r).toMatchObject({ type: 'ok', requestId: 9 });
-    expect(sent.every((m) => m.type === 'progress' && m.requestId === 9)).toBe(true);
-    const events = sent.map((m) => (m.data as { events: number }).events);
+    expect(sent.every((m) => (m.type === 'progress' || m.type === 'events') && m.requestId === 9)).toBe(true);
+    const events = sent.flatMap((m) => (m.type === 'progress' ? [m.data.events] : []));
     expect(events.length).toBeGreaterThan(2);
     expect(events.length).toBeLessThan(30);
     expect([...events].sort((a, b) => a - b)).toEqual(events);
+  });
+
+  it("sends a run's timeline ahead of its answer in bounded chunks of JSON, in order", async () => {
+    const engine = fakeEngine();
+    const long = engine.runScenario(fixtureScenario, {});
+    const many = { ...long, events: Array.from({ length: 23 }, (_, i) => ({ ...long.events[0]!, t: i })) };
+    engine.startRun = () => ({ ok: true, result: fixedSession(() => many, 1) });
+    const d = createDispatcher(engine, { eventsPerMessage: 5 });
+    const sent: ResponseMessage[] = [];
+    const r = await d.handle(
+      { messageId: 4, type: 'run', data: { scenario: fixtureScenario, settings: {} } },
+      (m) => sent.push(m),
+    );
+    const chunks = sent.flatMap((m) => (m.type === 'events' && m.requestId === 4 ? [m.data] : []));
+    expect(chunks.map((c) => [c.from, c.count])).toEqual([
+      [0, 5],
+      [5, 5],
+      [10, 5],
+      [15, 5],
+      [20, 3],
+    ]);
+    expect(chunks.flatMap((c) => JSON.parse(c.json))).toEqual(many.events);
+    // The answer carries everything but the timeline, and says how much went ahead.
+    expect(r).toMatchObject({
+      type: 'ok',
+      data: { streamed: 23, result: { events: [], outcomes: many.outcomes } },
+    });
+    // Without a channel (a direct call) the answer is whole.
+    const whole = ok(
+      await d.handle({ messageId: 5, type: 'run', data: { scenario: fixtureScenario, settings: {} } }),
+    );
+    expect((whole as { result: { events: unknown[] } }).result.events).toHaveLength(23);
   });
 
   it('a cancel ends the run in progress with the timeline so far', async () => {

@@ -6,6 +6,7 @@ import type { RunOutcomeOf, RunResult, RunSession, Scenario, Settings } from '..
 import type { FixReport } from '../engine/fix/search';
 import type { PasteInput } from '../engine/import/build';
 import {
+  EVENTS_PER_MESSAGE,
   type LoadResult,
   type Progress,
   PROTOCOL_VERSION,
@@ -51,6 +52,8 @@ export interface DispatcherOptions {
   readonly clock?: () => number;
   /** Lets queued messages (a cancel) in; the worker uses a MessageChannel round trip. */
   readonly yieldNow?: () => Promise<void>;
+  /** Events per `events` message of a run's answer (tests use small ones). */
+  readonly eventsPerMessage?: number;
 }
 
 export interface Dispatcher {
@@ -85,11 +88,35 @@ export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}
   // Runs in progress, by the id of their request, and whether a cancel came for them.
   const active = new Map<number, { cancelled: boolean }>();
 
-  function keep(result: RunResult): ResultOf['run'] {
+  const perMessage = Math.max(1, opts.eventsPerMessage ?? EVENTS_PER_MESSAGE);
+
+  /**
+   * Keeps the result for snapshots and answers with it. With a channel to send on, the
+   * timeline goes ahead in bounded `events` messages and the answer carries none of it (see
+   * ResultOf['run']): the UI thread then reads it a chunk per task, never all in one.
+   */
+  function keep(
+    msg: RequestMessage,
+    result: RunResult,
+    emit: ((m: ResponseMessage) => void) | undefined,
+  ): ResultOf['run'] {
     const runId = nextRunId++;
     runs.set(runId, result);
     for (const id of runs.keys()) if (runs.size > KEEP_RUNS) runs.delete(id);
-    return { runId, result };
+    if (!emit) return { runId, result };
+    const all = result.events;
+    for (let from = 0; from < all.length; from += perMessage)
+      emit({
+        messageId: nextMessageId++,
+        type: 'events',
+        requestId: msg.messageId,
+        data: {
+          from,
+          count: Math.min(perMessage, all.length - from),
+          json: JSON.stringify(all.slice(from, from + perMessage)),
+        },
+      });
+    return { runId, result: { ...result, events: [] }, streamed: all.length };
   }
 
   async function run(
@@ -110,7 +137,7 @@ export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}
         while (!out && clock() < sliceEnd);
         if (out) {
           if (!out.ok) throw new Error(out.error);
-          return keep(out.result);
+          return keep(msg, out.result, emit);
         }
         if (emit && clock() - lastReport >= PROGRESS_EVERY_MS) {
           lastReport = clock();
@@ -126,7 +153,7 @@ export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}
         if (me.cancelled) {
           const r = session.cancel();
           if (!r.ok) throw new Error(r.error);
-          return keep(r.result);
+          return keep(msg, r.result, emit);
         }
       }
     } finally {

@@ -9,8 +9,8 @@ import { realEngine } from './engineApi';
 import { runScenario } from '../engine/index';
 import type { ResponseMessage } from './protocol';
 
-function clonedTransport(): Transport {
-  const d = createDispatcher(realEngine);
+function clonedTransport(eventsPerMessage?: number): Transport {
+  const d = createDispatcher(realEngine, eventsPerMessage ? { eventsPerMessage } : {});
   let deliver!: (m: ResponseMessage) => void;
   return {
     post: (m) => {
@@ -37,6 +37,20 @@ describe('engine binding, directly and through the client', () => {
     const { result } = await c.request('run', { scenario: hairpin, settings: { [BNF]: '1' } });
     expect(result.events).toEqual(direct.events);
     expect(result.outcomes).toEqual(direct.outcomes);
+  });
+
+  it('gives the same timeline when it arrives in many small chunks', async () => {
+    const direct = runScenario(hairpin, { settings: { [BNF]: '0' } });
+    const c = new EngineClient(clonedTransport(16));
+    const seen: number[] = [];
+    const { result } = await c.request(
+      'run',
+      { scenario: hairpin, settings: { [BNF]: '0' } },
+      { onEvents: (from, events) => seen.push(from, events.length) },
+    );
+    expect(seen.length / 2).toBe(Math.ceil(direct.events.length / 16));
+    expect(Math.max(...seen.filter((_, i) => i % 2 === 1))).toBe(16);
+    expect(result.events).toEqual(direct.events);
   });
 
   for (const [bnf, ok, marks] of [

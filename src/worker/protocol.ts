@@ -7,7 +7,7 @@ import type { Fix, FixReport } from '../engine/fix/search';
 import type { PasteDone, PasteInput } from '../engine/import/build';
 import type { PasteError } from '../engine/import/types';
 import type { LoadResult } from '../engine/scenario/load';
-import type { TableName } from '../engine/timeline/events';
+import type { TableName, TimelineEvent } from '../engine/timeline/events';
 
 export type {
   Fix,
@@ -20,6 +20,7 @@ export type {
   RunResult,
   Scenario,
   Settings,
+  TimelineEvent,
 };
 
 /** A paste read into a host: the new scenario, or the first error naming the paste and line. */
@@ -28,7 +29,7 @@ export type PasteResult =
   | { readonly ok: false; readonly error: PasteError };
 
 /** Bumped on any incompatible change; the client refuses a worker that speaks another version. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 export type RunId = number;
 
@@ -114,7 +115,13 @@ export interface Snapshot {
 export interface ResultOf {
   catalog: { readonly scenarios: readonly Scenario[] };
   load: LoadResult;
-  run: { readonly runId: RunId; readonly result: RunResult };
+  /**
+   * On the wire, a run's timeline travels ahead of this answer in `events` messages (their
+   * count in `streamed`) and `result.events` is empty: one structured clone of a million events
+   * blocked the UI thread for 2.4-6.5 s. The client puts the timeline back (as a
+   * ChunkedTimeline) before it resolves, so callers always get the whole RunResult.
+   */
+  run: { readonly runId: RunId; readonly result: RunResult; readonly streamed?: number };
   snapshot: Snapshot;
   command: CommandReply;
   fixes: FixReport;
@@ -149,6 +156,23 @@ export interface SerializedError {
   readonly stack?: string;
 }
 
+/**
+ * A run's timeline events `from` .. `from + count - 1`, sent in order before its answer, as
+ * the JSON text of their array: text crosses postMessage as one string (a copy, no objects
+ * to build) and the UI thread keeps it so until a view reads there (chunkedTimeline.ts).
+ */
+export interface EventsChunk {
+  readonly from: number;
+  readonly count: number;
+  readonly json: string;
+}
+
+/**
+ * Events per `events` message, so that parsing and indexing one (about 330 kB of JSON for the
+ * biggest flood) stays far below 50 ms on the UI thread of a loaded machine.
+ */
+export const EVENTS_PER_MESSAGE = 2048;
+
 /** An envelope from the UI to the worker. */
 export type RequestMessage = { readonly messageId: number } & Request;
 
@@ -159,6 +183,12 @@ export type ResponseMessage =
       readonly type: 'progress';
       readonly requestId: number;
       readonly data: Progress;
+    }
+  | {
+      readonly messageId: number;
+      readonly type: 'events';
+      readonly requestId: number;
+      readonly data: EventsChunk;
     }
   | { readonly messageId: number; readonly type: 'ready'; readonly data: { readonly version: number } }
   | {
