@@ -14,6 +14,7 @@ import { useApp, useAppStore } from './react';
 import { Scroll } from './Scroll';
 import { TimelineBar } from './TimelineBar';
 import { currentEvent, currentPacket, touchedEntry } from './timeline';
+import { pipelineExport, topologyExport, ViewExport } from './views/ExportButtons';
 import { HostPanel } from './views/HostPanel';
 import { PacketPath } from './views/PacketPath';
 import { Pipeline } from './views/Pipeline';
@@ -112,6 +113,12 @@ function PipelinePanel({ pkt, curHost }: { pkt: number | undefined; curHost: str
             </option>
           ))}
         </select>
+        <ViewExport
+          what="pipeline"
+          name={`${result.scenario.id}-pipeline-${host}`}
+          svg={() => pipelineExport(document.querySelector('section.pipeline-panel'), host)}
+          t={t}
+        />
       </h2>
       <Scroll className="body pl-body">
         <Pipeline
@@ -190,7 +197,15 @@ function Main({ embed }: { embed: boolean }) {
     <main className="main" data-playhead={playhead} data-snapshot={snapshot?.index ?? ''}>
       <div className="col col-a">
         <section className="panel topo" aria-label={t.topology}>
-          <h2>{t.topology}</h2>
+          <h2>
+            {t.topology}
+            <ViewExport
+              what="topology"
+              name={`${result.scenario.id}-topology`}
+              svg={() => topologyExport(document.querySelector('section.topo'))}
+              t={t}
+            />
+          </h2>
           <Topology label={`${t.topology}: ${result.hosts.map((h) => h.name).join(', ')}`} />
         </section>
         <PipelinePanel key={result.scenario.id} pkt={pkt} curHost={curHost} />

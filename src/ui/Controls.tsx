@@ -6,6 +6,7 @@ import { useApp, useAppStore } from './react';
 import { SPEEDS } from './store';
 import { LessonPicker } from './LessonPanel';
 import { PasteNode } from './paste/PasteDialog';
+import { ScenarioExport } from './views/ExportButtons';
 
 /** A scenario file larger than this is refused unread (the biggest built-in is about 10 kB). */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -163,6 +164,7 @@ export function Controls({ embed = false }: { embed?: boolean }) {
           {t.openFile}
         </button>
       ) : null}
+      {chrome ? <ScenarioExport t={t} /> : null}
       {chrome ? <PasteNode /> : null}
       <input
         ref={fileRef}

@@ -76,6 +76,11 @@ export interface Dict {
   readonly redo: string;
   readonly remove: string;
   readonly presentation: string;
+  readonly exportSvg: string;
+  readonly exportPng: string;
+  readonly exportSave: string;
+  readonly exportNoRun: string;
+  readonly exportScenario: string;
   readonly plNoFns: string;
   readonly plBridge: string;
   readonly plRouting: string;
@@ -215,6 +220,11 @@ const en: Dict = {
   redo: 'Redo',
   remove: 'Remove',
   presentation: 'Presentation',
+  exportSvg: 'Save as SVG (standalone, styles included)',
+  exportPng: 'Save as PNG image',
+  exportSave: 'Save:',
+  exportNoRun: 'Nothing to save: no run is shown.',
+  exportScenario: 'Save JSON',
   plNoFns: 'nothing registered',
   plBridge: 'bridge forwarding',
   plRouting: 'routing decision',
@@ -351,6 +361,11 @@ const zh: Dict = {
   redo: '重做',
   remove: '删除',
   presentation: '演示模式',
+  exportSvg: '保存为 SVG（独立文件，含样式）',
+  exportPng: '保存为 PNG 图片',
+  exportSave: '保存：',
+  exportNoRun: '没有可保存的内容：当前没有运行结果。',
+  exportScenario: '保存 JSON',
   plNoFns: '未注册任何函数',
   plBridge: '网桥转发',
   plRouting: '路由决策',

@@ -9,6 +9,7 @@ import type { Dict } from '../i18n';
 import { useApp, useAppStore } from '../react';
 import { chainsOf, complete } from './complete';
 import './console.css';
+import { saveFile } from '../exports';
 
 interface Entry {
   readonly line: string;
@@ -120,12 +121,11 @@ function PcapDownload({ host }: { host: string }) {
   async function download(): Promise<void> {
     const bytes = await pcap(host, ifname);
     if (!bytes) return;
-    const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/vnd.tcpdump.pcap' }));
-    const a = document.createElement('a');
-    a.href = url;
-    a.download = `${result?.scenario.id ?? 'nflab'}-${host}-${ifname}.pcap`;
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveFile(
+      `${result?.scenario.id ?? 'nflab'}-${host}-${ifname}.pcap`,
+      bytes as BlobPart,
+      'application/vnd.tcpdump.pcap',
+    );
   }
   // The host is the description, not the name: a host called "backend" must not make this
   // button answer to the name End (accessible names match by substring).

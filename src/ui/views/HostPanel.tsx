@@ -7,6 +7,7 @@ import type { HostSnapshot } from '../../worker/protocol';
 import type { Dict, Lang } from '../i18n';
 import { isSwitch, settingKey, settingValue } from '../settings';
 import { ConntrackTable } from './ConntrackTable';
+import { HostExport } from './ExportButtons';
 import { Rules } from './Rules';
 
 function SettingControl(props: {
@@ -100,6 +101,7 @@ export function HostPanel(props: {
         {...(props.highlight !== undefined ? { highlight: props.highlight } : {})}
       />
       <Rules host={host.name} snap={props.snap} t={t} />
+      <HostExport host={host.name} t={t} />
     </article>
   );
 }
