@@ -176,7 +176,9 @@ export class ConntrackTable {
               this.stats.drop++;
               return { kind: 'table-full', message: TABLE_FULL_MESSAGE, removed };
             }
-            for (const d of dropped) removed = withRemoved(removed, { why: 'early-drop', entry: d });
+            // One copy for the lot: with few buckets a drop can take thousands at once.
+            const gone = dropped.map((entry): CtRemoved => ({ why: 'early-drop', entry }));
+            removed = removed === NONE ? gone : [...removed, ...gone];
           }
         }
         entry = new CtEntry(this.nextId++, orig, reply, zone, now);
