@@ -57,6 +57,9 @@ export function nftRuleLine(
   return -1;
 }
 
+/** Above this, a closed rules view leaves its text out of the DOM. */
+const LAZY_TEXT_CHARS = 1024 * 1024;
+
 export function Rules({ host, snap, t }: { host: string; snap: HostSnapshot | undefined; t: Dict }) {
   const [mode, setMode] = useState<string>('save');
   const [open, setOpen] = useState(false);
@@ -88,12 +91,16 @@ export function Rules({ host, snap, t }: { host: string; snap: HostSnapshot | un
   if (!snap || (snap.iptablesSave === '' && snap.iptablesList.length === 0 && nft === '')) return null;
   // A host with only native nftables opens on its `nft list ruleset`.
   const shownMode = mode === 'save' && snap.iptablesSave === '' && nft ? 'nft' : mode;
-  const text =
+  const full =
     shownMode === 'save'
       ? snap.iptablesSave
       : shownMode === 'nft'
         ? nft
         : (snap.iptablesList.find((x) => x.table === shownMode)?.text ?? '');
+  // A closed view of a huge ruleset (a pasted kube-proxy node: 13 MB of iptables-save, 17 MB of
+  // -L) holds no text: putting it in the DOM at every snapshot was a main-thread task of
+  // hundreds of ms each time. Small rulesets stay in the DOM, closed or not.
+  const text = open || full.length <= LAZY_TEXT_CHARS ? full : '';
   const at = !marked
     ? -1
     : shownMode === 'save' && !marked.family
