@@ -1,5 +1,6 @@
 import { parseIpv4 } from '../net/ipv4';
 import type { AddrSpec } from './ruleset';
+import { serviceNameOf, servicePort } from './services';
 
 // Parsers for the value syntaxes iptables accepts. Each returns undefined on bad input;
 // callers turn that into a ParseError naming the option.
@@ -45,49 +46,18 @@ export function parseAddrSpec(text: string, invert: boolean): AddrSpec | undefin
   return { addr: (addr & mask) >>> 0, mask, invert };
 }
 
-const SERVICES: ReadonlyMap<string, number> = new Map([
-  ['ftp-data', 20],
-  ['ftp', 21],
-  ['ssh', 22],
-  ['telnet', 23],
-  ['smtp', 25],
-  ['domain', 53],
-  ['bootps', 67],
-  ['bootpc', 68],
-  ['tftp', 69],
-  ['http', 80],
-  ['www', 80],
-  ['pop3', 110],
-  ['ntp', 123],
-  ['imap', 143],
-  ['snmp', 161],
-  ['bgp', 179],
-  ['ldap', 389],
-  ['https', 443],
-  ['syslog', 514],
-  ['submission', 587],
-  ['imaps', 993],
-  ['pop3s', 995],
-  ['mysql', 3306],
-  ['postgresql', 5432],
-  ['http-alt', 8080],
-]);
-
-const SERVICE_BY_PORT: ReadonlyMap<number, string> = new Map(
-  [...SERVICES].reverse().map(([name, port]) => [port, name] as const),
-);
-
 /** The name getservbyport gives (the first /etc/services entry), or the number. */
-export function serviceName(port: number): string {
-  return SERVICE_BY_PORT.get(port) ?? String(port);
+export function serviceName(port: number, proto: 'tcp' | 'udp' = 'tcp'): string {
+  return serviceNameOf(port, proto) ?? String(port);
 }
 
+/** A port number 0-65535, or a service name of /etc/services. */
 export function parsePort(text: string): number | undefined {
   if (/^\d{1,5}$/.test(text)) {
     const n = Number(text);
     return n <= 65535 ? n : undefined;
   }
-  return SERVICES.get(text);
+  return servicePort(text);
 }
 
 /** `p`, `lo:hi`, `lo:` (to 65535), `:hi` (from 0). */
