@@ -96,6 +96,29 @@ describe('console commands that read what happened', () => {
     );
   });
 
+  it('ss -tan shows the sockets at the playhead: SYN-SENT with its SYN unacknowledged, then TIME-WAIT', () => {
+    const syn = bnf0.events.findIndex(
+      (e) => e.type === 'packet' && e.host === 'pod-a' && e.origin === 'socket',
+    );
+    const port = /:(\d+) /.exec(runCommand(bnf0, syn + 1, 'pod-a', 'ss -tan').stdout.split('\n')[1]!)![1]!;
+    // Layout as iproute2 6.1 prints it into a pipe (columns as wide as their widest field).
+    expect(runCommand(bnf0, syn + 1, 'pod-a', 'ss -tan').stdout).toBe(
+      `State    Recv-Q Send-Q Local Address:Port  Peer Address:PortProcess\nSYN-SENT 0      1         10.244.1.2:${port}   10.96.0.10:80         \n`,
+    );
+    expect(runCommand(bnf1, end(bnf1), 'pod-a', 'ss -tan').stdout.split('\n')[1]).toBe(
+      `TIME-WAIT 0      0         10.244.1.2:${port}   10.96.0.10:80         `,
+    );
+    expect(runCommand(bnf1, end(bnf1), 'pod-b', 'ss -ta').stdout).toBe(
+      'State  Recv-Q Send-Q Local Address:Port     Peer Address:PortProcess\nLISTEN 0      64           0.0.0.0:http-alt      0.0.0.0:*          \n',
+    );
+    expect(runCommand(bnf1, 0, 'pod-b', 'ss -tan').stdout).toBe(
+      'State Recv-Q Send-Q Local Address:Port Peer Address:PortProcess\n',
+    );
+    expect(runCommand(bnf1, 0, 'pod-b', 'ss -x').stderr).toBe(
+      'ss: only -t, -u, -a, -l and -n are modelled here, not "-x"\n',
+    );
+  });
+
   it('a pipeline filters with grep; unknown commands name the known ones', () => {
     expect(runCommand(bnf1, 0, 'node', 'sysctl -a | grep "call-ip"').stdout).toBe(
       'net.bridge.bridge-nf-call-ip6tables = 1\nnet.bridge.bridge-nf-call-iptables = 1\n',
@@ -103,7 +126,7 @@ describe('console commands that read what happened', () => {
     expect(runCommand(bnf1, 0, 'node', 'sysctl -a | grep -c call-ip').stdout).toBe('2\n');
     expect(runCommand(bnf1, 0, 'node', 'sysctl -a | grep nothing-like-this').exit).toBe(1);
     expect(runCommand(bnf1, 0, 'node', 'ls /').stderr).toBe(
-      'ls: command not found (known: bridge, cat, conntrack, curl, ip, iptables, iptables-restore, iptables-save, nc, ping, sysctl, tcpdump)\n',
+      'ls: command not found (known: bridge, cat, conntrack, curl, ip, iptables, iptables-restore, iptables-save, nc, ping, ss, sysctl, tcpdump)\n',
     );
     expect(runCommand(bnf1, 0, 'node', 'iptables -L | sort').stderr).toBe(
       'sort: only grep can follow a | here\n',

@@ -12,6 +12,7 @@ export const COMMAND_NAMES: readonly string[] = [
   'iptables-save',
   'nc',
   'ping',
+  'ss',
   'sysctl',
   'tcpdump',
 ];

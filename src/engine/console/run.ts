@@ -7,6 +7,7 @@ import { iptablesCommand } from './iptables';
 import { iptablesSave } from './iptablesRead';
 import { type CommandOutput, err } from './output';
 import { type ConsoleHost, consoleHostAt } from './state';
+import { ssCommand } from './ss';
 import { sysctlCommand } from './sysctl';
 import { tcpdumpCommand } from './tcpdump';
 import { tokenize } from './tokenize';
@@ -24,6 +25,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   ip: ipCommand,
   iptables: iptablesCommand,
   'iptables-save': iptablesSave,
+  ss: ssCommand,
   sysctl: sysctlCommand,
   tcpdump: tcpdumpCommand,
 };
