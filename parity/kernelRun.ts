@@ -55,8 +55,26 @@ export function itemEndMs(t: TrafficSpec): number {
   }
 }
 
+/** A console command to run on a host at a moment of the run, only to read its output. */
+export interface Reading {
+  readonly host: string;
+  /** ms from the start. */
+  readonly at: number;
+  readonly command: string;
+}
+
+/** The agent item index of reading k (negative, apart from the changes' -1 - k). */
+export function readingIdx(k: number): number {
+  return -1000 - k;
+}
+
 /** The plan each host's agent gets: its items, with indices and derived defaults. */
-export function agentItems(s: Scenario, host: string, notes: string[]): Record<string, unknown>[] {
+export function agentItems(
+  s: Scenario,
+  host: string,
+  notes: string[],
+  readings: readonly Reading[] = [],
+): Record<string, unknown>[] {
   const items: Record<string, unknown>[] = [];
   for (const [idx, t] of s.traffic.entries()) {
     if (t.host !== host) continue;
@@ -76,13 +94,15 @@ export function agentItems(s: Scenario, host: string, notes: string[]): Record<s
   for (const [k, c] of s.changes.entries())
     if (c.host === host && changeTraffic(c) === undefined)
       items.push({ kind: 'command', idx: -1 - k, at: c.at, command: c.command, stdin: c.stdin ?? '' });
+  for (const [k, r] of readings.entries())
+    if (r.host === host) items.push({ kind: 'command', idx: readingIdx(k), at: r.at, command: r.command });
   return items;
 }
 
 export async function runOnKernel(
   scenario: Scenario,
   runId: string,
-  opts: { tcpdump?: boolean; onWorld?: (w: World | undefined) => void } = {},
+  opts: { tcpdump?: boolean; onWorld?: (w: World | undefined) => void; readings?: readonly Reading[] } = {},
 ): Promise<KernelRunResult> {
   const began = Date.now();
   const notes: string[] = [];
@@ -93,7 +113,12 @@ export async function runOnKernel(
   const bgs: Bg[] = [];
   try {
     const runMs =
-      Math.max(0, ...scenario.traffic.map(itemEndMs), ...scenario.changes.map((c) => c.at)) + LINGER_MS;
+      Math.max(
+        0,
+        ...scenario.traffic.map(itemEndMs),
+        ...scenario.changes.map((c) => c.at),
+        ...(opts.readings ?? []).map((r) => r.at),
+      ) + LINGER_MS;
     const hardMs = MONITOR_SETTLE_MS + READY_TIMEOUT_MS + START_LEAD_MS + runMs + 10_000;
     const monitors = new Map<string, { trace: Bg; events: Bg; tcpdump?: Bg }>();
     for (const h of scenario.hosts) {
@@ -123,7 +148,7 @@ export async function runOnKernel(
     await sleep(MONITOR_SETTLE_MS);
     const agents = new Map<string, Bg>();
     for (const h of scenario.hosts) {
-      const items = agentItems(scenario, h.name, notes);
+      const items = agentItems(scenario, h.name, notes, opts.readings);
       if (!items.length) continue;
       const plan = join(dir, `${h.name}.json`);
       writeFileSync(plan, JSON.stringify({ run_ms: runMs, ready_timeout_ms: READY_TIMEOUT_MS, items }));

@@ -10,6 +10,7 @@ import { settingRuns } from '../src/engine/scenario/variants';
 import { cleanupStale, destroyWorld, type World } from './build';
 import { type Cell, compareSides, packetListing } from './compare';
 import { confirmFixes } from './fixes';
+import { checkReadings } from './readings';
 import { type KernelRunResult, runOnKernel } from './kernelRun';
 import { loadBuiltins, loadFile } from './scenarios';
 import { hasCommand, killAllStarted, sh } from './sh';
@@ -39,6 +40,8 @@ interface Args {
   readonly doc: string | undefined;
   /** Skip confirming the fix search's fixes on the kernel. */
   readonly noFixes: boolean;
+  /** Only the console readings (parity/readings.ts), no scenario table, no fixes. */
+  readonly readingsOnly: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
@@ -49,6 +52,7 @@ function parseArgs(argv: readonly string[]): Args {
   let verbose = false;
   let doc: string | undefined;
   let noFixes = false;
+  let readingsOnly = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     if (a === '--dump') dump = argv[++i] ?? dump;
@@ -57,9 +61,10 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--verbose') verbose = true;
     else if (a === '--doc') doc = argv[++i];
     else if (a === '--no-fixes') noFixes = true;
+    else if (a === '--readings-only') readingsOnly = true;
     else select.push(a);
   }
-  return { select, dump, tcpdump, kernelOnly, verbose, doc, noFixes };
+  return { select, dump, tcpdump, kernelOnly, verbose, doc, noFixes, readingsOnly };
 }
 
 function preflight(): string | undefined {
@@ -143,7 +148,7 @@ async function main(): Promise<number> {
     c.equal ? 'equal' : c.excusedBy ? `differs (documented: ${c.excusedBy})` : `**differs**: ${c.diff ?? ''}`;
   let failures = 0;
   let n = 0;
-  for (const base of scenarios) {
+  for (const base of args.readingsOnly ? [] : scenarios) {
     for (const row of settingRuns(base)) {
       const tag = `${base.id} x ${row.label}`;
       if (Date.now() - began > TOTAL_BUDGET_MS) {
@@ -231,7 +236,26 @@ async function main(): Promise<number> {
     }
   }
   const fixRows: string[] = [];
-  if (typeof engine !== 'string' && !args.noFixes) {
+  // Console commands read at the same moment on both sides, when every scenario runs (or asked for).
+  const readingRows: string[] = [];
+  if (typeof engine !== 'string' && (args.readingsOnly || (runAll && !files.length))) {
+    const checks = await checkReadings(
+      engine,
+      runId,
+      (w) => {
+        live = w;
+      },
+      (line) => console.log(line),
+    );
+    for (const c of checks) {
+      if (!c.equal) failures++;
+      readingRows.push(`| ${c.tag.replace(/\|/g, '/')} | ${c.equal ? 'equal' : '**differs**'} |`);
+    }
+    console.log(
+      `console readings equal on the kernel: ${checks.filter((c) => c.equal).length} of ${checks.length}`,
+    );
+  }
+  if (typeof engine !== 'string' && !args.noFixes && !args.readingsOnly) {
     const checks = await confirmFixes(
       scenarios,
       runId,
@@ -250,7 +274,7 @@ async function main(): Promise<number> {
   }
   const secs = ((Date.now() - began) / 1000).toFixed(1);
   console.log(`raw captures: ${args.dump}`);
-  if (args.doc && typeof engine !== 'string') writeDoc(args.doc, rows, fixRows, secs);
+  if (args.doc && typeof engine !== 'string') writeDoc(args.doc, rows, fixRows, readingRows, secs);
   if (typeof engine === 'string') {
     console.log(`kernel parity: NOT CHECKED (${engine}); ${failures} kernel run failure(s); ${secs} s`);
     return 1;
@@ -261,7 +285,13 @@ async function main(): Promise<number> {
   return failures ? 1 : 0;
 }
 
-function writeDoc(file: string, rows: readonly string[], fixRows: readonly string[], secs: string): void {
+function writeDoc(
+  file: string,
+  rows: readonly string[],
+  fixRows: readonly string[],
+  readingRows: readonly string[],
+  secs: string,
+): void {
   const v = (cmd: string[]) => sh(cmd, { timeoutMs: 5000 }).stdout.trim().split('\n')[0] ?? '?';
   const text = [
     '# Kernel parity, as last run',
@@ -291,6 +321,19 @@ function writeDoc(file: string, rows: readonly string[], fixRows: readonly strin
           '| scenario | fix | kernel |',
           '| --- | --- | --- |',
           ...fixRows,
+          '',
+        ]
+      : []),
+    ...(readingRows.length
+      ? [
+          '## Console readings at the same moment',
+          '',
+          'Commands run by the agent in the namespaces at their time and by the console at the same',
+          'virtual time (parity/readings.ts), client ports as `P<item>` and conntrack seconds within 2 s.',
+          '',
+          '| reading | kernel vs console |',
+          '| --- | --- |',
+          ...readingRows,
           '',
         ]
       : []),
