@@ -46,6 +46,14 @@ test('the hairpin fixed from the console: sysctl -w at the start, the connection
   await expect(other.getByRole('region', { name: 'Outcome' })).toContainText('tcp ok');
   await expect(changes(other)).toHaveCount(1);
   await expect(changes(other).first()).toContainText('sysctl -w net.bridge.bridge-nf-call-iptables=1');
+  // The link reproduces the run, not only the list: the entry is [ASSURED] there too, and the
+  // client's socket sits in TIME-WAIT.
+  await type(other, 'node', 'conntrack -L');
+  await expect(other.getByRole('region', { name: 'console node' })).toContainText('[ASSURED]');
+  await type(other, 'pod-a', 'ss -tan');
+  await expect(other.getByRole('region', { name: 'console pod-a' })).toContainText(
+    'TIME-WAIT 0      0         10.244.1.2:',
+  );
   expect(problems).toEqual([]);
   expect(otherProblems).toEqual([]);
 });
