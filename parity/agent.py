@@ -513,6 +513,12 @@ def main():
                 SERVERS[item["kind"]](item, deadline)
             except OSError as e:
                 emit({"idx": item["idx"], "event": "server-error", "error": errname(e)})
+    # A change at 0 comes before any traffic in the engine (scheduleChanges runs first); here it
+    # runs before this agent says ready, so no host's client can start ahead of it. Racing it
+    # from a thread at the start let the first SYN leave before a nat rule was in.
+    early = [i for i in plan["items"] if i["kind"] == "command" and i["at"] <= 0]
+    for item in early:
+        command(item, deadline)
     emit({"event": "ready", "t": time.time()})
     r, _, _ = select.select([sys.stdin], [], [], plan["ready_timeout_ms"] / 1000.0)
     line = sys.stdin.readline() if r else ""
@@ -523,7 +529,7 @@ def main():
     START[0] = start
     deadline = start + plan["run_ms"] / 1000.0
     threads = []
-    for item in sorted((i for i in plan["items"] if i["kind"] in CLIENTS), key=lambda i: i["at"]):
+    for item in sorted((i for i in plan["items"] if i["kind"] in CLIENTS and not any(i is e for e in early)), key=lambda i: i["at"]):
 
         def run(item=item):
             sleep_until(start + item["at"] / 1000.0, deadline)
