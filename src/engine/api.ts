@@ -68,6 +68,7 @@ export type StopKey =
   | 'budget.frames'
   | 'budget.tasks'
   | 'budget.memory'
+  | 'budget.bytes'
   | 'storm'
   | 'cancelled';
 

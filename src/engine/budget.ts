@@ -6,6 +6,7 @@
 // they stop the run with a message naming the budget, after a timeline of what happened.
 import type { RunStop, StopKey } from './api';
 import { printable } from './printable';
+import type { TimelineEvent } from './timeline/events';
 
 export interface Budgets {
   /** Rule evaluations (matches tried) for one packet in one table at one hook. */
@@ -20,6 +21,13 @@ export interface Budgets {
   readonly inFlight: number;
   /** Frames that went round an L2 loop before the storm is cut off. */
   readonly stormFrames: number;
+  /**
+   * The timeline's estimated size in bytes (see eventBytes). The counts above do not bound
+   * memory by themselves: an event carries text the run builds for it (a message received,
+   * quoted whole; a LOG line; a change's output and the ruleset after it), so a million events
+   * can be 200 MB or, with big messages, far more.
+   */
+  readonly timelineBytes: number;
 }
 
 export const DEFAULT_BUDGETS: Budgets = Object.freeze({
@@ -29,6 +37,7 @@ export const DEFAULT_BUDGETS: Budgets = Object.freeze({
   tasks: 5_000_000,
   inFlight: 500_000,
   stormFrames: 1_000,
+  timelineBytes: 512 * 1024 * 1024,
 });
 
 export function budgetsOf(over: Partial<Budgets> | undefined): Budgets {
@@ -43,6 +52,7 @@ const TEXT: Readonly<Record<StopKey, (p: Readonly<Record<string, string | number
   'budget.frames': (p) => `budget: stopped after ${p.limit} frames on the links`,
   'budget.tasks': (p) => `budget: stopped after ${p.limit} scheduler steps`,
   'budget.memory': (p) => `budget: stopped with ${p.limit} packets and timers in flight at once`,
+  'budget.bytes': (p) => `budget: stopped at about ${p.mb} MB of timeline (limit ${p.limit} bytes)`,
   storm: (p) =>
     `storm: stopped after ${p.frames} frames (a bridge loop: a frame came back to ${p.bridge} on ${p.host}, which it had already crossed)`,
   cancelled: (p) => `cancelled after ${p.tasks} scheduler steps`,
@@ -73,5 +83,41 @@ export class WalkTooLong extends Error {
   constructor(readonly limit: number) {
     super(`more than ${limit} rule evaluations in one walk`);
     this.name = 'WalkTooLong';
+  }
+}
+
+/**
+ * An event's object with its fields, frames and small values, in bytes: the V8 heap grew by
+ * 196-305 bytes per event over runs of every built-in scenario and of the 1M-event udp-flood
+ * (node --expose-gc, heapUsed after gc, results kept), so 320 is on the safe side.
+ */
+export const EVENT_BYTES = 320;
+
+/**
+ * What one event adds to the run's memory, estimated from above: EVENT_BYTES plus two bytes per
+ * character of the text it carries (two-byte strings, and text shared with the scenario is
+ * counted as if it were a copy). The host's name and a rule's text are references to strings
+ * the world holds once, so they are not counted.
+ */
+export function eventBytes(e: TimelineEvent): number {
+  switch (e.type) {
+    case 'app':
+    case 'target':
+    case 'drop':
+    case 'stopped':
+      return EVENT_BYTES + 2 * e.text.length;
+    case 'ctstate':
+      return EVENT_BYTES + 2 * e.note.length;
+    case 'conntrack':
+      return EVENT_BYTES + 2 * (e.note?.length ?? 0);
+    case 'outcome':
+      return EVENT_BYTES + 2 * e.line.length;
+    case 'change': {
+      const spec = e.spec;
+      const rules = (spec?.iptables_save?.length ?? 0) + (spec?.nft_ruleset?.length ?? 0);
+      return EVENT_BYTES * 4 + 2 * (e.command.length + e.stdout.length + e.stderr.length + rules);
+    }
+    default:
+      return EVENT_BYTES;
   }
 }

@@ -447,6 +447,8 @@ function zhStop(key: StopKey, p: Readonly<Record<string, string | number>>): str
       return `预算：调度器执行 ${p.limit} 步后停止`;
     case 'budget.memory':
       return `预算：同时在途的数据包和定时器达到 ${p.limit} 个时停止`;
+    case 'budget.bytes':
+      return `预算：时间线约达 ${p.mb} MB 时停止（上限 ${p.limit} 字节）`;
     case 'storm':
       return `广播风暴：${p.frames} 个帧后停止（网桥环路：一个帧回到了 ${p.host} 上它已经经过的 ${p.bridge}）`;
     case 'cancelled':

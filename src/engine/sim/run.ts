@@ -8,7 +8,7 @@ import type {
   RunSession,
   RunStop,
 } from '../api';
-import { BudgetExceeded, type Budgets, budgetsOf, DEFAULT_BUDGETS, stopOf } from '../budget';
+import { BudgetExceeded, type Budgets, budgetsOf, DEFAULT_BUDGETS, eventBytes, stopOf } from '../budget';
 import { formatIpv4 } from '../net/ipv4';
 import { printable } from '../printable';
 import { applySettings } from '../scenario/load';
@@ -119,11 +119,18 @@ function startUnguarded(
     return done;
   };
 
+  // The timeline's estimated bytes, added up as events are recorded (a task records a few).
+  let counted = 0;
+  let bytes = 0;
   // After each task: the budgets a single task cannot blow by itself (one task is one hop of
   // one packet; the rule walk, which can, checks its own budget and throws BudgetExceeded).
   const overBudget = (): RunStop | undefined => {
     if (w.stop) return w.stop;
-    if (w.events.length > budgets.events) return stopOf('budget.events', { limit: budgets.events });
+    const events = w.events;
+    if (events.length > budgets.events) return stopOf('budget.events', { limit: budgets.events });
+    while (counted < events.length) bytes += eventBytes(events[counted++]!);
+    if (bytes > budgets.timelineBytes)
+      return stopOf('budget.bytes', { limit: budgets.timelineBytes, mb: Math.round(bytes / 2 ** 20) });
     if (w.frames > budgets.frames) return stopOf('budget.frames', { limit: budgets.frames });
     if (w.sched.pending > budgets.inFlight) return stopOf('budget.memory', { limit: budgets.inFlight });
     if (tasks >= budgets.tasks) return stopOf('budget.tasks', { limit: budgets.tasks });

@@ -19,6 +19,46 @@ function done(r: ReturnType<typeof simulate>): RunResult {
   return r.result;
 }
 
+describe("the timeline's size budget", () => {
+  // Counts do not bound memory: each message received is quoted whole in its event's text.
+  const big = 'x'.repeat(200_000);
+  function chatty(messages: number): Scenario {
+    const flood = JSON.parse(hostileCases.find((c) => c.name === 'udp-flood-300k-interval-1')!.text);
+    const r = parseScenarioText(
+      JSON.stringify({
+        version: 1,
+        id: 'chatty',
+        hosts: flood.hosts,
+        traffic: [
+          { kind: 'udp-listen', host: 'b', port: 53, reply: big },
+          {
+            kind: 'udp-send',
+            host: 'a',
+            to: '10.0.0.2:53',
+            send: big,
+            more: Array.from({ length: messages - 1 }, (_, i) => ({ at: i + 1, send: big })),
+          },
+        ],
+      }),
+      'chatty',
+    );
+    if (!r.ok) throw new Error(r.error);
+    return r.scenario;
+  }
+
+  it('stops a run of few but fat events that no count stops', () => {
+    const r = done(simulate(chatty(60), { budgets: { timelineBytes: 8 * 2 ** 20 } }));
+    expect(r.stopped).toMatchObject({ key: 'budget.bytes', params: { limit: 8 * 2 ** 20 } });
+    expect(r.events.length).toBeLessThan(2_000);
+    // Without it the same run records more than 8 MB of text: 60 messages and their answers,
+    // each quoted whole where it is sent and where it is received.
+    const all = done(simulate(chatty(60)));
+    expect(all.stopped).toBeUndefined();
+    const text = all.events.reduce((n, e) => n + (e.type === 'app' ? e.text.length : 0), 0);
+    expect(text).toBeGreaterThan(8 * 2 ** 20);
+  });
+});
+
 describe('a run in slices (RunSession)', () => {
   it('stepped 7 tasks at a time gives the timeline simulate gives, byte for byte', () => {
     for (const id of ['same-bridge-hairpin', 'conntrack-table-full', 'snat-gateway']) {
@@ -117,6 +157,11 @@ describe('budgets (issue 8)', () => {
       [{ frames: 40 }, 'budget.frames', 'budget: stopped after 40 frames on the links'],
       [{ tasks: 30 }, 'budget.tasks', 'budget: stopped after 30 scheduler steps'],
       [{ inFlight: 5 }, 'budget.memory', 'budget: stopped with 5 packets and timers in flight at once'],
+      [
+        { timelineBytes: 50_000 },
+        'budget.bytes',
+        'budget: stopped at about 0 MB of timeline (limit 50000 bytes)',
+      ],
     ] as const;
     for (const [budgets, key, text] of cases) {
       const r = done(simulate(s, { budgets }));
