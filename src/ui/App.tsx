@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'react';
 import { ConsolePanel } from './console/ConsolePanel';
 import { Controls } from './Controls';
+import { EditorSlot, useEditorOpen } from './editor/EditorToggle';
 import { dictionaries } from './i18n';
 import { FixesPanel } from './FixesPanel';
 import { LessonPanel } from './LessonPanel';
@@ -156,6 +157,7 @@ function Main({ embed }: { embed: boolean }) {
   const phase = useApp((s) => s.phase);
   const setSetting = useApp((s) => s.setSetting);
   const presenting = useApp((s) => s.presenting);
+  const editing = useEditorOpen();
   const hl = useLessonHighlight();
   if (!result || !index)
     return (
@@ -194,7 +196,11 @@ function Main({ embed }: { embed: boolean }) {
   );
   return (
     // data-playhead / data-snapshot: when both agree every view shows the playhead (bench:ui's step figure).
-    <main className="main" data-playhead={playhead} data-snapshot={snapshot?.index ?? ''}>
+    <main
+      className={editing && !embed && !presenting ? 'main editing' : 'main'}
+      data-playhead={playhead}
+      data-snapshot={snapshot?.index ?? ''}
+    >
       <div className="col col-a">
         <section className="panel topo" aria-label={t.topology}>
           <h2>
@@ -216,7 +222,11 @@ function Main({ embed }: { embed: boolean }) {
         {presenting || embed ? null : <FixesPanel />}
         {presenting ? null : hosts}
       </div>
-      {presenting ? null : (
+      {presenting ? null : editing && !embed ? (
+        <div className="col col-c">
+          <EditorSlot />
+        </div>
+      ) : (
         <div className="col col-c">
           <section className="panel path-panel" aria-label={t.path}>
             <h2>

@@ -5,6 +5,7 @@ import { dictionaries, type Lang } from './i18n';
 import { useApp, useAppStore } from './react';
 import { SPEEDS } from './store';
 import { LessonPicker } from './LessonPanel';
+import { EditorButton } from './editor/EditorToggle';
 import { PasteNode } from './paste/PasteDialog';
 import { ScenarioExport } from './views/ExportButtons';
 
@@ -166,6 +167,7 @@ export function Controls({ embed = false }: { embed?: boolean }) {
       ) : null}
       {chrome ? <ScenarioExport t={t} /> : null}
       {chrome ? <PasteNode /> : null}
+      {chrome ? <EditorButton /> : null}
       <input
         ref={fileRef}
         type="file"

@@ -6,6 +6,7 @@ import { App } from './App';
 import { isEmbed } from './embed';
 import type { Lang } from './i18n';
 import { StoreContext } from './react';
+import { installAutosave, loadWork } from './editor/savedWork';
 import { createAppStore, type Theme } from './store';
 import './styles.css';
 
@@ -31,6 +32,15 @@ function prefs(): { theme?: Theme; lang?: Lang } {
   return { theme, lang };
 }
 
+/** localStorage, or null where the browser refuses it (a sandboxed frame, storage turned off). */
+function browserStorage(): Storage | null {
+  try {
+    return localStorage;
+  } catch {
+    return null;
+  }
+}
+
 const store = createAppStore({ transport: workerTransport, ...prefs() });
 document.documentElement.dataset.theme = store.getState().theme;
 createRoot(document.getElementById('root')!).render(
@@ -47,7 +57,20 @@ const unmark = store.subscribe((s) => {
     requestAnimationFrame(() => performance.mark('nflab:first-run'));
   }
 });
-void store.getState().start(location.hash);
+// The last work comes back on a reload and stays when a link is bad (editor/savedWork.ts). An
+// embedded view shows its link only and keeps nothing.
+const embed = isEmbed(location);
+const storage = embed ? null : browserStorage();
+// The page's link: the one it opened with, or the one Share put in the address bar since. Not
+// location.hash itself: a link pasted into this tab changes it before the page goes away.
+const openedWith = location.hash;
+const pageLink = () => {
+  const shared = store.getState().shareLink;
+  return shared ? shared.slice(shared.indexOf('#')) : openedWith;
+};
+const autosave = installAutosave(store, storage, pageLink);
+addEventListener('pagehide', () => autosave.flush());
+void store.getState().start(location.hash, loadWork(storage));
 window.addEventListener('hashchange', () => {
   // A pasted link in the same tab: open it as if freshly loaded.
   if (location.hash !== store.getState().shareLink.slice(store.getState().shareLink.indexOf('#')))

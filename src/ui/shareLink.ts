@@ -9,6 +9,7 @@
 // timeline the link opens on. Golden links of every version are in links/v*.fixtures.json.
 import { compressToEncodedURIComponent } from 'lz-string';
 import type { Settings } from '../engine/api';
+import type { ShapeLimits } from '../worker/limits';
 import { decompressUriComponent } from './links/lz';
 import type { Moment, PacketKey, Position } from './links/moment';
 
@@ -107,19 +108,38 @@ function intParam(p: URLSearchParams, name: string, dflt: number | null): number
   return Number(v);
 }
 
+/** Size caps for a hash and the scenario in it; the defaults are a link's. */
+export interface DecodeLimits {
+  readonly maxLinkChars?: number;
+  readonly maxScenarioChars?: number;
+  /** For the scenario's shape before it is posted to the worker (worker/limits.ts). */
+  readonly shape?: ShapeLimits;
+}
+
+/**
+ * The work kept in the browser is the user's own (editor/savedWork.ts), not a stranger's link:
+ * it may hold a pasted node far larger than a link may, up to what the browser's storage keeps.
+ */
+export const WORK_LIMITS: DecodeLimits = {
+  maxLinkChars: 16 * 1024 * 1024,
+  maxScenarioChars: 64 * 1024 * 1024,
+  shape: { maxNodes: 4_000_000, maxChars: 64 * 1024 * 1024 },
+};
+
 export function decodeShareHash(
   hash: string,
-  opts: {
+  opts: DecodeLimits & {
     migrations?: Readonly<Record<number, (p: URLSearchParams) => URLSearchParams>>;
     /** The version this build writes; tests pretend to be a later build. */
     current?: number;
   } = {},
 ): DecodeResult {
   const current = opts.current ?? LINK_VERSION;
+  const maxLink = opts.maxLinkChars ?? MAX_LINK_CHARS;
+  const maxScenario = opts.maxScenarioChars ?? MAX_SCENARIO_CHARS;
   const raw = hash.startsWith('#') ? hash.slice(1) : hash;
   if (raw === '') return { ok: 'none' };
-  if (raw.length > MAX_LINK_CHARS)
-    return { ok: false, error: `link longer than ${MAX_LINK_CHARS / 1024} kB` };
+  if (raw.length > maxLink) return { ok: false, error: `link longer than ${maxLink / 1024} kB` };
   let p: URLSearchParams;
   try {
     p = new URLSearchParams(raw);
@@ -149,13 +169,13 @@ export function decodeShareHash(
     scenario = { kind: 'builtin', id };
   } else if (doc !== null) {
     // Decompression stops at the cap: a small link cannot make the tab build a huge string.
-    const text = decompressUriComponent(doc, MAX_SCENARIO_CHARS);
+    const text = decompressUriComponent(doc, maxScenario);
     if (!text.ok)
       return {
         ok: false,
         error:
           text.why === 'too-large'
-            ? `the scenario in the link is larger than ${MAX_SCENARIO_CHARS / 1024} kB`
+            ? `the scenario in the link is larger than ${maxScenario / 1024} kB`
             : 'the scenario in the link is corrupt',
       };
     try {

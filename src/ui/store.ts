@@ -25,8 +25,10 @@ import type { Lang } from './i18n';
 import { settingKey } from './settings';
 import { findPacket, packetKey, playheadOf, positionAt } from './links/moment';
 import {
+  type DecodeLimits,
   decodeShareHash,
   encodeShareHash,
+  WORK_LIMITS,
   type LinkAt,
   type LinkPacket,
   type LinkScenario,
@@ -149,8 +151,20 @@ export interface RuleFocus {
   readonly seq: number;
 }
 
+/** The work kept in the browser (editor/savedWork.ts): what a reload opens instead of the default. */
+export interface SavedWork {
+  /** The work as a share hash (decoded with the larger limits of saved work). */
+  readonly hash: string;
+  /** The page's own hash when it was saved: a reload with this hash (or none) restores the work. */
+  readonly link: string;
+}
+
 export interface AppActions {
-  start(hash: string): Promise<void>;
+  /**
+   * Opens the link in `hash`; with no link (or the link the saved work came from) the saved work,
+   * and the saved work too, after the notice, when the link is bad.
+   */
+  start(hash: string, saved?: SavedWork | null): Promise<void>;
   selectScenario(id: string): Promise<void>;
   openScenarioJson(json: unknown, source: string): Promise<boolean>;
   setSetting(key: string, value: string): Promise<void>;
@@ -171,6 +185,8 @@ export interface AppActions {
   setTheme(t: Theme): void;
   setLang(l: Lang): void;
   share(baseUrl: string): string;
+  /** What is on screen as a share hash, for keeping it in the browser ('' before the first run). */
+  workHash(): string;
   /** Shows a problem found outside the store (e.g. a file too large to read). */
   report(notice: Notice): void;
   dismissNotice(): void;
@@ -205,6 +221,11 @@ export interface AppActions {
    * scenario travels whole in the share link from then on. The playhead stays where it was.
    */
   setChanges(changes: readonly ChangeSpec[]): Promise<boolean>;
+  /**
+   * The editor's edits: runs this scenario with these settings in place of what is on screen,
+   * keeping the playhead. False when the run did not land (refused: the notice says why).
+   */
+  editScenario(scenario: Scenario, settings: Settings): Promise<boolean>;
   /** Opens lesson `id` of scenario `scenarioId` (switching to it unless on screen) at `step`. */
   openLesson(scenarioId: string, id: string, step?: number): Promise<void>;
   closeLesson(): void;
@@ -456,9 +477,16 @@ export function createAppStore(deps: StoreDeps): AppStore {
       return get().catalog.find((s) => s.id === id);
     }
 
+    // The saved work to open when a link cannot be (null: the default scenario instead).
+    let rescue: SavedWork | null = null;
+
     async function fallback(detail: string | null): Promise<void> {
-      const s = scenarioById(DEFAULT_SCENARIO) ?? get().catalog[0];
       if (detail) set({ notice: { key: 'badLink', detail } });
+      const saved = rescue;
+      rescue = null;
+      // The notice names the link; the work opens as it was left, untouched by it.
+      if (saved) return openLink(saved.hash, WORK_LIMITS);
+      const s = scenarioById(DEFAULT_SCENARIO) ?? get().catalog[0];
       if (!s) {
         set({ phase: 'ready' });
         return;
@@ -467,8 +495,8 @@ export function createAppStore(deps: StoreDeps): AppStore {
       await run(s, { kind: 'builtin', id: s.id }, {}, { kind: 'at', playhead: 0 });
     }
 
-    async function openLink(hash: string): Promise<void> {
-      const link = decodeShareHash(hash);
+    async function openLink(hash: string, limits?: DecodeLimits): Promise<void> {
+      const link = decodeShareHash(hash, limits);
       if (link.ok === 'none') return fallback(null);
       if (link.ok === false) return fallback(link.error);
       const st = link.state;
@@ -477,7 +505,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
         scenario = scenarioById(st.scenario.id);
         if (!scenario) return fallback(`no built-in scenario ${st.scenario.id}`);
       } else {
-        const bad = checkShape(st.scenario.json);
+        const bad = checkShape(st.scenario.json, limits?.shape);
         if (bad) return fallback(`the scenario in the link: ${bad}`);
         const loaded = await idle().request('load', { json: st.scenario.json, source: 'share link' });
         if (!loaded.ok) return fallback(loaded.error);
@@ -547,7 +575,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       playTo: null,
       paste: { phase: 'idle' },
 
-      async start(hash) {
+      async start(hash, saved = null) {
         let catalog: readonly Scenario[];
         try {
           const c = idle();
@@ -558,8 +586,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
           return;
         }
         set({ catalog });
+        const restore = saved !== null && (hash === '' || hash === '#' || hash === saved.link);
+        rescue = restore ? null : saved;
         try {
-          await openLink(hash);
+          if (restore) await openLink(saved.hash, WORK_LIMITS);
+          else await openLink(hash);
         } catch (e) {
           // Whatever went wrong with the link, the app opens on something usable and says why.
           await fallback(messageOf(e));
@@ -676,22 +707,25 @@ export function createAppStore(deps: StoreDeps): AppStore {
       setTheme: (theme) => set({ theme }),
       setLang: (lang) => set({ lang }),
       share(baseUrl) {
+        const hash = get().workHash();
+        if (!hash) return '';
+        const link = baseUrl + hash;
+        set({ shareLink: link });
+        return link;
+      },
+      workHash() {
         const s = get();
         const source = shownSource ?? s.source;
         if (!source || !s.result || !s.index) return '';
         const events = s.result.events;
         const key = s.selectedPacket === null ? null : packetKey(s.index, events, s.selectedPacket);
-        const link =
-          baseUrl +
-          encodeShareHash({
-            scenario: source,
-            settings: s.result.settings,
-            at: positionAt(s.index, events, s.playhead),
-            packet: key ? { kind: 'key', key } : null,
-            ...(s.lesson ? { lesson: { id: s.lesson.id, step: s.lesson.step } } : {}),
-          });
-        set({ shareLink: link });
-        return link;
+        return encodeShareHash({
+          scenario: source,
+          settings: s.result.settings,
+          at: positionAt(s.index, events, s.playhead),
+          packet: key ? { kind: 'key', key } : null,
+          ...(s.lesson ? { lesson: { id: s.lesson.id, step: s.lesson.step } } : {}),
+        });
       },
       report: (notice) => set({ notice }),
       dismissNotice: () => set({ notice: null }),
@@ -877,6 +911,13 @@ export function createAppStore(deps: StoreDeps): AppStore {
         const base = runner ? runner.want : { scenario: s.scenario, source: s.source, settings: s.settings };
         const scenario: Scenario = { ...base.scenario, changes: [...changes] };
         return run(scenario, { kind: 'inline', json: scenario }, base.settings, {
+          kind: 'at',
+          playhead: s.playhead,
+        });
+      },
+      async editScenario(scenario, settings) {
+        const s = get();
+        return run(scenario, { kind: 'inline', json: scenario }, settings, {
           kind: 'at',
           playhead: s.playhead,
         });

@@ -13,6 +13,7 @@ export const fixtureScenario = {
   changes: [],
   seed: 1,
   limitations: [],
+  lessons: [],
 } as unknown as Scenario;
 
 /** A session over a fixed result: done at the first advance, or after `slices` advances. */

@@ -1,5 +1,6 @@
 import { formatIptablesSave, formatRule } from '../iptables';
 import { parseIptablesSave } from '../iptables/parse';
+import { restoreErrorText } from '../iptables/restoreError';
 import { parseRuleArgs, RuleError } from '../iptables/parseRule';
 import { validateTable } from '../iptables/validate';
 import {
@@ -273,13 +274,7 @@ export function changeRuleset(rs: Ruleset | null, a: IptablesArgs): RulesetChang
 /** `iptables-restore` of pasted text: each table it names replaces the host's. */
 export function restoreRuleset(rs: Ruleset | null, text: string, noflush: boolean): RulesetChange {
   const parsed = parseIptablesSave(text, 'iptables-restore');
-  if (!parsed.ok)
-    return {
-      output: err(
-        `iptables-restore v1.8.9 (nf_tables): ${parsed.error.message}\nError occurred at line: ${parsed.error.line}\nTry \`iptables-restore -h' or 'iptables-restore --help' for more information.\n`,
-        1,
-      ),
-    };
+  if (!parsed.ok) return { output: err(restoreErrorText(parsed.error, text), 1) };
   let next = rs;
   for (const t of parsed.ruleset.tables) {
     const old = tableOf(next, t.name);

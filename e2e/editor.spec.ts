@@ -1,0 +1,203 @@
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page, test } from '@playwright/test';
+import { openApp, selectScenario, setSwitch, waitReady, watchProblems } from './helpers';
+
+// The editor (issue 10): a host's ruleset as iptables-save text with errors marked as you type,
+// topology and traffic forms checked by the engine, undo/redo, the work kept in the browser,
+// Save JSON and Open JSON.
+
+const outcome = (page: Page) => page.getByRole('region', { name: 'Outcome' });
+const editor = (page: Page) => page.getByRole('region', { name: 'Editor' });
+const topology = (page: Page) => page.getByRole('region', { name: 'Topology' });
+
+async function openEditor(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Editor' }).click();
+  await expect(editor(page)).toBeVisible();
+}
+
+/** Presses End until the outcome says `text` (a re-run lands a moment after an edit). */
+async function outcomeAtEnd(page: Page, text: string): Promise<void> {
+  await expect(async () => {
+    await page.getByRole('button', { name: 'End' }).click();
+    await expect(outcome(page)).toContainText(text, { timeout: 1000 });
+  }).toPass({ timeout: 30_000 });
+}
+
+async function addHost(page: Page, name: string): Promise<void> {
+  const form = editor(page).getByRole('form', { name: 'Add a host' });
+  await form.getByRole('textbox', { name: 'New host' }).fill(name);
+  await form.getByRole('button', { name: 'Add host' }).click();
+  await expect(editor(page).getByRole('combobox', { name: 'Host to edit' })).toHaveValue(name);
+  await waitReady(page);
+}
+
+test("a ruleset typo is marked at its line with iptables-restore's message; fixed, the run follows", async ({
+  page,
+}) => {
+  const problems = watchProblems(page);
+  await openApp(page);
+  await selectScenario(page, 'stateful-firewall');
+  await outcomeAtEnd(page, 'peer -> 10.0.0.1:22 tcp failed');
+  await openEditor(page);
+  const box = editor(page).getByRole('textbox', { name: 'iptables-save on host' });
+  const text = await box.inputValue();
+  expect(text).toContain('-A INPUT -m conntrack --ctstate NEW -j DROP\n');
+
+  await box.fill(text.replace('--ctstate NEW -j DROP', '--ctsate NEW -j ACCEPT'));
+  await expect(box).toHaveAttribute('aria-invalid', 'true');
+  // What iptables-restore 1.8.9 prints for this file on the kernel, at the line it names.
+  await expect(box).toHaveAccessibleDescription(/unknown option "--ctsate"\s*Error occurred at line: 7/);
+  await expect(editor(page).locator('.ed-ln.bad')).toHaveText('✖ 7');
+  // The run keeps the last ruleset that parsed.
+  await outcomeAtEnd(page, 'peer -> 10.0.0.1:22 tcp failed');
+
+  await box.fill(text.replace('--ctstate NEW -j DROP', '--ctstate NEW -j ACCEPT'));
+  await expect(box).not.toHaveAttribute('aria-invalid', 'true');
+  await expect(editor(page).locator('.ed-ln.bad')).toHaveCount(0);
+  await outcomeAtEnd(page, 'peer -> 10.0.0.1:22 tcp ok');
+  await expect(page.getByRole('combobox', { name: 'Scenario' })).toHaveValue('');
+  expect(problems).toEqual([]);
+});
+
+test('a host, a veth pair, an address, a route and traffic added with the forms; undo and redo', async ({
+  page,
+}) => {
+  const problems = watchProblems(page);
+  await openApp(page);
+  await selectScenario(page, 'same-bridge-hairpin');
+  await openEditor(page);
+  const ed = editor(page);
+  await addHost(page, 'pod-c');
+  await expect(topology(page)).toContainText('pod-c');
+
+  await ed.getByRole('combobox', { name: 'Host to edit' }).selectOption('node');
+  const veth = ed.getByRole('form', { name: 'Add a veth pair' });
+  await veth.getByRole('textbox', { name: 'This end' }).fill('veth-c');
+  await veth.getByRole('combobox', { name: 'Bridge of this end' }).selectOption('cni0');
+  await veth.getByRole('combobox', { name: 'Peer host' }).selectOption('pod-c');
+  await veth.getByRole('textbox', { name: 'Peer end' }).fill('eth0');
+  await veth.getByRole('button', { name: 'Add veth pair' }).click();
+  await expect(ed.getByRole('group', { name: 'interface veth-c' })).toBeVisible();
+  await waitReady(page);
+
+  await ed.getByRole('combobox', { name: 'Host to edit' }).selectOption('pod-c');
+  const addresses = ed
+    .getByRole('group', { name: 'interface eth0' })
+    .getByRole('textbox', { name: 'Addresses' });
+  // The engine refuses an address it cannot read, at the field, and nothing changes.
+  await addresses.fill('10.244.1.400/24');
+  await addresses.press('Enter');
+  await expect(addresses).toHaveAttribute('aria-invalid', 'true');
+  await expect(addresses).toHaveAccessibleDescription(/hosts\[3\]\.interfaces\[1\]\.addresses\[0\]/);
+  await addresses.fill('10.244.1.4/24');
+  await addresses.press('Enter');
+  await expect(addresses).not.toHaveAttribute('aria-invalid', 'true');
+  await expect(topology(page)).toContainText('10.244.1.4/24');
+  await waitReady(page);
+
+  const route = ed.getByRole('form', { name: 'Add a route' });
+  await route.getByRole('textbox', { name: 'New route destination' }).fill('default');
+  await route.getByRole('textbox', { name: 'New route via' }).fill('10.244.1.1');
+  await route.getByRole('button', { name: 'Add route' }).click();
+  await expect(ed.getByRole('group', { name: 'route 1' })).toBeVisible();
+  await waitReady(page);
+
+  const traffic = ed.getByRole('form', { name: 'Add traffic' });
+  await traffic.getByRole('combobox', { name: 'New traffic kind' }).selectOption('ping');
+  await traffic.getByRole('combobox', { name: 'New traffic host' }).selectOption('pod-c');
+  await traffic.getByRole('textbox', { name: 'New traffic target' }).fill('10.244.1.3');
+  await traffic.getByRole('button', { name: 'Add traffic' }).click();
+  await outcomeAtEnd(page, 'pod-c -> 10.244.1.3 icmp ok: 1/1 echo replies');
+
+  // Undo takes the traffic item back, then the route; redo brings them back in order.
+  await ed.getByRole('button', { name: 'Undo edit' }).click();
+  await waitReady(page);
+  await expect(ed.getByRole('group', { name: 'route 1' })).toBeVisible();
+  await expect(outcome(page)).not.toContainText('pod-c ->');
+  await ed.getByRole('button', { name: 'Undo edit' }).click();
+  await expect(ed.getByRole('group', { name: 'route 1' })).toHaveCount(0);
+  await waitReady(page);
+  // Keyboard: Ctrl+Shift+Z redoes (focus outside a text field), twice.
+  await ed.getByRole('button', { name: 'Undo edit' }).focus();
+  await page.keyboard.press('Control+Shift+Z');
+  await expect(ed.getByRole('group', { name: 'route 1' })).toBeVisible();
+  await waitReady(page);
+  await page.keyboard.press('Control+Shift+Z');
+  await outcomeAtEnd(page, 'pod-c -> 10.244.1.3 icmp ok');
+  await expect(ed.getByRole('button', { name: 'Redo edit' })).toBeDisabled();
+  expect(problems).toEqual([]);
+});
+
+test('a reload keeps the work, a bad link shows its error and loses nothing, Save JSON opens again', async ({
+  page,
+}) => {
+  const problems = watchProblems(page);
+  await openApp(page);
+  await selectScenario(page, 'same-bridge-hairpin');
+  await setSwitch(page, 'node', 'net.bridge.bridge-nf-call-iptables', true);
+  await openEditor(page);
+  await addHost(page, 'pod-z');
+  for (let i = 0; i < 5; i++) await page.getByRole('button', { name: 'Step', exact: true }).click();
+  const counter = page.locator('.timeline');
+  const at = (await counter.textContent())!.match(/event \d+ \/ \d+/)![0];
+
+  await page.reload();
+  await waitReady(page);
+  await expect(topology(page)).toContainText('pod-z');
+  await expect(
+    page
+      .getByRole('group', { name: 'node' })
+      .getByRole('switch', { name: 'net.bridge.bridge-nf-call-iptables' }),
+  ).toHaveAttribute('aria-checked', 'true');
+  await expect(counter).toContainText(at);
+
+  // A bad link: its error, and the work as it was.
+  await page.goto('/#v=2&doc=not-a-scenario');
+  await waitReady(page);
+  await expect(page.getByRole('alert').first()).toContainText('This link could not be opened');
+  await expect(topology(page)).toContainText('pod-z');
+  await page.reload();
+  await waitReady(page);
+  await expect(topology(page)).toContainText('pod-z');
+
+  // Save JSON, another scenario, Open JSON: the same work back.
+  await openEditor(page);
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    editor(page).getByRole('button', { name: 'Save JSON' }).click(),
+  ]);
+  expect(download.suggestedFilename()).toBe('same-bridge-hairpin.json');
+  const file = await download.path();
+  await selectScenario(page, 'host-conntrack');
+  await expect(topology(page)).not.toContainText('pod-z');
+  await page.getByLabel('Scenario file').setInputFiles(file!);
+  await waitReady(page);
+  await expect(topology(page)).toContainText('pod-z');
+  expect(problems).toEqual([]);
+});
+
+for (const theme of ['light', 'dark'] as const)
+  for (const lang of ['en', 'zh'] as const)
+    test(`the editor has no serious or critical axe violations (${theme}, ${lang})`, async ({ page }) => {
+      await openApp(page);
+      await selectScenario(page, 'same-bridge-hairpin');
+      await page.getByRole('combobox', { name: 'Theme' }).selectOption(theme);
+      await page.getByRole('combobox', { name: 'Language' }).selectOption(lang);
+      await openEditor(page);
+      // With an error showing at a line, and one at a field.
+      const box = editor(page).getByRole('textbox', { name: 'iptables-save on node' });
+      await box.fill(`${await box.inputValue()}-A FORWARD -j NOPE\n`);
+      await expect(box).toHaveAttribute('aria-invalid', 'true');
+      const host = editor(page).getByRole('textbox', { name: 'Host name' });
+      await host.fill('Bad Name');
+      await host.press('Enter');
+      await expect(host).toHaveAttribute('aria-invalid', 'true');
+      const r = await new AxeBuilder({ page })
+        .include('.editor-panel')
+        .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+        .analyze();
+      const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+      expect(
+        bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+      ).toEqual([]);
+    });

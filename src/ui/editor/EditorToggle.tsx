@@ -1,0 +1,39 @@
+// The header's Editor button and the slot the editor opens in. Light on purpose: the editor's
+// chunk (forms, the engine's checks) loads the first time it opens.
+import { lazy, Suspense } from 'react';
+import { useStore } from 'zustand';
+import { useApp, useAppStore } from '../react';
+import { editorDicts } from './strings';
+import { editorToggle } from './toggle';
+
+const EditorPanel = lazy(() => import('./EditorPanel'));
+
+export function useEditorOpen(): boolean {
+  return useStore(editorToggle(useAppStore()), (s) => s.open);
+}
+
+export function EditorButton() {
+  const toggle = editorToggle(useAppStore());
+  const open = useStore(toggle, (s) => s.open);
+  const lang = useApp((s) => s.lang);
+  return (
+    <button
+      type="button"
+      aria-label="Editor"
+      aria-pressed={open}
+      className={open ? 'active' : ''}
+      onClick={() => toggle.getState().setOpen(!open)}
+    >
+      {editorDicts[lang].editor}
+    </button>
+  );
+}
+
+export function EditorSlot() {
+  const lang = useApp((s) => s.lang);
+  return (
+    <Suspense fallback={<p className="dim">{editorDicts[lang].rulesetChecking}</p>}>
+      <EditorPanel />
+    </Suspense>
+  );
+}
