@@ -53,7 +53,7 @@ test('a bad link says so and falls back to the default scenario', async ({ page 
   expect(problems).toEqual([]);
 });
 
-test('an edited scenario travels whole in the link', async ({ page, context }) => {
+test('an edited scenario travels whole in the link', async ({ page, browser }) => {
   const problems = watchProblems(page);
   const json = JSON.parse(readFileSync('src/scenarios/host-conntrack.json', 'utf8')) as {
     id: string;
@@ -68,13 +68,16 @@ test('an edited scenario travels whole in the link', async ({ page, context }) =
   await expect(slider).toHaveValue((await slider.getAttribute('max')) ?? '-');
   await page.getByRole('button', { name: 'Share' }).click();
   expect(await page.getByRole('textbox', { name: 'Share link' }).inputValue()).toContain('doc=');
-  // An edited scenario that fails validation is refused with the field named.
-  const bad = await context.newPage();
+  // An edited scenario that fails validation is refused with the field named. In a browser
+  // of its own: in this one the first page's work is kept, and a bad link opens that instead.
+  const fresh = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  const bad = await fresh.newPage();
   const badProblems = watchProblems(bad);
   await bad.goto(`/#v=1&doc=${lz.compressToEncodedURIComponent(JSON.stringify({ ...json, hosts: [] }))}`);
   await waitReady(bad, 'same-bridge-hairpin');
   await expect(bad.getByRole('alert')).toContainText('hosts');
   expect([...problems, ...badProblems]).toEqual([]);
+  await fresh.close();
 });
 
 for (const version of [1, 2])

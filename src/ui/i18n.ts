@@ -53,7 +53,8 @@ export interface Dict {
   readonly loading: string;
   readonly running: string;
   readonly workerDied: (reason: string) => string;
-  readonly badLink: (reason: string) => string;
+  /** `instead`: what the app shows in the link's place, the default scenario or the user's last work. */
+  readonly badLink: (reason: string, instead?: 'default' | 'work') => string;
   readonly runFailed: (reason: string) => string;
   readonly badFile: (reason: string) => string;
   readonly fileTooLarge: (limitKb: number) => string;
@@ -195,7 +196,8 @@ const en: Dict = {
   loading: 'Starting the engine…',
   running: 'Running…',
   workerDied: (r) => `The engine stopped (${r}). It was restarted; your scenario and settings are kept.`,
-  badLink: (r) => `This link could not be opened (${r}). Showing the default scenario instead.`,
+  badLink: (r, instead) =>
+    `This link could not be opened (${r}).${instead === 'work' ? ' Your last work is shown instead, as you left it.' : instead === 'default' ? ' Showing the default scenario instead.' : ''}`,
   runFailed: (r) => `The scenario could not run: ${r}`,
   badFile: (r) => `This file could not be opened: ${r}`,
   fileTooLarge: (kb) => `larger than ${kb} kB`,
@@ -339,7 +341,8 @@ const zh: Dict = {
   loading: '正在启动引擎…',
   running: '正在运行…',
   workerDied: (r) => `引擎已停止（${r}）。已重新启动，你的场景和设置均已保留。`,
-  badLink: (r) => `无法打开此链接（${r}）。改为显示默认场景。`,
+  badLink: (r, instead) =>
+    `无法打开此链接（${r}）。${instead === 'work' ? '改为显示你上次的工作，保持原样。' : instead === 'default' ? '改为显示默认场景。' : ''}`,
   runFailed: (r) => `场景无法运行：${r}`,
   badFile: (r) => `无法打开此文件：${r}`,
   fileTooLarge: (kb) => `超过 ${kb} kB`,

@@ -16,7 +16,7 @@ export function noticeText(t: Dict, n: Notice): string {
     case 'workerDied':
       return t.workerDied(d);
     case 'badLink':
-      return t.badLink(d);
+      return t.badLink(d, n.instead);
     case 'badFile':
       return t.badFile(d);
     case 'runFailed':

@@ -221,6 +221,7 @@ describe('app store', () => {
       key: 'badLink',
       detail:
         'the scenario in the link: nested deeper than 64 levels at hosts[0][0][0][0][0][0][0][0][0][0][0]…',
+      instead: 'default',
     });
     expect(store.getState()).toMatchObject({ phase: 'ready', scenario: { id: 'fixture' } });
   });
@@ -250,7 +251,11 @@ describe('app store', () => {
   it('falls back to the default scenario with a clear message on a bad link', async () => {
     const store = createAppStore({ transport: memoryWorkers().transport, heartbeatMs: 0 });
     await store.getState().start('#v=1&s=nope');
-    expect(store.getState().notice).toEqual({ key: 'badLink', detail: 'no built-in scenario nope' });
+    expect(store.getState().notice).toEqual({
+      key: 'badLink',
+      detail: 'no built-in scenario nope',
+      instead: 'default',
+    });
     expect(store.getState().scenario?.id).toBe('fixture');
     const bad = createAppStore({ transport: memoryWorkers().transport, heartbeatMs: 0 });
     await bad.getState().start('#v=1&doc=N4XyA');

@@ -47,7 +47,8 @@ export const HEARTBEAT_MS = 5000;
 
 export type Notice =
   | { readonly key: 'workerDied'; readonly detail: string }
-  | { readonly key: 'badLink'; readonly detail: string }
+  /** `instead`: what is shown in the link's place (none: the link's scenario, without its lesson). */
+  | { readonly key: 'badLink'; readonly detail: string; readonly instead?: 'default' | 'work' }
   | { readonly key: 'badFile'; readonly detail: string }
   | { readonly key: 'runFailed'; readonly detail: string }
   /** `partial`: the views show the run up to where it stopped; otherwise the previous run. */
@@ -481,9 +482,9 @@ export function createAppStore(deps: StoreDeps): AppStore {
     let rescue: SavedWork | null = null;
 
     async function fallback(detail: string | null): Promise<void> {
-      if (detail) set({ notice: { key: 'badLink', detail } });
       const saved = rescue;
       rescue = null;
+      if (detail) set({ notice: { key: 'badLink', detail, instead: saved ? 'work' : 'default' } });
       // The notice names the link; the work opens as it was left, untouched by it.
       if (saved) return openLink(saved.hash, WORK_LIMITS);
       const s = scenarioById(DEFAULT_SCENARIO) ?? get().catalog[0];

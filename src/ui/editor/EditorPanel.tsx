@@ -1,7 +1,7 @@
 // The editor (issue 10): the scenario on screen, edited in place. Per host its name, ruleset
 // as iptables-save text, interfaces (bridges, ports, veth pairs, addresses), routes and
-// sysctls; the scenario's traffic; undo/redo of edits (buttons and Ctrl+Z / Ctrl+Shift+Z);
-// Save JSON. Every edit goes through the engine's validator and runs at once (model.ts,
+// sysctls; the scenario's traffic; undo/redo of edits (buttons and Ctrl+Z / Ctrl+Shift+Z).
+// Every edit goes through the engine's validator and runs at once (model.ts,
 // check.ts, editorStore.ts). Loaded on first open: the engine's checks come with it.
 import { type ReactNode, useCallback, useEffect, useMemo } from 'react';
 import { useStore } from 'zustand';
@@ -26,17 +26,6 @@ export function editorFor(app: AppStore): EditorStore {
     editors.set(app, e);
   }
   return e;
-}
-
-/** Downloads the scenario on screen, changes included, as a file Open JSON… reads back. */
-function saveFile(s: Scenario): void {
-  const blob = new Blob([`${JSON.stringify(s, null, 2)}\n`], { type: 'application/json' });
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = `${s.id}.json`;
-  a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y) undo and redo edits, except where a text field has its own. */
@@ -110,9 +99,6 @@ export default function EditorPanel({ hostActions }: { hostActions?: (host: stri
           title="Ctrl+Shift+Z"
         >
           {t.redoEdit}
-        </button>
-        <button type="button" aria-label="Save JSON" onClick={() => saveFile(scenario)}>
-          {t.saveFile}
         </button>
       </h2>
       <div className="body ed-body">

@@ -1,6 +1,6 @@
 // The header's Editor button and the slot the editor opens in. Light on purpose: the editor's
 // chunk (forms, the engine's checks) loads the first time it opens.
-import { lazy, Suspense } from 'react';
+import { lazy, type ReactNode, Suspense } from 'react';
 import { useStore } from 'zustand';
 import { useApp, useAppStore } from '../react';
 import { editorDicts } from './strings';
@@ -29,11 +29,16 @@ export function EditorButton() {
   );
 }
 
-export function EditorSlot() {
+/**
+ * The editor panel. `hostActions` puts controls for the host being edited beside its picker
+ * (where pasting a node's own `iptables-save`/`ip -j addr` belongs; useReplaceHost in
+ * EditorPanel.tsx applies a whole host spec as one checked, undoable edit).
+ */
+export function EditorSlot({ hostActions }: { hostActions?: (host: string) => ReactNode }) {
   const lang = useApp((s) => s.lang);
   return (
     <Suspense fallback={<p className="dim">{editorDicts[lang].rulesetChecking}</p>}>
-      <EditorPanel />
+      <EditorPanel {...(hostActions ? { hostActions } : {})} />
     </Suspense>
   );
 }

@@ -49,7 +49,7 @@ describe('the work kept in the browser', () => {
     const auto = installAutosave(again, storage, () => '#v=1&doc=N4XyA');
     await again.getState().start('#v=1&doc=N4XyA', loadWork(storage));
     await settle();
-    expect(again.getState().notice?.key).toBe('badLink');
+    expect(again.getState().notice).toMatchObject({ key: 'badLink', instead: 'work' });
     expect(again.getState().settings).toEqual({ 'a:net.ipv4.ip_forward': '1' });
     auto.flush();
     auto.stop();

@@ -8,7 +8,6 @@ export interface EditorDict {
   readonly editorHint: string;
   readonly undoEdit: string;
   readonly redoEdit: string;
-  readonly saveFile: string;
   readonly host: string;
   readonly hostName: string;
   readonly rename: string;
@@ -71,7 +70,6 @@ const en: EditorDict = {
     'Edits are checked by the engine and run at once; a refused edit leaves the scenario as it was. Ctrl+Z / Ctrl+Shift+Z undo and redo edits (the console keeps its own undo for changes).',
   undoEdit: 'Undo edit',
   redoEdit: 'Redo edit',
-  saveFile: 'Save JSON',
   host: 'Host',
   hostName: 'Name',
   rename: 'Rename',
@@ -134,7 +132,6 @@ const zh: EditorDict = {
     '每次编辑都由引擎检查并立即运行；被拒绝的编辑不会改变场景。Ctrl+Z / Ctrl+Shift+Z 撤销和重做编辑（控制台的变更有自己的撤销）。',
   undoEdit: '撤销编辑',
   redoEdit: '重做编辑',
-  saveFile: '保存 JSON',
   host: '主机',
   hostName: '名称',
   rename: '重命名',
