@@ -79,11 +79,26 @@ function parsePacket(s: string, what: string): PacketKey | Error {
   return { t: Number(m[1]), host: m[2]!, n: Number(m[3]), label: m[4]! };
 }
 
+// The compressed text of each inline scenario seen: the work is saved every time the playhead
+// stops (editor/savedWork.ts), and a pasted node's scenario is megabytes to compress. Scenarios
+// are never changed in place, so the object stands for its text.
+const compressed = new WeakMap<object, string>();
+
+function compressScenario(json: unknown): string {
+  if (typeof json !== 'object' || json === null) return compressToEncodedURIComponent(JSON.stringify(json));
+  let doc = compressed.get(json);
+  if (doc === undefined) {
+    doc = compressToEncodedURIComponent(JSON.stringify(json));
+    compressed.set(json, doc);
+  }
+  return doc;
+}
+
 export function encodeShareHash(s: ShareState): string {
   const p = new URLSearchParams();
   p.set('v', String(LINK_VERSION));
   if (s.scenario.kind === 'builtin') p.set('s', s.scenario.id);
-  else p.set('doc', compressToEncodedURIComponent(JSON.stringify(s.scenario.json)));
+  else p.set('doc', compressScenario(s.scenario.json));
   for (const k of Object.keys(s.settings).sort()) p.append('set', `${k}=${s.settings[k]}`);
   if (s.at.kind === 'index') p.set('ix', String(s.at.index));
   else if (s.at.kind === 'moment') {
