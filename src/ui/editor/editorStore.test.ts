@@ -63,7 +63,19 @@ describe('editor history', () => {
     });
     expect(hostNames(app)).toEqual(['a', 'b']);
     expect(editor.getState().past).toHaveLength(1);
-    await app.getState().selectScenario('fixture');
+    // Another scenario (here: an id of its own, put on screen without the editor) starts afresh.
+    await app.getState().editScenario({ ...app.getState().scenario!, id: 'other' }, {});
     expect(editor.getState().past).toEqual([]);
+  });
+
+  it('the same scenario rebuilt elsewhere (a paste, its file opened) is a step Undo edit takes back', async () => {
+    const { app, editor } = await setup();
+    await editor.getState().commit((w) => addHost(w, 'b'));
+    await app.getState().openScenarioJson({ id: 'fixture' }, 'fixture.json');
+    expect(hostNames(app)).toEqual(['a']);
+    await editor.getState().undo();
+    expect(hostNames(app)).toEqual(['a', 'b']);
+    await editor.getState().undo();
+    expect(hostNames(app)).toEqual(['a']);
   });
 });

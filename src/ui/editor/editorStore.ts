@@ -1,7 +1,7 @@
 // The editor's own state beside the app store: the host being edited, and the undo/redo history of edits. The history holds the work before each edit without its
 // `changes`: those belong to the console's own undo/redo, so undoing an edit keeps the commands
-// typed since, and undoing a command keeps the edits. A scenario put on screen by anything else
-// (another scenario picked, a file opened, a lesson started) starts a fresh history.
+// typed since, and undoing a command keeps the edits. The same scenario rebuilt elsewhere (a
+// pasted node) is one more step to undo; another scenario on screen starts a fresh history.
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { Scenario, Settings } from '../../engine/api';
 import type { AppStore } from '../store';
@@ -149,7 +149,14 @@ export function createEditorStore(app: AppStore, deps: EditorDeps): EditorStore 
       (prev.scenario !== null && sameBase(prev.scenario, next));
     if (!ours) {
       pending = null;
-      store.setState({ past: [], future: [] });
+      // The same scenario rebuilt elsewhere (a node pasted into it, its file opened again) is a
+      // step Undo edit takes back; another scenario starts a history of its own.
+      const before =
+        prev.scenario && prev.result ? { scenario: prev.scenario, settings: prev.result.settings } : null;
+      if (before && before.scenario.id === next.id) {
+        const entry: Entry = { work: before, settings: !sameSettings(before.settings, s.settings) };
+        store.setState({ past: [...store.getState().past, entry].slice(-HISTORY), future: [] });
+      } else store.setState({ past: [], future: [] });
     }
     const host = store.getState().host;
     if (host !== null && !next.hosts.some((h) => h.name === host)) store.setState({ host: null });
