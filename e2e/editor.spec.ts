@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page, test } from '@playwright/test';
 import { openApp, selectScenario, setSwitch, waitReady, watchProblems } from './helpers';
@@ -203,3 +204,37 @@ for (const theme of ['light', 'dark'] as const)
         bad.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
       ).toEqual([]);
     });
+
+test('a node pasted into the scenario shows in the editor, and Undo edit takes the paste back', async ({
+  page,
+}) => {
+  const problems = watchProblems(page);
+  const testdata = (f: string) =>
+    readFileSync(new URL(`../src/engine/import/testdata/${f}`, import.meta.url), 'utf8');
+  await openApp(page);
+  await selectScenario(page, 'same-bridge-hairpin');
+  await page.getByRole('button', { name: 'Paste node' }).click();
+  const d = page.getByRole('dialog', { name: 'Paste your own node' });
+  await d.getByRole('textbox', { name: 'New host name' }).fill('edge');
+  await d.getByRole('textbox', { name: 'ip -j addr' }).fill(testdata('ip-d-addr.json'));
+  await d.getByRole('textbox', { name: 'iptables-save' }).fill(testdata('iptables-save.txt'));
+  await d.getByRole('button', { name: 'Import' }).click();
+  await expect(d.getByRole('status', { name: 'Paste status' })).toContainText('Built edge', {
+    timeout: 30_000,
+  });
+  await d.getByRole('button', { name: 'Close' }).click();
+  await waitReady(page);
+  await expect(topology(page)).toContainText('edge');
+
+  await openEditor(page);
+  await editor(page).getByRole('combobox', { name: 'Host to edit' }).selectOption('edge');
+  const rules = await editor(page).getByRole('textbox', { name: 'iptables-save on edge' }).inputValue();
+  expect(rules).toContain('COMMIT');
+  await editor(page).getByRole('button', { name: 'Undo edit' }).click();
+  await waitReady(page);
+  await expect(topology(page)).not.toContainText('edge');
+  await editor(page).getByRole('button', { name: 'Redo edit' }).click();
+  await waitReady(page);
+  await expect(topology(page)).toContainText('edge');
+  expect(problems).toEqual([]);
+});
