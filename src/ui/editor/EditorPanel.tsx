@@ -7,26 +7,12 @@ import { type ReactNode, useCallback, useEffect, useMemo } from 'react';
 import { useStore } from 'zustand';
 import type { Scenario } from '../../engine/api';
 import { useApp, useAppStore } from '../react';
-import type { AppStore } from '../store';
-import { checkWork } from './check';
-import { createEditorStore, type EditorStore } from './editorStore';
+import { type EditorStore, editorFor } from './editorStore';
 import { HostForm, InterfacesForm, RoutesForm, SysctlsForm, TrafficForm } from './forms';
 import { type Work, replaceHost, rulesetSlot, rulesetText, setRuleset } from './model';
 import { RulesetEditor } from './RulesetEditor';
 import { editorDicts } from './strings';
 import './editor.css';
-
-const editors = new WeakMap<AppStore, EditorStore>();
-
-/** The one editor (and its history) of an app store. */
-export function editorFor(app: AppStore): EditorStore {
-  let e = editors.get(app);
-  if (!e) {
-    e = createEditorStore(app, { check: checkWork });
-    editors.set(app, e);
-  }
-  return e;
-}
 
 /** Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y) undo and redo edits, except where a text field has its own. */
 function useUndoKeys(editor: EditorStore): void {

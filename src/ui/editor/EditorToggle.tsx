@@ -3,13 +3,17 @@
 import { lazy, type ReactNode, Suspense } from 'react';
 import { useStore } from 'zustand';
 import { useApp, useAppStore } from '../react';
+import { editorFor } from './editorStore';
 import { editorDicts } from './strings';
 import { editorToggle } from './toggle';
 
 const EditorPanel = lazy(() => import('./EditorPanel'));
 
+/** Whether the editor is open; called by the page on every render, it also makes the editor. */
 export function useEditorOpen(): boolean {
-  return useStore(editorToggle(useAppStore()), (s) => s.open);
+  const app = useAppStore();
+  editorFor(app);
+  return useStore(editorToggle(app), (s) => s.open);
 }
 
 export function EditorButton() {

@@ -57,7 +57,7 @@ function sameSettings(a: Settings, b: Settings): boolean {
 
 export interface EditorDeps {
   /** The engine's check (check.ts); tests may stand in a simpler one. */
-  check: (w: Work) => Checked;
+  check: (w: Work) => Checked | Promise<Checked>;
 }
 
 export function createEditorStore(app: AppStore, deps: EditorDeps): EditorStore {
@@ -119,7 +119,7 @@ export function createEditorStore(app: AppStore, deps: EditorDeps): EditorStore 
           return { where: '', message: (e as Error).message };
         }
         next = { ...next, settings: fitSettings(next.scenario, next.settings) };
-        const c = check(next);
+        const c = await check(next);
         if (!c.ok) return c.problem;
         const entry: Entry = { work: base, settings: !sameSettings(c.work.settings, base.settings) };
         return submit(c.work, { past: [...get().past, entry].slice(-HISTORY), future: [] });
@@ -162,4 +162,20 @@ export function createEditorStore(app: AppStore, deps: EditorDeps): EditorStore 
     if (host !== null && !next.hosts.some((h) => h.name === host)) store.setState({ host: null });
   });
   return store;
+}
+
+const editors = new WeakMap<AppStore, EditorStore>();
+
+/**
+ * The one editor of an app store, made with the app's first render (useEditorOpen) so that its
+ * history sees every scenario change, a paste before the editor was ever opened too. The
+ * engine's check loads with the editor's panel, the first time an edit needs it.
+ */
+export function editorFor(app: AppStore): EditorStore {
+  let e = editors.get(app);
+  if (!e) {
+    e = createEditorStore(app, { check: async (w) => (await import('./check')).checkWork(w) });
+    editors.set(app, e);
+  }
+  return e;
 }
