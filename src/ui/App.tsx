@@ -1,18 +1,18 @@
 // The page: header controls, the seek bar, and three columns of views all driven by the
 // same playhead.
 import { useEffect, useState } from 'react';
-import { ConsolePanel } from './console/ConsolePanel';
 import { Controls } from './Controls';
+import { ConsolePanel } from './console/ConsolePanel';
 import { EditorSlot, useEditorOpen } from './editor/EditorToggle';
-import { dictionaries } from './i18n';
 import { FixesPanel } from './FixesPanel';
+import { dictionaries } from './i18n';
 import { LessonPanel } from './LessonPanel';
-import { currentLesson } from './store';
-import { AccountPanel, OutcomePanel, TeachingPanel } from './Panels';
 import { noticeText } from './notice';
+import { AccountPanel, OutcomePanel, TeachingPanel } from './Panels';
 import { installKeyboard, startPlaybackLoop } from './playback';
 import { useApp, useAppStore } from './react';
 import { Scroll } from './Scroll';
+import { currentLesson } from './store';
 import { TimelineBar } from './TimelineBar';
 import { currentEvent, currentPacket, touchedEntry } from './timeline';
 import { pipelineExport, topologyExport, ViewExport } from './views/ExportButtons';

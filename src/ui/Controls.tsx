@@ -1,12 +1,12 @@
 // The header: scenario picker, transport buttons, speed, theme, language, share. Accessible
 // names are the contract of design.md section 5 and stay English in every language.
 import { useRef } from 'react';
+import { EditorButton } from './editor/EditorToggle';
 import { dictionaries, type Lang } from './i18n';
+import { LessonPicker } from './LessonPanel';
+import { PasteNode } from './paste/PasteDialog';
 import { useApp, useAppStore } from './react';
 import { SPEEDS } from './store';
-import { LessonPicker } from './LessonPanel';
-import { EditorButton } from './editor/EditorToggle';
-import { PasteNode } from './paste/PasteDialog';
 import { ScenarioExport } from './views/ExportButtons';
 
 /** A scenario file larger than this is refused unread (the biggest built-in is about 10 kB). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeShareHash } from './shareLink';
 import { isEmbed } from './embed';
+import { decodeShareHash } from './shareLink';
 
 describe('embed=1', () => {
   it('is read from the query or the hash', () => {

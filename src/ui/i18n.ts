@@ -57,6 +57,8 @@ export interface Dict {
   readonly badLink: (reason: string, instead?: 'default' | 'work') => string;
   readonly runFailed: (reason: string) => string;
   readonly badFile: (reason: string) => string;
+  /** The browser's storage refused the work (too large): a reload will not bring it back. */
+  readonly workNotSaved: (size: string) => string;
   readonly fileTooLarge: (limitKb: number) => string;
   readonly runStopped: (partial: boolean) => string;
   /** A run the engine ended at a budget: the stop's key and params, and the engine's English text. */
@@ -200,6 +202,8 @@ const en: Dict = {
     `This link could not be opened (${r}).${instead === 'work' ? ' Your last work is shown instead, as you left it.' : instead === 'default' ? ' Showing the default scenario instead.' : ''}`,
   runFailed: (r) => `The scenario could not run: ${r}`,
   badFile: (r) => `This file could not be opened: ${r}`,
+  workNotSaved: (n) =>
+    `This work (${n}) is too large for the browser to keep: a reload will not bring it back. Save it as a file to keep it.`,
   fileTooLarge: (kb) => `larger than ${kb} kB`,
   runStopped: (partial) =>
     partial
@@ -345,6 +349,7 @@ const zh: Dict = {
     `无法打开此链接（${r}）。${instead === 'work' ? '改为显示你上次的工作，保持原样。' : instead === 'default' ? '改为显示默认场景。' : ''}`,
   runFailed: (r) => `场景无法运行：${r}`,
   badFile: (r) => `无法打开此文件：${r}`,
+  workNotSaved: (n) => `当前工作（${n}）太大，浏览器无法保存：重新加载后将无法恢复。请另存为文件以保留。`,
   fileTooLarge: (kb) => `超过 ${kb} kB`,
   runStopped: (partial) =>
     partial ? '运行已停止：视图显示停止之前发生的一切。' : '运行已停止。视图仍显示停止前的内容。',

@@ -3,10 +3,10 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { workerTransport } from '../worker/client';
 import { App } from './App';
+import { installAutosave, loadWork } from './editor/savedWork';
 import { isEmbed } from './embed';
 import type { Lang } from './i18n';
 import { StoreContext } from './react';
-import { installAutosave, loadWork } from './editor/savedWork';
 import { createAppStore, type Theme } from './store';
 import './styles.css';
 

@@ -19,6 +19,8 @@ export function noticeText(t: Dict, n: Notice): string {
       return t.badLink(d, n.instead);
     case 'badFile':
       return t.badFile(d);
+    case 'workNotSaved':
+      return t.workNotSaved(d);
     case 'runFailed':
       return t.runFailed(d);
     case 'runStopped':

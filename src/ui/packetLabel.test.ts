@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import hairpin from '../scenarios/same-bridge-hairpin.json';
 import { parseScenario } from '../engine/scenario/load';
 import { runScenario } from '../engine/sim/run';
+import hairpin from '../scenarios/same-bridge-hairpin.json';
 import { packetLabel } from './packetLabel';
 import { indexTimeline } from './timeline';
 

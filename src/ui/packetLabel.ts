@@ -1,8 +1,9 @@
 // The label the packet at the playhead carries on the topology: its tuple as it is at that
 // moment (after any NAT so far), with the field the last NAT rewrote marked, as Figures 3-12
 // and 3-13 draw it.
-import type { PacketId, TimelineEvent } from '../engine/timeline/events';
+
 import type { Frame } from '../engine/packet';
+import type { PacketId, TimelineEvent } from '../engine/timeline/events';
 import { endpoint, packetKind, rewrittenSide } from './frame';
 import type { TimelineIndex } from './timeline';
 

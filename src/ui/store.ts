@@ -4,11 +4,11 @@
 // internals. React reads it through useApp (react.ts).
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { RunResult, RunStop, Scenario, Settings } from '../engine/api';
-import type { ChangeSpec, Lesson, Moment } from '../engine/scenario/schema';
-import { resolveMoment } from '../engine/lesson/moment';
 import { withFix } from '../engine/fix/apply';
 import type { PasteInput } from '../engine/import/build';
 import type { PasteError } from '../engine/import/types';
+import { resolveMoment } from '../engine/lesson/moment';
+import type { ChangeSpec, Lesson, Moment } from '../engine/scenario/schema';
 import type { Transport } from '../worker/client';
 import { EngineClient } from '../worker/client';
 import { checkShape } from '../worker/limits';
@@ -22,16 +22,16 @@ import {
   WorkerDiedError,
 } from '../worker/protocol';
 import type { Lang } from './i18n';
-import { settingKey } from './settings';
 import { findPacket, packetKey, playheadOf, positionAt } from './links/moment';
+import { settingKey } from './settings';
 import {
   type DecodeLimits,
   decodeShareHash,
   encodeShareHash,
-  WORK_LIMITS,
   type LinkAt,
   type LinkPacket,
   type LinkScenario,
+  WORK_LIMITS,
 } from './shareLink';
 import { indexTimeline, stepBackward, stepForward, type TimelineIndex, TimelineIndexer } from './timeline';
 
@@ -50,6 +50,8 @@ export type Notice =
   /** `instead`: what is shown in the link's place (none: the link's scenario, without its lesson). */
   | { readonly key: 'badLink'; readonly detail: string; readonly instead?: 'default' | 'work' }
   | { readonly key: 'badFile'; readonly detail: string }
+  /** The browser refused to keep the work (storage full); `detail` says how large it was. */
+  | { readonly key: 'workNotSaved'; readonly detail: string }
   | { readonly key: 'runFailed'; readonly detail: string }
   /** `partial`: the views show the run up to where it stopped; otherwise the previous run. */
   | { readonly key: 'runStopped'; readonly detail: string; readonly partial: boolean }

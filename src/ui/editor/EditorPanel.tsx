@@ -9,7 +9,7 @@ import type { Scenario } from '../../engine/api';
 import { useApp, useAppStore } from '../react';
 import { type EditorStore, editorFor } from './editorStore';
 import { HostForm, InterfacesForm, RoutesForm, SysctlsForm, TrafficForm } from './forms';
-import { type Work, replaceHost, rulesetSlot, rulesetText, setRuleset } from './model';
+import { replaceHost, rulesetSlot, rulesetText, setRuleset, type Work } from './model';
 import { RulesetEditor } from './RulesetEditor';
 import { editorDicts } from './strings';
 import './editor.css';

@@ -18,8 +18,8 @@ import {
   setSysctl,
   setTraffic,
   updateInterface,
-  withItem,
   type Work,
+  withItem,
 } from './model';
 import type { EditorDict } from './strings';
 

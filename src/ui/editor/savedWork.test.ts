@@ -79,3 +79,33 @@ describe('the work kept in the browser', () => {
     expect(loadWork(null)).toBeNull();
   });
 });
+
+describe('work the browser will not keep', () => {
+  it('drops the older saved work and says once that a reload will not bring this back', async () => {
+    const storage = {
+      ...memoryStorage(),
+      setItem: () => {
+        throw new DOMException('quota', 'QuotaExceededError');
+      },
+      removed: 0,
+    };
+    storage.map.set(WORK_KEY, JSON.stringify({ v: 1, hash: 'older', link: '' }));
+    const store = createAppStore({ transport: memoryWorkers().transport, heartbeatMs: 0 });
+    const auto = installAutosave(
+      store,
+      { ...storage, removeItem: (k) => void storage.map.delete(k) },
+      () => '',
+    );
+    await store.getState().start('');
+    await store.getState().setSetting('a:net.ipv4.ip_forward', '1');
+    await wait(SAVE_DELAY_MS + 50);
+    expect(storage.map.has(WORK_KEY)).toBe(false);
+    expect(store.getState().notice?.key).toBe('workNotSaved');
+    store.getState().dismissNotice();
+    store.getState().step();
+    await wait(SAVE_DELAY_MS + 50);
+    auto.stop();
+    // The same work refused again at another playhead: no second notice.
+    expect(store.getState().notice).toBe(null);
+  });
+});

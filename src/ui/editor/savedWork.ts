@@ -9,7 +9,7 @@ export const WORK_KEY = 'nflab.work';
 /** Quiet time before a save: playback moves the playhead many times a second. */
 export const SAVE_DELAY_MS = 400;
 
-type KV = Pick<Storage, 'getItem' | 'setItem'>;
+type KV = Pick<Storage, 'getItem' | 'setItem'> & Partial<Pick<Storage, 'removeItem'>>;
 
 /** The saved work, or null when there is none or it is not ours to read. */
 export function loadWork(storage: KV | null): SavedWork | null {
@@ -42,6 +42,8 @@ export interface Autosave {
 export function installAutosave(store: AppStore, storage: KV | null, pageHash: () => string): Autosave {
   let timer: ReturnType<typeof setTimeout> | null = null;
   let last = '';
+  /** Told that the storage refused the work: once, not at each step, until a save works again. */
+  let warned = false;
   const flush = (): void => {
     if (timer !== null) clearTimeout(timer);
     timer = null;
@@ -53,8 +55,22 @@ export function installAutosave(store: AppStore, storage: KV | null, pageHash: (
     try {
       storage?.setItem(WORK_KEY, record);
       last = record;
+      warned = false;
     } catch {
-      // Full or disabled storage: the previous work stays; nothing else to do from here.
+      // Full (a pasted 10k-Service node can outgrow localStorage) or disabled storage. Older
+      // work left in place would come back on a reload as if it were the latest, so it goes,
+      // and the user is told (once) that a reload will not bring this back.
+      try {
+        storage?.removeItem?.(WORK_KEY);
+      } catch {
+        // disabled storage: nothing was kept anyway
+      }
+      if (!warned) {
+        warned = true;
+        store
+          .getState()
+          .report({ key: 'workNotSaved', detail: `${(record.length / 1e6).toFixed(1)} M characters` });
+      }
     }
   };
   const unsub = store.subscribe((s, prev) => {

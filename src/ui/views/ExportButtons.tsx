@@ -3,8 +3,8 @@
 // from the engine's own formatters: the host files run the same command line the console runs,
 // at the playhead, in the worker.
 import { useState } from 'react';
-import type { Dict } from '../i18n';
 import { fileName, htmlSvg, saveFile, svgToPng, topologySvg } from '../exports';
+import type { Dict } from '../i18n';
 import { useApp, useAppStore } from '../react';
 
 /** Runs an export, showing its failure (a message, never a crash) beside the buttons. */

@@ -1,10 +1,10 @@
 // Thin React wrapper of the d3 topology controller. It subscribes to the store itself and
 // feeds the controller on every animation frame without re-rendering React.
 import { useEffect, useRef } from 'react';
+import { packetLabel } from '../packetLabel';
 import { useAppStore } from '../react';
 import { Scroll } from '../Scroll';
 import type { AppState } from '../store';
-import { packetLabel } from '../packetLabel';
 import { currentEvent, currentPacket, flightsAt } from '../timeline';
 import { type Layout, layoutTopology } from './topologyLayout';
 import { createTopologyView } from './topologyView';

@@ -2,7 +2,7 @@
 // the hook functions the engine says this namespace registered. The packet's visit to the host
 // (its consecutive events there) decides which boxes it passed, which one it is in, and which
 // it never touches (dimmed).
-import type { HostSummary, HookRegistration, RunResult } from '../../engine/api';
+import type { HookRegistration, HostSummary, RunResult } from '../../engine/api';
 import type { BridgeHook, Hook, PacketId, TimelineEvent } from '../../engine/timeline/events';
 import { endpoint, rewrittenSide } from '../frame';
 import type { TimelineIndex } from '../timeline';
