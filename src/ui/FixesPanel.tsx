@@ -10,7 +10,17 @@ import { useApp, useAppStore } from './react';
 type FixPath = NonNullable<Fix['path']>;
 
 /** One side of the comparison, in the path view's markup; steps from `common` on differ. */
-function PathSide({ title, steps, common }: { title: string; steps: FixPath['with']; common: number }) {
+function PathSide({
+  title,
+  steps,
+  common,
+  t,
+}: {
+  title: string;
+  steps: FixPath['with'];
+  common: number;
+  t: Dict;
+}) {
   return (
     <div className="fix-path-side">
       <h4>{title}</h4>
@@ -18,7 +28,7 @@ function PathSide({ title, steps, common }: { title: string; steps: FixPath['wit
         {steps.map((s, i) => {
           const diff = i >= common;
           // The host heads its steps, as in the path view; the text need not repeat it.
-          const text = s.text.replace(` on ${s.host}`, '');
+          const text = t.fix.step(s, false);
           return (
             <li
               // biome-ignore lint/suspicious/noArrayIndexKey: steps are positional (the same text can recur)
@@ -50,10 +60,10 @@ function PathSide({ title, steps, common }: { title: string; steps: FixPath['wit
 function FixPathView({ path, t }: { path: FixPath; t: Dict }) {
   return (
     <div className="fix-path">
-      <p className="small">{t.fixPathFor(path.packet)}</p>
+      <p className="small">{t.fixPathFor(t.fix.packet(path.packetName))}</p>
       <div className="fix-path-cols">
-        <PathSide title={t.fixPathWithout} steps={path.without} common={path.common} />
-        <PathSide title={t.fixPathWith} steps={path.with} common={path.common} />
+        <PathSide title={t.fixPathWithout} steps={path.without} common={path.common} t={t} />
+        <PathSide title={t.fixPathWith} steps={path.with} common={path.common} t={t} />
       </div>
     </div>
   );
@@ -88,7 +98,7 @@ function FixItem({ fix, onApply, label, t }: { fix: Fix; onApply: () => void; la
             {c.host}: {c.command}
           </code>
         ))}
-        <p className="small fix-why">{fix.why}</p>
+        <p className="small fix-why">{t.fix.why(fix.reasons, fix.account)}</p>
         {path ? (
           <button
             type="button"

@@ -4,6 +4,7 @@
 // `conntrack <host>`, ...) are NOT here: they stay English in both languages (see a11y.ts).
 
 import type { StopKey } from '../engine/api';
+import { type FixWords, fixWordsEn, fixWordsZh } from './fixText';
 
 export type Lang = 'en' | 'zh';
 
@@ -125,6 +126,8 @@ export interface Dict {
   readonly fixPathFor: (packet: string) => string;
   readonly fixPathWithout: string;
   readonly fixPathWith: string;
+  /** A fix's reason, its steps and packets, from the parts the search gives (fixText.ts). */
+  readonly fix: FixWords;
   readonly narr: Narration;
 }
 
@@ -274,6 +277,7 @@ const en: Dict = {
   fixPathFor: (p) => `The first packet whose way changes: ${p}.`,
   fixPathWithout: 'Without the fix',
   fixPathWith: 'With the fix',
+  fix: fixWordsEn,
   narr: {
     app: (h, t) => `On ${h}, the application: ${t}.`,
     packet: (h, w, o) => `${h} creates a packet (${o}): ${w}.`,
@@ -416,6 +420,7 @@ const zh: Dict = {
   fixPathFor: (p) => `第一个路径发生变化的数据包：${p}。`,
   fixPathWithout: '不做修改',
   fixPathWith: '应用修改后',
+  fix: fixWordsZh,
   narr: {
     app: (h, t) => `${h} 上的应用程序：${t}。`,
     packet: (h, w, o) => `${h} 产生一个数据包（${o}）：${w}。`,

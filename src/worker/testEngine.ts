@@ -80,6 +80,7 @@ export function fakeEngine(): EngineApi & {
               to: scenario.id,
               changes: [{ host: 'a', command: 'sysctl -w x=1' }],
               why: 'because',
+              reasons: [{ key: 'ct-max' as const, params: {} }],
             },
           ],
           runs: 2,

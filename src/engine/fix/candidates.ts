@@ -14,6 +14,7 @@ import type { HostSpec } from '../scenario/schema';
 import type { TimelineEvent } from '../timeline/events';
 import type { FixChange } from './apply';
 import { flowOf } from './flow';
+import { type FixReason, type FixReasonKey, type FixReasonParams, reasonText } from './reasons';
 
 // Candidate changes for one failed connection, read off the failed run's timeline: where its
 // packets died and why, which hosts forwarded, bridged or NATed them. Each candidate is what a
@@ -24,7 +25,9 @@ export type { FixChange } from './apply';
 
 export interface Candidate {
   readonly change: FixChange;
-  /** Why this might help, in the words of the mechanism (the start of the fix's reason). */
+  /** Why this might help, as a key and parameters for each language's template. */
+  readonly reason: FixReason;
+  /** The same in English (the start of the fix's reason). */
   readonly hint: string;
 }
 
@@ -90,17 +93,24 @@ function routeCandidates(result: RunResult, host: string, dst: Ipv4, out: Map<st
         out,
         host,
         `ip route add ${prefix} via ${via} dev ${mine.dev}`,
-        `route ${prefix} through ${n.host}`,
+        R('route', { prefix, via: n.host }),
       );
       if (!hasDefault)
-        add(out, host, `ip route add default via ${via} dev ${mine.dev}`, `default route through ${n.host}`);
+        add(
+          out,
+          host,
+          `ip route add default via ${via} dev ${mine.dev}`,
+          R('default-route', { via: n.host }),
+        );
     }
   }
 }
 
-function add(out: Map<string, Candidate>, host: string, command: string, hint: string): void {
+const R = (key: FixReasonKey, params: FixReasonParams): FixReason => ({ key, params });
+
+function add(out: Map<string, Candidate>, host: string, command: string, reason: FixReason): void {
   const key = `${host}\0${command}`;
-  if (!out.has(key)) out.set(key, { change: { host, command }, hint });
+  if (!out.has(key)) out.set(key, { change: { host, command }, reason, hint: reasonText(reason) });
 }
 
 /** The candidates for traffic item `conn` of a run where it failed, most specific first. */
@@ -158,13 +168,7 @@ export function candidatesFor(result: RunResult, conn: number): Candidate[] {
   // A reply that bypasses conntrack on a bridge (br_netfilter off) keeps its NAT: the client's
   // stack answers it with a RST.
   for (const h of new Set(flow.events.filter((e) => e.type === 'bridge').map((e) => e.host))) {
-    if (sysctls.get(h)?.[BNF] === '0')
-      add(
-        out,
-        h,
-        `sysctl -w ${BNF}=1`,
-        'with br_netfilter on, bridged IPv4 traffic goes through iptables and conntrack',
-      );
+    if (sysctls.get(h)?.[BNF] === '0') add(out, h, `sysctl -w ${BNF}=1`, R('bnf', {}));
   }
   // Where a host forwarded the flow without SNAT, source NAT brings the answer back through it.
   for (const f of forwarded) {
@@ -174,12 +178,7 @@ export function candidatesFor(result: RunResult, conn: number): Candidate[] {
     const rule = hairpin
       ? `-s ${formatIpv4(f.ip.src)}/32 -d ${formatIpv4(f.ip.dst)}/32 -j MASQUERADE`
       : `-s ${src} -o ${f.outDev} -j MASQUERADE`;
-    add(
-      out,
-      f.host,
-      `iptables -t nat -A POSTROUTING ${rule}`,
-      `masquerading on ${f.host} makes the answer come back through ${f.host}, whose conntrack undoes the NAT`,
-    );
+    add(out, f.host, `iptables -t nat -A POSTROUTING ${rule}`, R('masquerade', { host: f.host }));
     // The same with a fixed address, as SNAT --to-source names it: the host's on that device.
     const addr = specs
       .get(f.host)
@@ -191,7 +190,7 @@ export function candidatesFor(result: RunResult, conn: number): Candidate[] {
         out,
         f.host,
         `iptables -t nat -A POSTROUTING ${rule.replace('-j MASQUERADE', `-j SNAT --to-source ${formatIpv4(addr.addr)}`)}`,
-        `SNAT to ${formatIpv4(addr.addr)} on ${f.host} makes the answer come back through ${f.host}, whose conntrack undoes the NAT`,
+        R('snat', { addr: formatIpv4(addr.addr), host: f.host }),
       );
   }
 
@@ -206,7 +205,7 @@ export function candidatesFor(result: RunResult, conn: number): Candidate[] {
   for (const h of result.scenario.hosts)
     for (const i of h.interfaces)
       if (!i.up && flow.events.some((e) => e.host === h.name))
-        add(out, h.name, `ip link set dev ${i.name} up`, `${i.name} on ${h.name} is down`);
+        add(out, h.name, `ip link set dev ${i.name} up`, R('link-down', { dev: i.name, host: h.name }));
   return [...out.values()];
 }
 
@@ -239,14 +238,23 @@ function dropCandidates(
           out,
           h,
           `iptables ${t}-D ${before.chain} ${before.rulenum}`,
-          `without rule ${before.rulenum} of ${before.table} ${before.chain} (${before.text.replace(/^-A \S+ /, '')}) nothing drops it`,
+          R('rule-delete', {
+            rulenum: String(before.rulenum),
+            table: before.table,
+            chain: before.chain,
+            rule: before.text.replace(/^-A \S+ /, ''),
+          }),
         );
         if (ip)
           add(
             out,
             h,
             `iptables ${t}-I ${before.chain} ${before.rulenum} ${matchOf(ip)} -j ACCEPT`,
-            `an ACCEPT above rule ${before.rulenum} of ${before.table} ${before.chain} lets it through`,
+            R('rule-accept-above', {
+              rulenum: String(before.rulenum),
+              table: before.table,
+              chain: before.chain,
+            }),
           );
       } else if (before?.type === 'policy' && before.family === undefined) {
         const t = before.table === 'filter' ? '' : `-t ${before.table} `;
@@ -254,14 +262,14 @@ function dropCandidates(
           out,
           h,
           `iptables ${t}-P ${before.chain} ACCEPT`,
-          `${before.table} ${before.chain}'s policy drops it`,
+          R('policy', { table: before.table, chain: before.chain }),
         );
         if (ip)
           add(
             out,
             h,
             `iptables ${t}-A ${before.chain} ${matchOf(ip)} -j ACCEPT`,
-            `an ACCEPT at the end of ${before.table} ${before.chain} lets it through before the policy`,
+            R('policy-append', { table: before.table, chain: before.chain }),
           );
       }
       return;
@@ -276,45 +284,28 @@ function dropCandidates(
       if (ip) dnatCandidates(result, h, ip, out);
       return;
     case 'forwarding-disabled':
-      add(out, h, 'sysctl -w net.ipv4.ip_forward=1', `${h} does not forward (ip_forward=0)`);
+      add(out, h, 'sysctl -w net.ipv4.ip_forward=1', R('ip-forward', { host: h }));
       return;
     case 'rp-filter': {
       const dev = [...events].reverse().find((x) => x.type === 'rcv' && x.host === h && x.pkt === e.pkt) as
         | { dev: string }
         | undefined;
-      add(out, h, 'sysctl -w net.ipv4.conf.all.rp_filter=0', 'reverse-path filtering drops it');
-      if (dev)
-        add(out, h, `sysctl -w net.ipv4.conf.${dev.dev}.rp_filter=0`, 'reverse-path filtering drops it');
+      add(out, h, 'sysctl -w net.ipv4.conf.all.rp_filter=0', R('rp-filter', {}));
+      if (dev) add(out, h, `sysctl -w net.ipv4.conf.${dev.dev}.rp_filter=0`, R('rp-filter', {}));
       return;
     }
     case 'bridge-hairpin': {
       const br = [...events].reverse().find((x) => x.type === 'bridge' && x.host === h && x.pkt === e.pkt) as
         | { inPort: string }
         | undefined;
-      if (br)
-        add(
-          out,
-          h,
-          `bridge link set dev ${br.inPort} hairpin on`,
-          `with hairpin_mode the bridge may send a frame back out ${br.inPort}, the port it came in on`,
-        );
+      if (br) add(out, h, `bridge link set dev ${br.inPort} hairpin on`, R('hairpin', { dev: br.inPort }));
       return;
     }
     case 'ct-table-full':
-      add(
-        out,
-        h,
-        'sysctl -w net.netfilter.nf_conntrack_max=262144',
-        'a bigger conntrack table has room for the new entry',
-      );
+      add(out, h, 'sysctl -w net.netfilter.nf_conntrack_max=262144', R('ct-max', {}));
       return;
     case 'ct-invalid':
-      add(
-        out,
-        h,
-        'sysctl -w net.netfilter.nf_conntrack_tcp_be_liberal=1',
-        'conntrack stops marking out-of-window segments INVALID',
-      );
+      add(out, h, 'sysctl -w net.netfilter.nf_conntrack_tcp_be_liberal=1', R('ct-liberal', {}));
       return;
     default:
       return;
@@ -341,7 +332,7 @@ function dnatCandidates(result: RunResult, h: string, ip: IpPacket, out: Map<str
         out,
         h,
         `iptables -t nat -A PREROUTING -d ${formatIpv4(ip.dst)}/32 -j DNAT --to-destination ${formatIpv4(addr)}`,
-        `DNAT on ${h} sends it on to ${t.host} at ${formatIpv4(addr)}`,
+        R('dnat-ping', { host: h, server: t.host, addr: formatIpv4(addr) }),
       );
     }
     return;
@@ -358,7 +349,7 @@ function dnatCandidates(result: RunResult, h: string, ip: IpPacket, out: Map<str
       out,
       h,
       `iptables -t nat -A PREROUTING -d ${formatIpv4(ip.dst)}/32 -p ${proto} -m ${proto} --dport ${p.dport} -j DNAT --to-destination ${to}`,
-      `DNAT on ${h} sends it on to the server at ${to}`,
+      R('dnat', { host: h, to }),
     );
   }
 }
@@ -377,12 +368,7 @@ function invalidCandidates(
 ): void {
   const ip = f ? ipOf(f) : undefined;
   if (ip?.l4.proto === 6)
-    add(
-      out,
-      h,
-      'sysctl -w net.netfilter.nf_conntrack_tcp_be_liberal=1',
-      'with be_liberal conntrack takes out-of-window segments as part of the connection and undoes their NAT',
-    );
+    add(out, h, 'sysctl -w net.netfilter.nf_conntrack_tcp_be_liberal=1', R('ct-liberal-nat', {}));
   const next = events.find(
     (x) => x.type === 'hook' && x.host === h && x.pkt === pkt && (x.hook === 'FORWARD' || x.hook === 'INPUT'),
   ) as { hook: string } | undefined;
@@ -391,6 +377,6 @@ function invalidCandidates(
       out,
       h,
       `iptables -I ${next.hook} 1 -m conntrack --ctstate INVALID -j DROP`,
-      `dropping INVALID packets in ${next.hook} on ${h} keeps the one conntrack could not place from reaching the peer`,
+      R('invalid-drop', { hook: next.hook, host: h }),
     );
 }

@@ -54,18 +54,52 @@ export function flowOf(events: readonly TimelineEvent[], conn: number): Flow {
   return { packets, events: mine };
 }
 
-/** `the SYN-ACK 10.244.1.3:8080 > 10.244.1.2:40001`, as a teacher names a packet. */
-export function describePacket(f: Frame): string {
+/**
+ * A packet as a teacher names it, in parts, so each language can say it: its kind (`tcp`
+ * with its flags as tcpdump prints them, `udp`, the ICMP kinds, `arp`) and its endpoints.
+ */
+export interface PacketName {
+  readonly kind: 'tcp' | 'udp' | 'echo-request' | 'echo-reply' | 'icmp-error' | 'ip' | 'arp';
+  /** TCP only: `SYN`, `SYN-ACK`, `RST`... */
+  readonly flags?: string;
+  /** `10.244.1.3:8080` (with the port for TCP and UDP). */
+  readonly src?: string;
+  readonly dst?: string;
+}
+
+export function packetName(f: Frame): PacketName {
   const ip = ipOf(f);
-  if (!ip) return 'the ARP frame';
+  if (!ip) return { kind: 'arp' };
   const l4 = ip.l4;
   const s = formatIpv4(ip.src);
   const d = formatIpv4(ip.dst);
-  if (l4.proto === 6) return `the ${tcpKind(l4.flags)} ${s}:${l4.sport} > ${d}:${l4.dport}`;
-  if (l4.proto === 17) return `the UDP datagram ${s}:${l4.sport} > ${d}:${l4.dport}`;
+  if (l4.proto === 6)
+    return { kind: 'tcp', flags: tcpKind(l4.flags), src: `${s}:${l4.sport}`, dst: `${d}:${l4.dport}` };
+  if (l4.proto === 17) return { kind: 'udp', src: `${s}:${l4.sport}`, dst: `${d}:${l4.dport}` };
   if (l4.proto === 1) {
-    const what = l4.type === 8 ? 'echo request' : l4.type === 0 ? 'echo reply' : 'ICMP error';
-    return `the ${what} ${s} > ${d}`;
+    const kind = l4.type === 8 ? 'echo-request' : l4.type === 0 ? 'echo-reply' : 'icmp-error';
+    return { kind, src: s, dst: d };
   }
-  return `the packet ${s} > ${d}`;
+  return { kind: 'ip', src: s, dst: d };
+}
+
+const KIND_EN: Readonly<Record<PacketName['kind'], string>> = {
+  tcp: '',
+  udp: 'UDP datagram',
+  'echo-request': 'echo request',
+  'echo-reply': 'echo reply',
+  'icmp-error': 'ICMP error',
+  ip: 'packet',
+  arp: 'ARP frame',
+};
+
+/** `the SYN-ACK 10.244.1.3:8080 > 10.244.1.2:40001`, in English. */
+export function packetNameText(n: PacketName): string {
+  if (n.kind === 'arp') return 'the ARP frame';
+  return `the ${n.kind === 'tcp' ? n.flags : KIND_EN[n.kind]} ${n.src} > ${n.dst}`;
+}
+
+/** `the SYN-ACK 10.244.1.3:8080 > 10.244.1.2:40001`, as a teacher names a packet. */
+export function describePacket(f: Frame): string {
+  return packetNameText(packetName(f));
 }

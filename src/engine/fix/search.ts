@@ -3,7 +3,8 @@ import type { Scenario } from '../scenario/schema';
 import { simulate } from '../sim/run';
 import { type FixChange, withFix } from './apply';
 import { type Candidate, candidatesFor } from './candidates';
-import { explainFix, type FixPath, fixPath } from './why';
+import type { FixReason } from './reasons';
+import { accountText, type FixAccount, type FixPath, fixAccount, fixPath } from './why';
 
 // "What would make this work?": for each failed connection of a run, the smallest sets of
 // changes (one command, else two) that make it succeed without failing a connection that
@@ -12,7 +13,8 @@ import { explainFix, type FixPath, fixPath } from './why';
 // the scenario is run again. A generator, so the worker can run it in slices and cancel it.
 
 export { type FixChange, withFix } from './apply';
-export type { FixPath, PathStep } from './why';
+export type { FixReason, FixReasonKey } from './reasons';
+export type { FixAccount, FixPath, PathStep, StepSay } from './why';
 
 export interface Fix {
   /** The traffic item it fixes. */
@@ -21,8 +23,11 @@ export interface Fix {
   readonly to: string;
   /** One command, or two when no single one works; applied in this order at time 0. */
   readonly changes: readonly FixChange[];
-  /** One line: what changes on the packet's path. */
+  /** One line in English: what changes on the packet's path (the runner prints it). */
   readonly why: string;
+  /** The same in parts, for other languages: each change's reason, then what changes. */
+  readonly reasons: readonly FixReason[];
+  readonly account?: FixAccount;
   /** The same, step by step, for the path view (absent when the path shows no difference). */
   readonly path?: FixPath;
 }
@@ -111,12 +116,15 @@ export function* searchFixes(
   const found: Fix[] = [];
   const fixOf = (o: Outcome, cands: readonly Candidate[], t: Tried): Fix => {
     const path = fixPath(base.result.events, t.result!.events, o.conn);
+    const account = fixAccount(base.result.events, t.result!.events, o.conn);
     return {
       conn: o.conn,
       from: o.from,
       to: o.to,
       changes: cands.map((c) => c.change),
-      why: explainFix(base.result.events, t.result!.events, o.conn, cands.map((c) => c.hint).join('; and ')),
+      why: accountText(cands.map((c) => c.hint).join('; and '), account),
+      reasons: cands.map((c) => c.reason),
+      ...(account ? { account } : {}),
       ...(path ? { path } : {}),
     };
   };

@@ -1,6 +1,6 @@
 import type { Frame } from '../packet';
 import type { TimelineEvent } from '../timeline/events';
-import { describePacket, flowOf } from './flow';
+import { describePacket, flowOf, type PacketName, packetName, packetNameText } from './flow';
 
 // A fix's reason, read off the two runs: the first step of the connection's path where the
 // fixed run differs from the failed one, and what became of that packet there. Only the
@@ -11,6 +11,9 @@ import { describePacket, flowOf } from './flow';
 interface Step {
   readonly key: string;
   readonly text: string;
+  readonly say: StepSay;
+  /** The packet as it was at this step (undefined: not seen yet, `the packet`). */
+  readonly who: PacketName | undefined;
   readonly pkt: number;
   readonly index: number;
   readonly host: string;
@@ -21,6 +24,23 @@ interface Step {
   readonly at: number;
 }
 
+/** What a step says, in parts, so each language can say it (the host is the step's). */
+export type StepSay =
+  | { readonly step: 'hook'; readonly hook: string }
+  | {
+      readonly step: 'rule';
+      readonly rulenum: number;
+      readonly table: string;
+      readonly chain: string;
+      readonly verdict: string;
+    }
+  | { readonly step: 'policy'; readonly policy: string; readonly table: string; readonly chain: string }
+  | { readonly step: 'rewrite'; readonly what: string; readonly into: PacketName }
+  | { readonly step: 'route' }
+  /** `text` is the engine's drop reason as the path view shows it (kernel words, kept as is). */
+  | { readonly step: 'drop'; readonly text: string }
+  | { readonly step: 'deliver'; readonly to: string };
+
 /** One step of a packet's way, in the words of the path view. */
 export interface PathStep {
   readonly host: string;
@@ -28,6 +48,24 @@ export interface PathStep {
   readonly kind: 'hook' | 'rule' | 'policy' | 'rewrite' | 'route' | 'drop' | 'deliver';
   /** E.g. `meets rule 3 of filter INPUT on host (drop)`. */
   readonly text: string;
+  readonly say: StepSay;
+}
+
+/**
+ * A fix's effect in parts (the English line is `<packet> now <step>, then <step> (before: ...)`):
+ * the first step where the fixed run differs, and what the failed run did there instead.
+ */
+export interface FixAccount {
+  readonly packet: PacketName | undefined;
+  readonly now: PathStep;
+  readonly nowThen?: PathStep;
+  readonly before?: {
+    /** Undefined when it is the same packet (`it`). */
+    readonly packet?: PacketName | undefined;
+    readonly same: boolean;
+    readonly step: PathStep;
+    readonly next?: PathStep;
+  };
 }
 
 /**
@@ -37,6 +75,8 @@ export interface PathStep {
 export interface FixPath {
   /** As a teacher names it: `the SYN-ACK 10.244.1.3:8080 > 10.244.1.2:40001`. */
   readonly packet: string;
+  /** The same in parts, for other languages. */
+  readonly packetName: PacketName | undefined;
   /** Shared steps at the head of both lists (shown once, for context). */
   readonly common: number;
   readonly without: readonly PathStep[];
@@ -49,27 +89,46 @@ export interface FixPath {
   readonly hook?: string;
 }
 
-function stepText(e: TimelineEvent): string | undefined {
+function stepSay(e: TimelineEvent): StepSay | undefined {
   switch (e.type) {
     case 'hook':
-      if (e.family !== 'ipv4') return undefined;
-      return `passes ${e.hook} on ${e.host}`;
+      return e.family === 'ipv4' ? { step: 'hook', hook: e.hook } : undefined;
     case 'rule':
       if (e.verdict !== 'accept' && e.verdict !== 'drop') return undefined;
-      return `meets rule ${e.rulenum} of ${e.table} ${e.chain} on ${e.host} (${e.verdict})`;
+      return { step: 'rule', rulenum: e.rulenum, table: e.table, chain: e.chain, verdict: e.verdict };
     case 'policy':
-      return `meets the ${e.policy} policy of ${e.table} ${e.chain} on ${e.host}`;
+      return { step: 'policy', policy: e.policy, table: e.table, chain: e.chain };
     case 'rewrite':
       if (e.what === 'ttl' || e.what === 'mac') return undefined;
-      return `is rewritten by ${e.what} on ${e.host} into ${describePacket(e.after).replace(/^the /, '')}`;
+      return { step: 'rewrite', what: e.what, into: packetName(e.after) };
     case 'route':
-      return e.decision.kind === 'unreachable' ? `finds no route on ${e.host}` : undefined;
+      return e.decision.kind === 'unreachable' ? { step: 'route' } : undefined;
     case 'drop':
-      return `is dropped on ${e.host} (${e.text})`;
+      return { step: 'drop', text: e.text };
     case 'deliver':
-      return `is delivered to ${e.to} on ${e.host}`;
+      return { step: 'deliver', to: e.to };
     default:
       return undefined;
+  }
+}
+
+/** The English words of a step (`meets rule 3 of filter INPUT on host (drop)`). */
+export function stepText(s: StepSay, host: string): string {
+  switch (s.step) {
+    case 'hook':
+      return `passes ${s.hook} on ${host}`;
+    case 'rule':
+      return `meets rule ${s.rulenum} of ${s.table} ${s.chain} on ${host} (${s.verdict})`;
+    case 'policy':
+      return `meets the ${s.policy} policy of ${s.table} ${s.chain} on ${host}`;
+    case 'rewrite':
+      return `is rewritten by ${s.what} on ${host} into ${packetNameText(s.into).replace(/^the /, '')}`;
+    case 'route':
+      return `finds no route on ${host}`;
+    case 'drop':
+      return `is dropped on ${host} (${s.text})`;
+    case 'deliver':
+      return `is delivered to ${s.to} on ${host}`;
   }
 }
 
@@ -90,8 +149,9 @@ function steps(
     const f0 = frames.get(pkt);
     // An ICMP redirect is the router's aside, not a step of the connection.
     const aside = f0?.type === 0x0800 && f0.ip.l4.proto === 1 && f0.ip.l4.type === 5;
-    const text = aside ? undefined : stepText(e);
-    if (text !== undefined) {
+    const say = aside ? undefined : stepSay(e);
+    if (say !== undefined) {
+      const text = stepText(say, e.host);
       const f = frames.get(pkt);
       const who = f ? describePacket(f) : 'the packet';
       const h = hooks.get(pkt);
@@ -99,6 +159,8 @@ function steps(
       out.push({
         key: `${who}|${text}`,
         text,
+        say,
+        who: f ? packetName(f) : undefined,
         pkt,
         index: out.length,
         host: e.host,
@@ -113,9 +175,65 @@ function steps(
 }
 
 /** What happens next to the same packet: its next rewrite or its fate, if that adds anything. */
-function then(all: readonly Step[], s: Step): string {
-  const next = all.slice(s.index + 1).find((x) => x.pkt === s.pkt && /^(is |finds)/.test(x.text));
-  return next && next !== s ? `, then ${next.text}` : '';
+function then(all: readonly Step[], s: Step): Step | undefined {
+  const next = all
+    .slice(s.index + 1)
+    .find(
+      (x) =>
+        x.pkt === s.pkt &&
+        (x.say.step === 'rewrite' ||
+          x.say.step === 'drop' ||
+          x.say.step === 'deliver' ||
+          x.say.step === 'route'),
+    );
+  return next && next !== s ? next : undefined;
+}
+
+/**
+ * What the fix changes, in parts: from the first step of connection `conn` where `fixed`
+ * differs from `failed`. Undefined when the two runs walk the same steps.
+ */
+export function fixAccount(
+  failed: readonly TimelineEvent[],
+  fixed: readonly TimelineEvent[],
+  conn: number,
+): FixAccount | undefined {
+  const a = steps(failed, conn);
+  const b = steps(fixed, conn);
+  let i = 0;
+  while (i < a.steps.length && i < b.steps.length && a.steps[i]!.key === b.steps[i]!.key) i++;
+  const now = b.steps[i];
+  if (!now) return undefined;
+  const was = a.steps[i];
+  const who = now.key.slice(0, now.key.indexOf('|'));
+  const nowThen = then(b.steps, now);
+  const wasThen = was ? then(a.steps, was) : undefined;
+  return {
+    packet: now.who,
+    now: toPath(now),
+    ...(nowThen ? { nowThen: toPath(nowThen) } : {}),
+    ...(was
+      ? {
+          before: {
+            packet: was.who,
+            same: was.key.slice(0, was.key.indexOf('|')) === who,
+            step: toPath(was),
+            ...(wasThen ? { next: toPath(wasThen) } : {}),
+          },
+        }
+      : {}),
+  };
+}
+
+const whoText = (n: PacketName | undefined) => (n ? packetNameText(n) : 'the packet');
+
+/** One line in English: `<hint>: <packet> now <step>, then <step> (before: <step>)`. */
+export function accountText(hint: string, a: FixAccount | undefined): string {
+  if (!a) return hint;
+  const thenText = (s: PathStep | undefined) => (s ? `, then ${s.text}` : '');
+  const b = a.before;
+  const before = b ? ` (before: ${b.same ? 'it' : whoText(b.packet)} ${b.step.text}${thenText(b.next)})` : '';
+  return `${hint}: ${whoText(a.packet)} now ${a.now.text}${thenText(a.nowThen)}${before}`;
 }
 
 /**
@@ -128,17 +246,7 @@ export function explainFix(
   conn: number,
   hint: string,
 ): string {
-  const a = steps(failed, conn);
-  const b = steps(fixed, conn);
-  let i = 0;
-  while (i < a.steps.length && i < b.steps.length && a.steps[i]!.key === b.steps[i]!.key) i++;
-  const now = b.steps[i];
-  if (!now) return hint;
-  const was = a.steps[i];
-  const who = now.key.slice(0, now.key.indexOf('|'));
-  const whoWas = was ? was.key.slice(0, was.key.indexOf('|')) : '';
-  const before = was ? ` (before: ${whoWas === who ? 'it' : whoWas} ${was.text}${then(a.steps, was)})` : '';
-  return `${hint}: ${who} now ${now.text}${then(b.steps, now)}${before}`;
+  return accountText(hint, fixAccount(failed, fixed, conn));
 }
 
 const toPath = (x: Step): PathStep => ({
@@ -146,6 +254,7 @@ const toPath = (x: Step): PathStep => ({
   ...(x.hook !== undefined ? { hook: x.hook } : {}),
   kind: x.kind,
   text: x.text,
+  say: x.say,
 });
 
 /** The steps of the packet `s` belongs to, from `before` of its steps ahead of `s`, at most `n`. */
@@ -184,6 +293,7 @@ export function fixPath(
   const who = now.key.slice(0, now.key.indexOf('|'));
   return {
     packet: who,
+    packetName: now.who,
     common,
     without: without.map(toPath),
     with: withFix.map(toPath),
