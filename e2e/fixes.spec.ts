@@ -122,3 +122,47 @@ test('a fix explained on the path: the failed SYN-ACK shown in the path view, it
   await expect(cmp).toHaveCount(0);
   expect(problems).toEqual([]);
 });
+
+test('in 中文 the Fixes region gives each reason and the packet comparison in Chinese, commands as typed', async ({
+  page,
+}) => {
+  const problems = watchProblems(page);
+  await openApp(page);
+  await selectScenario(page, 'same-bridge-hairpin');
+  await setSwitch(page, 'node', BNF, false);
+  await page.getByRole('combobox', { name: 'Language' }).selectOption('zh');
+  const fixes = page.getByRole('region', { name: 'Fixes' });
+  await fixes.getByRole('button', { name: 'What would make this work?' }).click();
+  const fix = fixes.getByRole('listitem').filter({ hasText: `node: sysctl -w ${BNF}=1` });
+  await expect(fix).toBeVisible({ timeout: 30_000 });
+  await expect(fixes.getByRole('listitem').filter({ hasText: 'MASQUERADE' }).first()).toBeVisible();
+  // Every reason line is Chinese, none keeps the English sentence.
+  const whys = fixes.locator('.fix-why');
+  const n = await whys.count();
+  expect(n).toBeGreaterThan(1);
+  for (let i = 0; i < n; i++) {
+    await expect(whys.nth(i)).toHaveText(/[\u4e00-\u9fff]/);
+    await expect(whys.nth(i)).not.toHaveText(
+      /\bnow\b|\bbefore:|makes the answer come back|goes through iptables/,
+    );
+  }
+  await expect(fix.locator('.fix-why')).toContainText('开启 br_netfilter 后');
+  await expect(fix.locator('.fix-why')).toContainText('SYN-ACK 10.244.1.3:8080 > 10.244.1.2:');
+  // The comparison's steps too; the command stays as typed.
+  await fix.getByRole('button', { name: '数据包的路径有何变化' }).click();
+  const cmp = fix.getByRole('region', { name: /^path with and without / });
+  await expect(cmp).toContainText('第一个路径发生变化的数据包：SYN-ACK 10.244.1.3:8080 > 10.244.1.2:');
+  await expect(cmp).toContainText('被 un-DNAT 改写为 SYN-ACK 10.96.0.10:80');
+  await expect(cmp).not.toContainText(/passes|is rewritten|is dropped/);
+  await expect(fix.locator('.fix-command')).toHaveText(`node: sysctl -w ${BNF}=1`);
+  const axe = await new AxeBuilder({ page })
+    .include('.fixes')
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  expect(
+    axe.violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+  ).toEqual([]);
+  expect(problems).toEqual([]);
+});
