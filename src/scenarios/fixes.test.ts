@@ -53,6 +53,7 @@ describe('the fix search on the built-in scenarios', () => {
       hook: 'PREROUTING',
       kind: 'hook',
       text: 'passes PREROUTING on node',
+      say: { step: 'hook', hook: 'PREROUTING' },
     });
     expect(p.with.some((x) => x.kind === 'rewrite' && x.text.includes('un-DNAT'))).toBe(true);
     // The failed run's playhead there shows that very packet.
