@@ -40,6 +40,19 @@ describe('planBuild', () => {
     expect(cmds).toContain('ip -n nfp-ab12-node link set dev veth-b type bridge_slave hairpin off');
   });
 
+  it('passes stp_state 1 and forward_delay on to the kernel', () => {
+    const r = parseScenarioText(readFileSync(join(__dirname, 'cases', 'stp-bridge.json'), 'utf8'), 'stp');
+    if (!r.ok) throw new Error(r.error);
+    const s = { ...r.scenario, hosts: r.scenario.hosts.map((h) => ({ ...h })) };
+    s.hosts[0] = {
+      ...s.hosts[0]!,
+      interfaces: s.hosts[0]!.interfaces.map((i) => (i.kind === 'bridge' ? { ...i, forward_delay: 400 } : i)),
+    };
+    expect(planBuild(s, (h) => nsName('ab12', h)).map((x) => x.argv.join(' '))).toContain(
+      'ip -n nfp-ab12-node link add cni0 type bridge stp_state 1 mcast_snooping 0 forward_delay 400',
+    );
+  });
+
   it('sets the sysctls (soft) before addresses, then routes, then the ruleset and the trace table', () => {
     const bnf = cmds.indexOf('ip netns exec nfp-ab12-node sysctl -w net.bridge.bridge-nf-call-iptables=1');
     expect(bnf).toBeGreaterThan(0);

@@ -93,7 +93,7 @@ export function planBuild(scenario: Scenario, ns: (host: string) => string, opts
     for (const i of h.interfaces)
       if (i.kind === 'bridge')
         // The scenario's bridge options, spelled out with the kernel's defaults when unset
-        // (stp_state 0, mcast_snooping 1). vlan_filtering is left out: the loader takes only
+        // (stp_state 0, mcast_snooping 1; forward_delay only when set). vlan_filtering is left out: the loader takes only
         // its default 0, and a kernel without CONFIG_BRIDGE_VLAN_FILTERING refuses the option
         // itself ("Operation not supported"), even as 0.
         steps.push(
@@ -108,6 +108,7 @@ export function planBuild(scenario: Scenario, ns: (host: string) => string, opts
             String(i.stp_state ?? 0),
             'mcast_snooping',
             String(i.mcast_snooping ?? 1),
+            ...(i.forward_delay !== undefined ? ['forward_delay', String(i.forward_delay)] : []),
           ),
         );
   const made = new Set<string>();

@@ -1,4 +1,5 @@
 import type { Iface } from '../stack/iface';
+import { stpPortState } from '../stack/stp';
 import { byIndex, carrier, linkFlags } from './ip';
 import { type CommandOutput, err, lines, out } from './output';
 import type { ConsoleHost } from './state';
@@ -28,7 +29,7 @@ function ports(h: ConsoleHost): Iface[] {
 function portLine(h: ConsoleHost, p: Iface): string {
   const idx = h.ifindex.get(h.name)?.get(p.name) ?? 0;
   const mtu = h.spec.interfaces.find((s) => s.name === p.name)?.mtu ?? 1500;
-  const state = carrier(p) ? 'forwarding' : 'disabled';
+  const state = carrier(p) ? stpPortState(p, h.now) : 'disabled';
   // A veth reports 10 Gbit/s (path cost 2); a device with no speed gets the default 100.
   const cost = p.kind === 'veth' || p.peer ? 2 : 100;
   return `${idx}: ${p.name}@${p.master!.name}: <${linkFlags(p).flags}> mtu ${mtu} master ${p.master!.name} state ${state} priority 32 cost ${cost} `;

@@ -109,7 +109,12 @@ export function importIpAddr(text: string): Imported<readonly PastedInterface[]>
     const data = obj(info?.info_data);
     if (kind === 'bridge' && data) {
       if (data.mcast_snooping === 0 || data.mcast_snooping === 1) spec.mcast_snooping = data.mcast_snooping;
-      if (data.stp_state !== undefined && data.stp_state !== 0)
+      if (data.stp_state === 1) {
+        spec.stp_state = 1;
+        if (typeof data.forward_delay === 'number' && data.forward_delay >= 0)
+          spec.forward_delay = Math.round(data.forward_delay);
+      } else if (data.stp_state !== undefined && data.stp_state !== 0)
+        // 2 is user-space STP (mstpd): its timing is not the kernel's.
         notes.push(`${name}: stp_state ${String(data.stp_state)} is not modelled; imported as 0`);
       if (data.vlan_filtering === 1) notes.push(`${name}: vlan_filtering 1 is not modelled; imported as 0`);
     }

@@ -20,6 +20,8 @@ export const interfaceSchema = z
     stp_state: z.union([z.literal(0), z.literal(1)]).optional(),
     vlan_filtering: z.union([z.literal(0), z.literal(1)]).optional(),
     mcast_snooping: z.union([z.literal(0), z.literal(1)]).optional(),
+    /** Centiseconds, as `ip -d link` prints it (kernel default 1500); used with stp_state 1. */
+    forward_delay: z.number().int().nonnegative().optional(),
     /** The other end of a veth pair or of a point-to-point ethernet link. */
     peer: z.object({ host: z.string(), ifname: z.string() }).optional(),
     up: z.boolean().default(true),

@@ -6,6 +6,7 @@ import type { Iface } from './iface';
 import { neighOutput, setMacs } from './neigh';
 import { nfHook } from './netfilter';
 import { type Skb, withIp } from './skb';
+import { stpDropText, stpPortState } from './stp';
 
 // The Linux bridge with br_netfilter (reference §1.5, §1.6): learning, forwarding and
 // flooding between ports, and — when net.bridge.bridge-nf-call-iptables=1 — the IPv4
@@ -30,9 +31,16 @@ function callIptables(h: Host): boolean {
 export function brHandleFrame(w: World, h: Host, br: Iface, port: Iface, skb: Skb): void {
   w.bridgeCrossing(++skb.crossings, h.name, br.name);
   const f = skb.frame;
+  // br_handle_frame: a listening port drops the frame unlearned; a learning port learns its
+  // source MAC (br_handle_frame_finish) and then drops it.
+  const state = stpPortState(port, w.now);
   const known = br.fdb.get(f.src);
-  br.fdb.set(f.src, port);
-  const learned = known !== port ? { mac: f.src, port: port.name } : undefined;
+  if (state !== 'listening') br.fdb.set(f.src, port);
+  const learned = known !== port && state !== 'listening' ? { mac: f.src, port: port.name } : undefined;
+  if (state !== 'forwarding') {
+    if (w.tl) emitBridge(w, h, skb, br, port, 'drop', [], learned);
+    return deps.drop(w, h, skb, 'bridge-port-state', stpDropText(port, state));
+  }
   brHook(w, h, skb, 'BR_PRE_ROUTING', port.name);
   if (f.type === 0x0800 && callIptables(h)) {
     // br_nf_pre_routing: IPv4 PREROUTING with the bridge as input device.
@@ -136,6 +144,11 @@ function decide(
       `${dst} is behind ${inPort.name}, the port the frame came in on, and hairpin_mode is off`,
     );
   }
+  const outState = stpPortState(out, w.now);
+  if (outState !== 'forwarding') {
+    if (w.tl) emitBridge(w, h, skb, br, inPort, 'drop', [], learned);
+    return deps.drop(w, h, skb, 'bridge-port-state', stpDropText(out, outState));
+  }
   if (w.tl) emitBridge(w, h, skb, br, inPort, 'forward', [out.name], learned);
   brForward(w, h, br, out, skb);
 }
@@ -149,7 +162,10 @@ function flood(
   local: boolean,
   learned?: { mac: string; port: string },
 ): void {
-  const outs = br.ports.filter((p) => p.up && (p !== inPort || p.hairpin));
+  // should_deliver: only forwarding ports get a copy.
+  const outs = br.ports.filter(
+    (p) => p.up && (p !== inPort || p.hairpin) && stpPortState(p, w.now) === 'forwarding',
+  );
   if (w.tl)
     emitBridge(
       w,
@@ -228,12 +244,20 @@ export function brDevXmit(w: World, h: Host, br: Iface, skb: Skb): void {
   const dst = skb.frame.dst;
   const out = dst === BROADCAST_MAC ? undefined : br.fdb.get(dst);
   skb.bridged = false;
+  // With STP a frame leaves only through a forwarding port; before any port forwards, the
+  // bridge's own frames go nowhere (br_flood/br_forward free them uncounted).
+  const stuck = out ? [out] : br.ports.filter((p) => p.up);
+  const forwarding = stuck.filter((p) => stpPortState(p, w.now) === 'forwarding');
+  if (stuck.length && !forwarding.length) {
+    if (w.tl) emitBridge(w, h, skb, br, br, 'drop', []);
+    return deps.drop(w, h, skb, 'bridge-port-state', stpDropText(stuck[0]!, stpPortState(stuck[0]!, w.now)));
+  }
   if (out) {
     if (w.tl) emitBridge(w, h, skb, br, br, 'forward', [out.name]);
     brHook(w, h, skb, 'BR_POST_ROUTING', undefined, out.name);
     return deps.wireXmit(w, h, out, skb);
   }
-  const outs = br.ports.filter((p) => p.up);
+  const outs = br.ports.filter((p) => p.up && stpPortState(p, w.now) === 'forwarding');
   if (w.tl)
     emitBridge(
       w,

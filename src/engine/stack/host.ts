@@ -3,6 +3,7 @@ import { formatIpv4, parseCidr, parseIpv4 } from '../net/ipv4';
 import type { HostSpec } from '../scenario/schema';
 import { createRandom, hash32, type Random } from '../sim/rng';
 import type { Iface } from './iface';
+import { stpForwardDelay } from './stp';
 import { type Route, RoutingTable } from './route';
 import type { Skb } from './skb';
 import { Sysctls } from './sysctl';
@@ -126,6 +127,7 @@ export function buildHost(spec: HostSpec, seed: number, hi: number): Host | Buil
       addrs,
       up: s.up,
       hairpin: s.hairpin ?? false,
+      ...(s.stp_state === 1 ? { stp: { forwardDelay: stpForwardDelay(s.forward_delay) } } : {}),
       ports: [],
       fdb: new Map(),
       neigh: new Map(),

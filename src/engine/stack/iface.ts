@@ -17,6 +17,8 @@ export interface Iface {
   peer?: Iface;
   /** Bridge only. */
   readonly ports: Iface[];
+  /** Bridge only, stp_state 1: kernel STP with forward_delay in µs (see stp.ts). */
+  readonly stp?: { readonly forwardDelay: number };
   /** Bridge only: MAC -> port, learned from source addresses. */
   readonly fdb: Map<Mac, Iface>;
   /** Neighbour table of this device: IPv4 -> MAC (`ip neigh`). */

@@ -30,6 +30,7 @@ export type DropReason =
   | 'socket-mismatch' // a TCP segment no socket expects
   | 'martian' // e.g. a packet from one of the host's own addresses arriving from outside
   | 'bridge-hairpin' // a bridge would send the frame back out its ingress port, hairpin_mode off
+  | 'bridge-port-state' // an STP port still listening or learning (stp_state 1)
   | 'not-for-us' // frame addressed to another MAC, or ARP for another address
   | 'ct-invalid'
   | 'ct-table-full'
