@@ -35,6 +35,8 @@ export const KERNEL_CASES: readonly string[] = [
   // issue 10: a change at 0 ms (the console's "change at the start") is in force before the
   // traffic at 0 ms: the first SYN is already masqueraded
   'parity/cases/change-at-start.json',
+  // issue 7.6: a bridge with stp_state 1; its ports drop every frame for 2 x forward_delay
+  'parity/cases/stp-bridge.json',
 ];
 
 export interface Loaded {
