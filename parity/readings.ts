@@ -51,16 +51,17 @@ export const READING_CASES: readonly ReadingCase[] = [
   },
   /**
    * scenario-format: at 0.6 s the UDP client on 5353 keeps its connected socket for a second
-   * exchange; at 1.5 s the client that read the slow server's answer sits in TIME-WAIT. The
-   * servers' TCP sockets are not compared: the agent's client half-closes (shutdown(SHUT_WR))
-   * after its request, the engine's client does not, so who closes first differs (known).
+   * exchange. No TCP socket list is compared here: the agent's client half-closes
+   * (shutdown(SHUT_WR)) at once, the close_first server on :80 closes on accept, and on the
+   * kernel whichever FIN leaves first decides who sits in TIME-WAIT (a's :80 socket was there
+   * in three runs and missing in the fourth). hairpin-bnf-mid-run's pod-a covers TIME-WAIT.
    */
   {
     file: join(here, 'cases', 'scenario-format.json'),
     readings: [
       ...LOOK('a', 600, ['ss -uan', 'ss -ua']),
       ...LOOK('b', 600, ['ss -uan', 'ss -tln']),
-      ...LOOK('a', 1500, ['ss -tan', 'ss -uan', 'ss -ta']),
+      ...LOOK('a', 1500, ['ss -uan']),
       ...LOOK('b', 1500, ['ss -uan', 'ss -l -t']),
     ],
   },
