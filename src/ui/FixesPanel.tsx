@@ -159,7 +159,7 @@ export function FixesPanel() {
               disabled={busy || fixes.phase === 'searching'}
               onClick={() => void store.getState().findFixes()}
             >
-              {lang === 'zh' ? '怎样才能成功？' : 'What would make this work?'}
+              {t.fixFind}
             </button>
           ) : null}
           {applied.length ? (
@@ -198,7 +198,7 @@ export function FixesPanel() {
                           <FixItem
                             key={f.changes.map((c) => `${c.host}: ${c.command}`).join(' ; ')}
                             fix={f}
-                            label={lang === 'zh' ? '应用' : 'Apply'}
+                            label={t.fixApply}
                             t={t}
                             onApply={() => void store.getState().applyFix(f)}
                           />

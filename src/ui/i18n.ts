@@ -121,6 +121,8 @@ export interface Dict {
   readonly fixNothingFailed: string;
   readonly fixTruncated: (runs: number) => string;
   readonly fixUndo: string;
+  readonly fixFind: string;
+  readonly fixApply: string;
   readonly fixApplied: (n: number) => string;
   readonly fixPathShow: string;
   readonly fixPathFor: (packet: string) => string;
@@ -272,6 +274,8 @@ const en: Dict = {
   fixNothingFailed: 'Nothing failed: every connection succeeded.',
   fixTruncated: (r) => `The search stopped after ${r} runs; it may have missed fixes.`,
   fixUndo: 'Undo fix',
+  fixFind: 'What would make this work?',
+  fixApply: 'Apply',
   fixApplied: (n) => `${n} fix${n === 1 ? '' : 'es'} applied as changes at the start of the run.`,
   fixPathShow: 'What changes for the packet',
   fixPathFor: (p) => `The first packet whose way changes: ${p}.`,
@@ -415,6 +419,8 @@ const zh: Dict = {
   fixNothingFailed: '没有失败的连接：每个连接都成功了。',
   fixTruncated: (r) => `搜索在 ${r} 次运行后停止，可能遗漏了修复。`,
   fixUndo: '撤销修复',
+  fixFind: '怎样才能成功？',
+  fixApply: '应用',
   fixApplied: (n) => `已在运行开始时应用 ${n} 个修复。`,
   fixPathShow: '数据包的路径有何变化',
   fixPathFor: (p) => `第一个路径发生变化的数据包：${p}。`,
