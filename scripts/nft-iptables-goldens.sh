@@ -2,13 +2,15 @@
 # Captures how `nft list ruleset` shows the tables iptables-nft writes (design.md §3: the
 # iptables-nft tables as nft shows them), for every built-in scenario host with an
 # iptables_save: each ruleset is loaded with iptables-restore (nf_tables backend) in a scratch
-# namespace and listed to src/engine/nft/testdata/iptables-nft/<scenario>__<host>.{save,list}.
-# Goldens for the printer of issue 12 item 2 (not yet printed by the engine). Run as root.
+# namespace and listed to src/engine/nft/testdata/iptables-nft/<scenario>__<host>.{save,list};
+# so are the hand-written rulesets of testdata/iptables-nft/tables/*.save (all five tables, chains
+# declared out of order). src/engine/nft/iptablesNft.test.ts prints them all byte for byte.
+# Run as root; the namespace is named with NS_PREFIX.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 dir="$root/src/engine/nft/testdata/iptables-nft"
 mkdir -p "$dir"
-ns="nflab-ipt-nft-goldens-$$"
+ns="${NS_PREFIX:-nfx-nftout-}goldens-$$"
 ip netns add "$ns"
 trap 'ip netns delete "$ns"' EXIT
 nft --version
@@ -21,7 +23,7 @@ for (const s of builtinScenarios)
   for (const h of s.hosts)
     if (h.iptables_save?.trim()) writeFileSync('$dir/' + s.id + '__' + h.name + '.save', h.iptables_save);
 ")
-for f in "$dir"/*.save; do
+for f in "$dir"/*.save "$dir"/tables/*.save; do
   ip netns exec "$ns" nft flush ruleset
   ip netns exec "$ns" iptables-restore < "$f"
   ip netns exec "$ns" nft list ruleset > "${f%.save}.list"

@@ -91,8 +91,10 @@ export interface HostSnapshot {
   readonly iptablesSave: string;
   /** `iptables -t <table> -L -n -v` per table present in the ruleset, in table order. */
   readonly iptablesList: readonly { readonly table: TableName; readonly text: string }[];
-  /** `nft list ruleset` of the native nftables tables with their counters; '' when none. */
+  /** `nft list ruleset` (the iptables-nft tables and the native ones) with their counters; '' when none. */
   readonly nft?: string;
+  /** True when the host has native nftables tables (not only those iptables-nft made). */
+  readonly nftNative?: boolean;
 }
 
 /** What a console line printed, and whether it changes the host (then it becomes a `changes` item). */
@@ -101,6 +103,8 @@ export interface CommandReply {
   readonly stderr: string;
   readonly exit: number;
   readonly change: boolean;
+  /** Both as a terminal shows them where the tool interleaves them (nft's warnings); else stdout + stderr. */
+  readonly text?: string;
 }
 
 export interface Snapshot {

@@ -164,7 +164,7 @@ export function printPriority(family: Family, hook: NftHook, prio: number): stri
   return String(prio);
 }
 
-function printChain(t: Table, c: Chain, counters?: NftCounterLookup): string {
+export function printChain(t: Table, c: Chain, counters?: NftCounterLookup): string {
   let out = `\tchain ${c.name} {\n`;
   if (c.comment !== undefined) out += `\t\tcomment "${c.comment}"\n`;
   if (c.base)

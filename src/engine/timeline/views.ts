@@ -2,8 +2,9 @@ import { bag } from '../dict';
 import type { RunResult } from '../api';
 import { formatConntrackL } from '../conntrack';
 import { formatIptablesList, formatIptablesSave, parseIptablesSave, type Ruleset } from '../iptables';
+import { type ListedTable, listTables, rulesetText } from '../nft/listing';
 import { parseNft } from '../nft/parse';
-import { printRuleset } from '../nft/print';
+import type { NftCounterLookup } from '../nft/print';
 import type { Ruleset as NftRuleset, Stmt } from '../nft/types';
 import type { TableName } from './events';
 import { stateAt } from './replay';
@@ -17,8 +18,13 @@ export interface HostView {
   readonly iptablesSave: string;
   /** `iptables -t <table> -L -n -v` per table the host has. */
   readonly iptablesList: readonly { readonly table: TableName; readonly text: string }[];
-  /** `nft list ruleset` of the native nftables tables, with the counters at that point; '' when none. */
+  /**
+   * `nft list ruleset` (stdout) with the counters at that point: the tables iptables-nft made
+   * for the iptables rules and the native nftables tables, in the kernel's order; '' when none.
+   */
   readonly nft: string;
+  /** True when the host has native nftables tables (not only those iptables-nft made). */
+  readonly nftNative: boolean;
 }
 
 const nftRulesets = new WeakMap<RunResult, Map<string, NftRuleset | null>>();
@@ -52,6 +58,38 @@ export function rulesetOf(result: RunResult, host: string, text: string): Rulese
   return m.get(text) ?? null;
 }
 
+/**
+ * Every table of host `name` as `nft list` shows it after the first `index` events (the views,
+ * the runner and the console's `nft list` share this).
+ */
+export function nftTablesAt(
+  result: RunResult,
+  index: number,
+  name: string,
+  counters: ReadonlyMap<string, { pkts: number; bytes: number }> | undefined = stateAt(result, index)
+    .counters[name],
+): ListedTable[] {
+  const h = result.hosts.find((x) => x.name === name);
+  if (!h) return [];
+  const spec = specAt(result, index, name);
+  const iptables = rulesetOf(result, name, spec?.iptables_save ?? h.iptablesSave);
+  const native = nftRulesetOf(result, name, h.nftRuleset);
+  const nativeCounters: NftCounterLookup = (t, c, i, s) => {
+    // A counter counts the packets that reached it: those its rule matched (see nft/eval.ts).
+    const hit = counters?.get(`${t.family} ${t.name}/${c.name}/${i + 1}`);
+    const init = c.rules[i]!.stmts[s] as Extract<Stmt, { k: 'counter' }>;
+    return { packets: init.packets + (hit?.pkts ?? 0), bytes: init.bytes + (hit?.bytes ?? 0) };
+  };
+  return listTables({
+    iptables,
+    iptablesText: specAt(result, 0, name)?.iptables_save ?? '',
+    iptCounters: (table, chain, rulenum) =>
+      counters?.get(`${table}/${chain}/${rulenum}`) ?? { pkts: 0, bytes: 0 },
+    native,
+    nativeCounters,
+  });
+}
+
 /** Every host's tool views after the first `index` events (the views, the CLI and tests share this). */
 export function hostViews(
   result: RunResult,
@@ -64,7 +102,6 @@ export function hostViews(
     const lookup = (table: TableName, chain: string, rulenum: number) =>
       counters?.get(`${table}/${chain}/${rulenum}`) ?? { pkts: 0, bytes: 0 };
     const rs = rulesetOf(result, h.name, specAt(result, index, h.name)?.iptables_save ?? h.iptablesSave);
-    const nrs = nftRulesetOf(result, h.name, h.nftRuleset);
     hosts[h.name] = {
       conntrack: (w.conntrack[h.name] ?? []).map((e) => ({ id: e.id, line: formatConntrackL(e, w.now) })),
       iptablesSave: rs ? formatIptablesSave(rs, { counters: lookup }) : '',
@@ -74,14 +111,8 @@ export function hostViews(
             text: formatIptablesList(rs, t.name, { counters: lookup, verbose: true, numeric: true }),
           }))
         : [],
-      nft: nrs
-        ? printRuleset(nrs, (t, c, i, s) => {
-            // A counter counts the packets that reached it: those its rule matched (see nft/eval.ts).
-            const hit = counters?.get(`${t.family} ${t.name}/${c.name}/${i + 1}`);
-            const init = c.rules[i]!.stmts[s] as Extract<Stmt, { k: 'counter' }>;
-            return { packets: init.packets + (hit?.pkts ?? 0), bytes: init.bytes + (hit?.bytes ?? 0) };
-          })
-        : '',
+      nft: rulesetText(nftTablesAt(result, index, h.name, counters)),
+      nftNative: Boolean(h.nftRuleset?.trim()),
     };
   }
   return { now: w.now, hosts };

@@ -105,8 +105,9 @@ export function Rules({ host, snap, t }: { host: string; snap: HostSnapshot | un
     ? -1
     : shownMode === 'save' && !marked.family
       ? ruleLine(text, marked.table, marked.chain, marked.rulenum)
-      : shownMode === 'nft' && marked.family
-        ? nftRuleLine(text, marked.family, marked.table, marked.chain, marked.rulenum)
+      : shownMode === 'nft'
+        ? // An iptables rule is one rule of the table iptables-nft made for it, `table ip <table>`.
+          nftRuleLine(text, marked.family ?? 'ip', marked.table, marked.chain, marked.rulenum)
         : -1;
   const lines = at >= 0 ? text.split('\n') : [];
   return (
@@ -114,7 +115,7 @@ export function Rules({ host, snap, t }: { host: string; snap: HostSnapshot | un
       <summary>
         {t.rules}{' '}
         <span className="dim mono">
-          {[snap.iptablesSave || snap.iptablesList.length ? 'iptables' : '', nft ? 'nftables' : '']
+          {[snap.iptablesSave || snap.iptablesList.length ? 'iptables' : '', snap.nftNative ? 'nftables' : '']
             .filter(Boolean)
             .join(' · ')}
         </span>
