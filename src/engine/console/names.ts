@@ -11,6 +11,7 @@ export const COMMAND_NAMES: readonly string[] = [
   'iptables-restore',
   'iptables-save',
   'nc',
+  'nft',
   'ping',
   'ss',
   'sysctl',

@@ -3,6 +3,11 @@ export interface CommandOutput {
   readonly stdout: string;
   readonly stderr: string;
   readonly exit: number;
+  /**
+   * Both as a terminal shows them, where the tool interleaves them (nft's warning before each
+   * table iptables-nft manages); absent, stdout then stderr.
+   */
+  readonly text?: string;
 }
 
 export const out = (stdout: string): CommandOutput => ({ stdout, stderr: '', exit: 0 });

@@ -5,6 +5,7 @@ import { conntrackCommand, procConntrack } from './conntrack';
 import { ipCommand } from './ip';
 import { iptablesCommand } from './iptables';
 import { iptablesSave } from './iptablesRead';
+import { nftCommand } from './nft';
 import { type CommandOutput, err } from './output';
 import { type ConsoleHost, consoleHostAt } from './state';
 import { ssCommand } from './ss';
@@ -25,6 +26,7 @@ export const COMMANDS: Readonly<Record<string, Command>> = {
   ip: ipCommand,
   iptables: iptablesCommand,
   'iptables-save': iptablesSave,
+  nft: nftCommand,
   ss: ssCommand,
   sysctl: sysctlCommand,
   tcpdump: tcpdumpCommand,
@@ -100,7 +102,10 @@ export function runOn(h: ConsoleHost, line: string): CommandOutput {
       : err(`${name}: command not found (known: ${KNOWN.join(', ')})\n`, 127);
   for (const f of filters) {
     if (f[0] !== 'grep') return err(`${f[0]}: only grep can follow a | here\n`, 127);
-    o = grep(o, f.slice(1));
+    // Through a pipe stdout goes to grep; the terminal shows stderr first, then grep's output.
+    const { text: interleaved, ...piped } = o;
+    o = grep(piped, f.slice(1));
+    if (interleaved !== undefined) o = { ...o, text: o.stderr + o.stdout };
   }
   return o;
 }

@@ -51,7 +51,9 @@ function HostConsole({
     const reply = await run(host, cmd);
     if (!reply) return;
     setEntries((es) =>
-      [...es, { line: cmd, text: reply.stdout + reply.stderr, failed: reply.exit !== 0 }].slice(-KEEP),
+      [...es, { line: cmd, text: reply.text ?? reply.stdout + reply.stderr, failed: reply.exit !== 0 }].slice(
+        -KEEP,
+      ),
     );
     // A command that changed something (and that the tool accepted) becomes a change.
     if (reply.change && reply.exit === 0) await onChange({ at, host, command: cmd });
