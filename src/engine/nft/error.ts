@@ -5,7 +5,10 @@ import type { NftError } from './types';
  * source line, and carets under the offending text (tabs kept so the carets line up).
  */
 export function formatNftError(source: string, text: string, e: NftError): string {
-  const line = text.split('\n')[e.line - 1] ?? '';
+  // Past the last line (an unexpected end of file), nft shows the last line it read.
+  const lines = text.split('\n');
+  if (lines.length > 1 && lines[lines.length - 1] === '') lines.pop();
+  const line = lines[e.line - 1] ?? lines[lines.length - 1] ?? '';
   let pad = '';
   for (let i = 0; i < e.col - 1; i++) pad += line[i] === '\t' ? '\t' : ' ';
   const carets = '^'.repeat(Math.max(1, e.endCol - e.col + 1));

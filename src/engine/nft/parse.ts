@@ -339,9 +339,8 @@ class Parser {
         chain = this.baseSpec(table, chain, nameTok);
         continue;
       }
-      if (this.is('policy')) {
-        this.fail(t, 'you cannot set chain policy without a base chain type');
-      }
+      // The kernel refuses a policy on a regular chain; nft -f points at `policy <verdict>`.
+      if (this.is('policy')) this.fail(t, 'Could not process rule: Operation not supported', this.peek(1));
       if (this.is('comment') && this.peek(1).t === 'string') {
         this.next();
         chain.comment = this.next().v;
@@ -426,6 +425,7 @@ class Parser {
       if (t.t === 'eof') this.unexpected(t);
       if (this.accept('type')) {
         keyType = this.typeList();
+        if (kind === 'map' && !this.is(':')) this.unexpected(this.peek(), 'colon or .');
         if (this.accept(':')) {
           if (kind === 'set') this.fail(t, 'set definition does not allow a data type, use a map');
           dataType = this.typeList();
@@ -841,7 +841,7 @@ class Parser {
     if (type === 'dnat' || type === 'snat') {
       if (this.accept('ip')) ipKeyword = true;
       else if (table.family === 'inet' && this.is('to'))
-        this.fail(this.peek(), `specify \`${type} ip\` or \`${type} ip6\` in inet table to disambiguate`);
+        this.fail(typeTok, 'ip or ip6 must be specified with address for inet tables.');
       this.expect('to');
       to = this.natTarget();
     } else if (this.accept('to')) {
