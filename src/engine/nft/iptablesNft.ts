@@ -321,11 +321,23 @@ function targetPart(t: Target): Part {
   }
 }
 
+/** Each rule's text around its counter, built once: a rule never changes once read. */
+const memo = new WeakMap<Rule, { before: string; after: string; xt: boolean }>();
+
 /** One iptables rule as nft lists it, with its counter; `xt` when it holds a compat expression. */
 export function iptablesNftRule(
   r: Rule,
   counter: { pkts: number; bytes: number },
 ): { text: string; xt: boolean } {
+  let m = memo.get(r);
+  if (!m) {
+    m = ruleParts(r);
+    memo.set(r, m);
+  }
+  return { text: `${m.before}counter packets ${counter.pkts} bytes ${counter.bytes}${m.after}`, xt: m.xt };
+}
+
+function ruleParts(r: Rule): { before: string; after: string; xt: boolean } {
   const parts: Part[] = [];
   const push = (p: Part | undefined) => {
     if (p) parts.push(p);
@@ -352,9 +364,12 @@ export function iptablesNftRule(
       }
     }
   }
-  parts.push(native(`counter packets ${counter.pkts} bytes ${counter.bytes}`));
-  if (r.target) parts.push(targetPart(r.target));
-  return { text: parts.map((p) => p.text).join(' '), xt: parts.some((p) => p.xt) };
+  const target = r.target ? targetPart(r.target) : undefined;
+  return {
+    before: parts.map((p) => `${p.text} `).join(''),
+    after: target ? ` ${target.text}` : '',
+    xt: parts.some((p) => p.xt) || target?.xt === true,
+  };
 }
 
 /** iptables-nft's base chains: type, hook and priority per table and built-in chain. */
@@ -437,7 +452,17 @@ function chainHeader(table: string, c: Chain): string {
  * come, each table's chains as declared (`:NAME`), a built-in chain never declared at its first
  * `-A`. Keys are table names; the map's order is the tables'.
  */
-export function restoreOrder(text: string): Map<string, string[]> {
+export function restoreOrder(text: string): ReadonlyMap<string, readonly string[]> {
+  if (lastOrder?.text === text) return lastOrder.order;
+  const order = readOrder(text);
+  lastOrder = { text, order };
+  return order;
+}
+
+/** The last text read: every snapshot of a run asks again with the same (large) text. */
+let lastOrder: { text: string; order: Map<string, string[]> } | undefined;
+
+function readOrder(text: string): Map<string, string[]> {
   const out = new Map<string, string[]>();
   let cur: string[] | undefined;
   for (const raw of text.split('\n')) {
