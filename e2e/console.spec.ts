@@ -131,3 +131,31 @@ test('the pcap of an interface downloads as a pcap file', async ({ page }) => {
   expect(bytes.length).toBeGreaterThan(24 + 16 + 42);
   expect(problems).toEqual([]);
 });
+
+test('nft on an iptables host: the tables iptables-nft made, in the console and the rules view', async ({
+  page,
+}) => {
+  const problems = watchProblems(page);
+  await openApp(page);
+  await selectScenario(page, 'same-bridge-hairpin');
+  await page.getByRole('button', { name: 'End' }).click();
+  await type(page, 'node', 'nft list table ip nat');
+  const out = page.getByRole('region', { name: 'console node' });
+  // nft's warning (stderr) comes before the table it is about, as in a terminal.
+  await expect(out).toContainText(
+    '# Warning: table ip nat is managed by iptables-nft, do not touch!\ntable ip nat {\n\tchain PREROUTING {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\t counter packets 1 bytes 60 jump KUBE-SERVICES',
+  );
+  await expect(out).toContainText('meta l4proto tcp   counter packets 1 bytes 60 dnat to 10.244.1.3:8080');
+  await type(page, 'node', 'nft list chain ip nat NOSUCH');
+  await expect(out).toContainText(
+    'Error: No such file or directory\nlist chain ip nat NOSUCH\n                  ^^^^^^',
+  );
+  const host = page.getByRole('article', { name: 'host node' });
+  await host.locator('details.rules > summary').click();
+  await host.getByRole('combobox', { name: 'Rules view node' }).selectOption('nft');
+  await expect(host.locator('.rules-text')).toContainText('table ip filter {');
+  await expect(host.locator('.rules-text')).toContainText(
+    ' counter packets 1 bytes 60 jump KUBE-POSTROUTING',
+  );
+  expect(problems).toEqual([]);
+});

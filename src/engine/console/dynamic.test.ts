@@ -126,7 +126,7 @@ describe('console commands that read what happened', () => {
     expect(runCommand(bnf1, 0, 'node', 'sysctl -a | grep -c call-ip').stdout).toBe('2\n');
     expect(runCommand(bnf1, 0, 'node', 'sysctl -a | grep nothing-like-this').exit).toBe(1);
     expect(runCommand(bnf1, 0, 'node', 'ls /').stderr).toBe(
-      'ls: command not found (known: bridge, cat, conntrack, curl, ip, iptables, iptables-restore, iptables-save, nc, ping, ss, sysctl, tcpdump)\n',
+      'ls: command not found (known: bridge, cat, conntrack, curl, ip, iptables, iptables-restore, iptables-save, nc, nft, ping, ss, sysctl, tcpdump)\n',
     );
     expect(runCommand(bnf1, 0, 'node', 'iptables -L | sort').stderr).toBe(
       'sort: only grep can follow a | here\n',
