@@ -1,5 +1,7 @@
 import type { IntMap } from './intMap';
 import type { Check } from './match';
+import type { Rule } from './ruleset';
+import { formatRule } from './save';
 import type { PacketCtx, TableVerdict, WalkStep } from './types';
 
 // The compiled form of a chain: a flat array of ops walked by index. A RuleOp is one rule; a
@@ -36,13 +38,19 @@ export class RuleOp {
     readonly ctr: number,
     readonly rulenum: number,
     readonly chain: string,
-    readonly text: string,
+    /** The rule as read; its text is printed when a walk reports it, not for every rule at load. */
+    readonly rule: Rule,
     readonly jumpName: string | null,
     readonly effect: Effect | null,
     readonly verdict: TableVerdict | null,
     /** Op index to try after this one. */
     public next: number,
   ) {}
+
+  /** `-A CHAIN ...` as iptables-save prints the rule (printed once, see formatRule). */
+  get text(): string {
+    return formatRule(this.rule);
+  }
 }
 
 export const KEY_DST = 0;

@@ -18,7 +18,6 @@ import {
   T_VERDICT,
 } from './ops';
 import type { Rule, Ruleset, Target } from './ruleset';
-import { formatRule } from './save';
 import type { Counter, CounterLookup, Hook, PacketCtx, TableName, TableVerdict, WalkStep } from './types';
 
 export interface IptablesRuntime {
@@ -186,7 +185,7 @@ function compileRule(r: Rule, rulenum: number, ctr: number): RuleOp {
     ctr,
     rulenum,
     r.chain,
-    formatRule(r),
+    r,
     t?.kind === 'jump' || t?.kind === 'goto' ? t.chain : null,
     t ? compileEffect(t) : null,
     t ? verdictOf(t) : null,

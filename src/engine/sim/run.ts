@@ -220,6 +220,8 @@ function expireUpTo(w: World, t: number): void {
 }
 
 function summarise(h: Host): HostSummary {
+  // The netfilter the host starts with (a change may replace h.nf later in the run).
+  const nf = h.nf;
   return {
     name: h.name,
     interfaces: [...h.ifaces.values()].map((i) => ({
@@ -233,7 +235,9 @@ function summarise(h: Host): HostSummary {
     })),
     routes: h.routes.main.map(formatRoute),
     sysctls: h.sysctl.entries(),
-    iptablesSave: h.nf.saveText ?? '',
+    get iptablesSave() {
+      return nf.saveText ?? '';
+    },
     ...(h.nf.nftText ? { nftRuleset: h.nf.nftText } : {}),
     ...(h.nf.ctReason ? { conntrackReason: h.nf.ctReason } : {}),
     hooks: hookRegistrations(h.nf),

@@ -1,6 +1,6 @@
 import { ConntrackTable, type CtRemoved, formatConntrackL } from '../conntrack';
 import { type CtDir, IPS_CONFIRMED } from '../conntrack/types';
-import { createIptables, formatIptablesSave, parseIptablesSave } from '../iptables';
+import { createIptables, formatIptablesSave, parseIptablesSave, type Ruleset } from '../iptables';
 import type { CtView, NatRequest, PacketCtx } from '../iptables/types';
 import { NftRuntime } from '../nft/eval';
 import { nftErrorLine } from '../nft/error';
@@ -50,7 +50,7 @@ export function createNetfilterFor(
 ): HostNetfilter | string {
   const text = h.spec.iptables_save;
   let ipt: ReturnType<typeof createIptables> | undefined;
-  let saveText = '';
+  let ruleset: Ruleset | undefined;
   if (text !== undefined && text.trim() !== '') {
     const parsed = parseIptablesSave(text, source);
     if (!parsed.ok) return `${parsed.error.source}: line ${parsed.error.line}: ${parsed.error.message}`;
@@ -58,7 +58,7 @@ export function createNetfilterFor(
       naive: naiveRules,
       ...(maxEvaluations !== undefined ? { maxEvaluations } : {}),
     });
-    saveText = formatIptablesSave(parsed.ruleset, { header: false });
+    ruleset = parsed.ruleset;
   }
   let nft: NftRuntime | undefined;
   let nftText = '';
@@ -90,11 +90,16 @@ export function createNetfilterFor(
     reply: undefined as never,
     mark: 0,
   };
+  let saveText: string | undefined;
   return {
     ...base,
     ctx: makeCtx(h),
     table,
-    saveText,
+    // Printed when asked: a kube-proxy node's 100,000 rules are megabytes of text few readers need.
+    get saveText() {
+      saveText ??= ruleset ? formatIptablesSave(ruleset, { header: false }) : '';
+      return saveText;
+    },
     nftText,
     ctView(skb, now) {
       const e = skb.ct;
