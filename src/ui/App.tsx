@@ -154,6 +154,7 @@ function Main({ embed }: { embed: boolean }) {
   const selected = useApp((s) => s.selectedPacket);
   const settings = useApp((s) => s.settings);
   const snapshot = useApp((s) => s.snapshot);
+  const snapshotOf = useApp((s) => s.snapshotOf);
   const phase = useApp((s) => s.phase);
   const setSetting = useApp((s) => s.setSetting);
   const presenting = useApp((s) => s.presenting);
@@ -195,11 +196,12 @@ function Main({ embed }: { embed: boolean }) {
     </section>
   );
   return (
-    // data-playhead / data-snapshot: when both agree every view shows the playhead (bench:ui's step figure).
+    // data-playhead / data-snapshot: when both agree every view shows the playhead (bench:ui's step
+    // figure); data-snapshot is empty until the snapshot of the run on screen has come.
     <main
       className={editing && !embed && !presenting ? 'main editing' : 'main'}
       data-playhead={playhead}
-      data-snapshot={snapshot?.index ?? ''}
+      data-snapshot={snapshot && snapshotOf === result ? snapshot.index : ''}
     >
       <div className="col col-a">
         <section className="panel topo" aria-label={t.topology}>

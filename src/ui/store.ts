@@ -108,6 +108,11 @@ export interface AppState {
   /** null: follow the packet of the current event. */
   readonly selectedPacket: number | null;
   readonly snapshot: Snapshot | null;
+  /**
+   * The run `snapshot` was taken of. Each worker numbers its runs from 1, so a new run can have
+   * the id and the length of the last: only this says the snapshot is the new run's.
+   */
+  readonly snapshotOf: RunResult | null;
   readonly theme: Theme;
   readonly lang: Lang;
   readonly notice: Notice | null;
@@ -280,7 +285,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
   let runSeq = 0;
   // Snapshot requests are coalesced: at most one in flight, the latest wanted index next.
   let snapInFlight = false;
-  let snapWanted: { runId: number; index: number } | null = null;
+  let snapWanted: { runId: number; index: number; of: RunResult | null } | null = null;
   let requestSnapshot: () => void = () => {};
   // The fix search runs in a worker of its own, so cancelling it is terminating that worker.
   let fixer: EngineClient | null = null;
@@ -447,9 +452,9 @@ export function createAppStore(deps: StoreDeps): AppStore {
     }
 
     requestSnapshot = (): void => {
-      const { runId, playhead } = get();
+      const { runId, playhead, result } = get();
       if (runId === null) return;
-      snapWanted = { runId, index: playhead };
+      snapWanted = { runId, index: playhead, of: result };
       if (snapInFlight) return;
       void pump();
     };
@@ -460,8 +465,9 @@ export function createAppStore(deps: StoreDeps): AppStore {
         snapWanted = null;
         snapInFlight = true;
         try {
-          const snap = await idle().request('snapshot', want);
-          if (get().runId === snap.runId) set({ snapshot: snap });
+          const snap = await idle().request('snapshot', { runId: want.runId, index: want.index });
+          if (get().runId === snap.runId && get().result === want.of)
+            set({ snapshot: snap, snapshotOf: want.of });
         } catch {
           // A released run or a dead worker: the next run or restart asks again.
         } finally {
@@ -566,6 +572,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       speed: 8,
       selectedPacket: null,
       snapshot: null,
+      snapshotOf: null,
       theme: deps.theme ?? 'light',
       lang: deps.lang ?? 'en',
       notice: null,
