@@ -122,6 +122,15 @@ test('a 10,000-Service paste: progress while it is read, then the run and a pack
   const path = page.getByRole('region', { name: 'Netfilter path' });
   await expect(path).toContainText('DNAT');
   await expect(path).toContainText(svcChainOf10());
+  // The node's rules stay in the worker: the rules view asks for the lines it shows.
+  const card = page.getByRole('article', { name: 'host node' });
+  await card.locator('.rules summary').click();
+  const shown = card.locator('.rules-lines');
+  await expect(shown).toContainText(':KUBE-SERVICES - [');
+  expect(Number(await shown.getAttribute('data-lines'))).toBeGreaterThan(100_000);
+  await card.getByRole('combobox', { name: 'Rules view node' }).selectOption('nat');
+  await expect(shown).toContainText('Chain PREROUTING (policy ACCEPT');
+  await card.screenshot({ path: 'test-results/paste-rules-node.png' });
   expect(problems).toEqual([]);
 });
 

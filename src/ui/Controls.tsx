@@ -49,6 +49,8 @@ export function Controls({ embed = false }: { embed?: boolean }) {
   const current = source?.kind === 'builtin' ? source.id : '';
 
   const share = async () => {
+    // A long scenario's link text may still be on its way from the worker compressing it.
+    await a.whenLinkReady();
     const link = a.share(`${location.origin}${location.pathname}`);
     history.replaceState(null, '', link);
     try {

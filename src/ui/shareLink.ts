@@ -84,6 +84,45 @@ function parsePacket(s: string, what: string): PacketKey | Error {
 // are never changed in place, so the object stands for its text.
 const compressed = new WeakMap<object, string>();
 
+/**
+ * Scenarios with more text than this are compressed in a worker (store.ts): lz-string takes
+ * about 1.5 µs a character, 20 s for a pasted 10,000-Service node, which the page must not
+ * spend. encodeShareHash is called for them only once their text is here (rememberCompressed).
+ */
+export const COMPRESS_IN_WORKER_CHARS = 256 * 1024;
+
+/** Characters of all strings and keys in `json`, counting no further than `stop`. */
+export function textSize(json: unknown, stop = Number.POSITIVE_INFINITY): number {
+  let n = 0;
+  const stack: unknown[] = [json];
+  while (stack.length > 0 && n <= stop) {
+    const v = stack.pop();
+    if (typeof v === 'string') n += v.length;
+    else if (Array.isArray(v)) stack.push(...v);
+    else if (v !== null && typeof v === 'object')
+      for (const k of Object.keys(v)) {
+        n += k.length;
+        stack.push((v as Record<string, unknown>)[k]);
+      }
+  }
+  return n;
+}
+
+/** Whether the link text of this inline scenario is known (always for small ones, computed here). */
+export function compressedReady(json: unknown): boolean {
+  return (
+    typeof json !== 'object' ||
+    json === null ||
+    compressed.has(json) ||
+    textSize(json, COMPRESS_IN_WORKER_CHARS) <= COMPRESS_IN_WORKER_CHARS
+  );
+}
+
+/** The link text of `json`, compressed elsewhere (lz-string's compressToEncodedURIComponent of its JSON). */
+export function rememberCompressed(json: object, doc: string): void {
+  compressed.set(json, doc);
+}
+
 function compressScenario(json: unknown): string {
   if (typeof json !== 'object' || json === null) return compressToEncodedURIComponent(JSON.stringify(json));
   let doc = compressed.get(json);

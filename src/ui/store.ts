@@ -18,6 +18,9 @@ import {
   type FixReport,
   type Progress,
   type ResultOf,
+  type RuleRef,
+  type RulesView,
+  type RulesWindow,
   type Snapshot,
   WorkerDiedError,
 } from '../worker/protocol';
@@ -25,12 +28,14 @@ import type { Lang } from './i18n';
 import { findPacket, packetKey, playheadOf, positionAt } from './links/moment';
 import { settingKey } from './settings';
 import {
+  compressedReady,
   type DecodeLimits,
   decodeShareHash,
   encodeShareHash,
   type LinkAt,
   type LinkPacket,
   type LinkScenario,
+  rememberCompressed,
   WORK_LIMITS,
 } from './shareLink';
 import { indexTimeline, stepBackward, stepForward, type TimelineIndex, TimelineIndexer } from './timeline';
@@ -129,6 +134,11 @@ export interface AppState {
   /** Playback that stops by itself at this playhead (a prediction playing on to its answer). */
   readonly playTo: { readonly at: number; readonly speed: number } | null;
   readonly paste: PasteState;
+  /**
+   * Counts the link texts of long scenarios that arrived from the worker compressing them:
+   * until the one on screen has come, workHash() is '' (autosave and Share wait for it).
+   */
+  readonly linkTexts: number;
 }
 
 export interface LessonState {
@@ -193,8 +203,13 @@ export interface AppActions {
   setTheme(t: Theme): void;
   setLang(l: Lang): void;
   share(baseUrl: string): string;
-  /** What is on screen as a share hash, for keeping it in the browser ('' before the first run). */
+  /**
+   * What is on screen as a share hash, for keeping it in the browser ('' before the first run,
+   * and while a long scenario's link text is compressed in a worker: see whenLinkReady).
+   */
   workHash(): string;
+  /** Resolves once workHash() can be had for what is on screen. */
+  whenLinkReady(): Promise<void>;
   /** Shows a problem found outside the store (e.g. a file too large to read). */
   report(notice: Notice): void;
   dismissNotice(): void;
@@ -214,6 +229,10 @@ export interface AppActions {
    * False when the paste was refused (`paste` holds the error; nothing on screen changed).
    */
   pasteNode(input: PasteInput): Promise<boolean>;
+  /** The paste dialog opened: a worker is started for the paste now, so Import does not wait for one to load. */
+  preparePaste(): void;
+  /** The paste dialog closed: the worker started for it goes unless a paste took it. */
+  dropPaste(): void;
   /** Ends the paste being read at once (its worker is terminated); the run after it is a run (Stop). */
   cancelPaste(): void;
   /** Forgets the last paste's outcome (the dialog closed). */
@@ -222,6 +241,17 @@ export interface AppActions {
   crashWorker(): void;
   /** The pcap of `host`'s `ifname` over the run shown (null: none). */
   pcap(host: string, ifname: string): Promise<Uint8Array | null>;
+  /**
+   * Lines of a rules text of `host` at the playhead that the snapshot only outlines (null: no
+   * run to ask, or it is gone); with `find`, the line of that rule too.
+   */
+  rulesWindow(
+    host: string,
+    view: RulesView,
+    from: number,
+    count: number,
+    find?: RuleRef,
+  ): Promise<RulesWindow | null>;
   /** A console line on `host` at the playhead (null: no run to ask). */
   consoleRun(host: string, line: string): Promise<CommandReply | null>;
   /**
@@ -290,9 +320,14 @@ export function createAppStore(deps: StoreDeps): AppStore {
   // The fix search runs in a worker of its own, so cancelling it is terminating that worker.
   let fixer: EngineClient | null = null;
   let fixSeq = 0;
+  // The worker compressing a long scenario's link text, the scenario, and who waits for it.
+  let compressor: { client: EngineClient; json: object; waiting: (() => void)[] } | null = null;
+  const compressFailed = new WeakSet<object>();
   // The worker reading a paste; the run of its result goes on in the same worker.
   let paster: EngineClient | null = null;
   let pasteSeq = 0;
+  // Started when the paste dialog opens, taken by the first paste.
+  let warmPaster: EngineClient | null = null;
 
   const store = createStore<AppState & AppActions>()((set, get) => {
     function spawn(): EngineClient {
@@ -584,6 +619,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       lesson: null,
       playTo: null,
       paste: { phase: 'idle' },
+      linkTexts: 0,
 
       async start(hash, saved = null) {
         let catalog: readonly Scenario[];
@@ -723,10 +759,47 @@ export function createAppStore(deps: StoreDeps): AppStore {
         set({ shareLink: link });
         return link;
       },
+      whenLinkReady() {
+        const source = shownSource ?? get().source;
+        if (source?.kind !== 'inline' || compressedReady(source.json)) return Promise.resolve();
+        const json = source.json as object;
+        if (compressFailed.has(json)) return Promise.resolve();
+        if (compressor?.json !== json) {
+          compressor?.client.terminate('replaced');
+          const c = { client: spawn(), json, waiting: [] as (() => void)[] };
+          compressor = c;
+          const done = (): void => {
+            if (compressor === c) compressor = null;
+            c.client.terminate('done');
+            for (const w of c.waiting) w();
+            set({ linkTexts: get().linkTexts + 1 });
+          };
+          c.client.ready
+            .then(() => c.client.request('compress', { json }))
+            .then(
+              (r) => {
+                rememberCompressed(json, r.doc);
+                done();
+              },
+              (e: unknown) => {
+                if (compressor !== c) return; // replaced by a newer scenario
+                compressFailed.add(json);
+                set({ notice: { key: 'workNotSaved', detail: messageOf(e) } });
+                done();
+              },
+            );
+        }
+        const c = compressor!;
+        return new Promise((resolve) => c.waiting.push(resolve));
+      },
       workHash() {
         const s = get();
         const source = shownSource ?? s.source;
         if (!source || !s.result || !s.index) return '';
+        if (source.kind === 'inline' && !compressedReady(source.json)) {
+          void get().whenLinkReady();
+          return '';
+        }
         const events = s.result.events;
         const key = s.selectedPacket === null ? null : packetKey(s.index, events, s.selectedPacket);
         return encodeShareHash({
@@ -829,7 +902,8 @@ export function createAppStore(deps: StoreDeps): AppStore {
         if (!s.scenario) return false;
         const seq = ++pasteSeq;
         paster?.terminate('replaced');
-        const client = spawn();
+        const client = warmPaster && !warmPaster.dead ? warmPaster : spawn();
+        warmPaster = null;
         paster = client;
         set({ paste: { phase: 'reading', step: '', lines: 0, total: 0 } });
         let r: ResultOf['import'];
@@ -884,6 +958,13 @@ export function createAppStore(deps: StoreDeps): AppStore {
           client,
         );
       },
+      preparePaste() {
+        if (!warmPaster || warmPaster.dead) warmPaster = spawn();
+      },
+      dropPaste() {
+        warmPaster?.terminate('unused');
+        warmPaster = null;
+      },
       cancelPaste() {
         if (!paster) return;
         pasteSeq++;
@@ -902,6 +983,23 @@ export function createAppStore(deps: StoreDeps): AppStore {
         if (runId === null) return null;
         try {
           return (await idle().request('pcap', { runId, host, ifname })).bytes;
+        } catch {
+          return null;
+        }
+      },
+      async rulesWindow(host, view, from, count, find) {
+        const { runId, playhead } = get();
+        if (runId === null) return null;
+        try {
+          return await idle().request('rules', {
+            runId,
+            index: playhead,
+            host,
+            view,
+            from,
+            count,
+            ...(find ? { find } : {}),
+          });
         } catch {
           return null;
         }

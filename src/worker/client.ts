@@ -5,6 +5,7 @@
 // has a deadline, a running one is kept alive by its progress messages, and a dead worker is
 // terminated so that its memory is released.
 import { ChunkedTimeline } from './chunkedTimeline';
+import { longStrings, restoreEcho } from './echo';
 import { checkShape, MAX_REQUEST_CHARS } from './limits';
 import {
   type Progress,
@@ -31,6 +32,8 @@ type DataOf<T extends RequestType> = Extract<Request, { type: T }>['data'];
 
 interface Pending {
   readonly type: RequestType;
+  /** The request's long strings, which its answer names instead of carrying (echo.ts). */
+  readonly sent: readonly string[];
   resolve(v: unknown): void;
   reject(e: Error): void;
   onProgress?: (p: Progress) => void;
@@ -68,6 +71,9 @@ export const SILENCE_MS: Readonly<Record<RequestType, number>> = {
   run: 30_000,
   snapshot: 20_000,
   command: 20_000,
+  rules: 20_000,
+  // One call without progress: lz-string on a 13 MB scenario, on a loaded machine.
+  compress: 600_000,
   fixes: 30_000,
   import: 30_000,
   pcap: 20_000,
@@ -139,7 +145,8 @@ export class EngineClient {
             const p = this.pending.get(msg.requestId);
             if (!p) return; // answer to a request already rejected by a death: ignore
             if (msg.type === 'error') return this.fail(msg.requestId, p, new WorkerError(msg.data));
-            const data = p.type === 'run' ? withTimeline(msg.data as ResultOf['run'], p.timeline) : msg.data;
+            const echoed = restoreEcho(msg.data, p.sent);
+            const data = p.type === 'run' ? withTimeline(echoed as ResultOf['run'], p.timeline) : echoed;
             if (data instanceof Error) return this.fail(msg.requestId, p, data);
             this.pending.delete(msg.requestId);
             clearTimeout(p.timer);
@@ -169,6 +176,7 @@ export class EngineClient {
     return new Promise<ResultOf[T]>((resolve, reject) => {
       const p: Pending = {
         type,
+        sent: longStrings(data),
         resolve: resolve as (v: unknown) => void,
         reject,
         silenceMs: opts.silenceMs ?? SILENCE_MS[type],

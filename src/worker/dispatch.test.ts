@@ -56,6 +56,33 @@ describe('dispatcher', () => {
     expect(gone).toMatchObject({ type: 'error', requestId: 5 });
   });
 
+  it('answers a window of a long rules text at a playhead, and finds a rule in it', async () => {
+    const d = createDispatcher(fakeEngine());
+    const run = ok(
+      await d.handle({ messageId: 1, type: 'run', data: { scenario: fixtureScenario, settings: {} } }),
+    ) as { runId: number };
+    const data = { runId: run.runId, index: 1, host: 'a', view: 'save', from: 5000, count: 3 } as const;
+    expect(ok(d.handle({ messageId: 2, type: 'rules', data }))).toEqual({
+      index: 1,
+      view: 'save',
+      total: 10_003,
+      from: 5000,
+      lines: ['[1:0] -A a -j R4999', '[1:0] -A a -j R5000', '[1:0] -A a -j R5001'],
+      found: -1,
+    });
+    const find = { table: 'save', chain: 'a', rulenum: 7000 };
+    const w = ok(
+      d.handle({ messageId: 3, type: 'rules', data: { ...data, index: 2, from: 0, count: 1e9, find } }),
+    );
+    expect(w).toMatchObject({ index: 2, found: 7001, from: 0 });
+    // At most MAX_RULES_LINES lines per answer, and none past the end.
+    expect((w as { lines: string[] }).lines).toHaveLength(5000);
+    expect(ok(d.handle({ messageId: 4, type: 'rules', data: { ...data, from: 20_000 } }))).toMatchObject({
+      from: 10_003,
+      lines: [],
+    });
+  });
+
   it('reads a paste into a host, with progress before the answer, and an error as data', async () => {
     let t = 0;
     const d = createDispatcher(fakeEngine(), { clock: () => (t += 200) });

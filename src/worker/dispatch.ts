@@ -2,12 +2,16 @@
 // engine, so tests call it directly and the worker file only wires `onmessage` to it. A run is
 // stepped in slices (the engine's RunSession) with a yield to the event loop between them, so
 // the worker reads a `cancel` while it runs and answers with the timeline up to there.
+import { compressToEncodedURIComponent } from 'lz-string';
 import type { RunOutcomeOf, RunResult, RunSession, Scenario, Settings } from '../engine/api';
 import type { FixReport } from '../engine/fix/search';
 import type { PasteInput } from '../engine/import/build';
+import { nftRuleLine, ruleLine } from '../engine/timeline/ruleLine';
+import type { RulesView } from '../engine/timeline/views';
 import {
   EVENTS_PER_MESSAGE,
   type LoadResult,
+  MAX_RULES_LINES,
   type Progress,
   PROTOCOL_VERSION,
   type RequestMessage,
@@ -31,6 +35,8 @@ export interface EngineApi {
   ): RunOutcomeOf<FixReport>;
   /** The views' text after the first `index` events (index already clamped to the timeline). */
   snapshot(result: RunResult, index: number): Pick<Snapshot, 'now' | 'hosts'>;
+  /** One rules text of `host` after the first `index` events (see `rules`). */
+  rulesText(result: RunResult, index: number, host: string, view: RulesView): string;
   /** A console line on `host` after the first `index` events. */
   command(result: RunResult, index: number, host: string, line: string): ResultOf['command'];
   pcap(result: RunResult, host: string, ifname: string): Uint8Array | undefined;
@@ -78,6 +84,22 @@ export function messageChannelYield(): () => Promise<void> {
     });
 }
 
+/** A host's loaded ruleset longer than this is not printed for the run's answer (see ResultOf['run']). */
+export const SUMMARY_SAVE_MAX_CHARS = 512 * 1024;
+
+/**
+ * `h` without its `iptablesSave` when the host's ruleset is long: the summary prints it when
+ * read (a getter), so it is neither read nor copied here.
+ */
+function withoutLongSave(h: RunResult['hosts'][number], scenario: Scenario): RunResult['hosts'][number] {
+  const text = scenario.hosts.find((x) => x.name === h.name)?.iptables_save ?? '';
+  if (text.length <= SUMMARY_SAVE_MAX_CHARS) return h;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(h))
+    if (k !== 'iptablesSave') out[k] = (h as unknown as Record<string, unknown>)[k];
+  return { ...(out as Omit<typeof h, 'iptablesSave'>), iptablesSave: '' };
+}
+
 export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}): Dispatcher {
   const clock = opts.clock ?? (() => Date.now());
   const yieldNow = opts.yieldNow ?? (() => new Promise<void>((r) => setTimeout(r, 0)));
@@ -89,6 +111,19 @@ export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}
   const active = new Map<number, { cancelled: boolean }>();
 
   const perMessage = Math.max(1, opts.eventsPerMessage ?? EVENTS_PER_MESSAGE);
+  // The last rules texts printed for `rules`, as lines: scrolling asks for one window after
+  // another at the same playhead, and a long text takes a good part of a second to print.
+  const rulesLines: { key: string; lines: readonly string[] }[] = [];
+  function linesOf(result: RunResult, runId: RunId, index: number, host: string, view: RulesView) {
+    const key = `${runId} ${index} ${host} ${view}`;
+    const hit = rulesLines.find((x) => x.key === key);
+    if (hit) return hit.lines;
+    const text = engine.rulesText(result, index, host, view);
+    const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
+    rulesLines.unshift({ key, lines });
+    rulesLines.length = Math.min(rulesLines.length, 2);
+    return lines;
+  }
 
   /**
    * Keeps the result for snapshots and answers with it. With a channel to send on, the
@@ -104,6 +139,7 @@ export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}
     runs.set(runId, result);
     for (const id of runs.keys()) if (runs.size > KEEP_RUNS) runs.delete(id);
     if (!emit) return { runId, result };
+    const hosts = result.hosts.map((h) => withoutLongSave(h, result.scenario));
     const all = result.events;
     for (let from = 0; from < all.length; from += perMessage)
       emit({
@@ -116,7 +152,7 @@ export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}
           json: JSON.stringify(all.slice(from, from + perMessage)),
         },
       });
-    return { runId, result: { ...result, events: [] }, streamed: all.length };
+    return { runId, result: { ...result, hosts, events: [] }, streamed: all.length };
   }
 
   async function run(
@@ -203,6 +239,31 @@ export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}
         const index = Math.max(0, Math.min(result.events.length, Math.trunc(msg.data.index) || 0));
         return engine.command(result, index, msg.data.host, String(msg.data.line).slice(0, 1_000_000));
       }
+      case 'rules': {
+        const d = msg.data;
+        const result = runs.get(d.runId);
+        if (!result) throw new Error(`run ${d.runId} is not (or no longer) held by the worker`);
+        const index = Math.max(0, Math.min(result.events.length, Math.trunc(d.index) || 0));
+        const lines = linesOf(result, d.runId, index, String(d.host), d.view);
+        const from = Math.max(0, Math.min(lines.length, Math.trunc(d.from) || 0));
+        const count = Math.max(0, Math.min(MAX_RULES_LINES, Math.trunc(d.count) || 0));
+        const f = d.find;
+        const found = !f
+          ? -1
+          : d.view === 'save' && f.family === undefined
+            ? ruleLine(lines, f.table, f.chain, f.rulenum)
+            : d.view === 'nft' && f.family !== undefined
+              ? nftRuleLine(lines, f.family, f.table, f.chain, f.rulenum)
+              : -1;
+        return {
+          index,
+          view: d.view,
+          total: lines.length,
+          from,
+          lines: lines.slice(from, from + count),
+          found,
+        };
+      }
       case 'fixes': {
         const r = engine.findFixes(msg.data.scenario, msg.data.settings, reporter(msg, emit));
         if (!r.ok) throw new Error(r.error);
@@ -215,6 +276,8 @@ export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}
       }
       case 'import':
         return engine.importPaste(msg.data.scenario, msg.data.input, reporter(msg, emit));
+      case 'compress':
+        return { doc: compressToEncodedURIComponent(JSON.stringify(msg.data.json)) };
       case 'release':
         return { released: runs.delete(msg.data.runId) };
       case 'ping':

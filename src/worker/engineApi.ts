@@ -3,9 +3,18 @@
 // never loads the engine, its parsers or its schema library.
 import { pcapOf } from '../engine/export/pcap';
 import { importPaste } from '../engine/import/build';
-import { hostViews, isChange, parseScenario, runCommand, searchFixes, startRun } from '../engine/index';
+import {
+  hostRulesText,
+  hostViews,
+  isChange,
+  parseScenario,
+  runCommand,
+  searchFixes,
+  startRun,
+} from '../engine/index';
 import { builtinScenarios } from '../scenarios/index';
 import type { EngineApi } from './dispatch';
+import { RULES_OUTLINE_OVER } from './protocol';
 
 export const realEngine: EngineApi = {
   builtins: builtinScenarios,
@@ -14,7 +23,8 @@ export const realEngine: EngineApi = {
     const r = startRun(scenario, { settings });
     return r.ok ? { ok: true, result: r.session } : r;
   },
-  snapshot: (result, index) => hostViews(result, index),
+  snapshot: (result, index) => hostViews(result, index, { outlineOver: RULES_OUTLINE_OVER }),
+  rulesText: (result, index, host, view) => hostRulesText(result, index, host, view),
   pcap: (result, host, ifname) => pcapOf(result, host, ifname),
   command: (result, index, host, line) => ({
     ...runCommand(result, index, host, line),

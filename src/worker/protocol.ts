@@ -8,6 +8,7 @@ import type { PasteDone, PasteInput } from '../engine/import/build';
 import type { PasteError } from '../engine/import/types';
 import type { LoadResult } from '../engine/scenario/load';
 import type { TableName, TimelineEvent } from '../engine/timeline/events';
+import type { RulesOutline, RulesView } from '../engine/timeline/views';
 
 export type {
   Fix,
@@ -17,6 +18,8 @@ export type {
   PasteDone,
   PasteError,
   PasteInput,
+  RulesOutline,
+  RulesView,
   RunResult,
   Scenario,
   Settings,
@@ -69,6 +72,28 @@ export type Request =
    * long ruleset (`lines` of `total`); cancelling is terminating the worker it runs in.
    */
   | { readonly type: 'import'; readonly data: { readonly scenario: Scenario; readonly input: PasteInput } }
+  /**
+   * Lines `from` .. `from + count - 1` of one rules text of `host` after the first `index`
+   * events, for a ruleset the snapshot only outlines (HostSnapshot.rulesOutline); with `find`,
+   * also the line of that rule (the rules view scrolls to it).
+   */
+  | {
+      readonly type: 'rules';
+      readonly data: {
+        readonly runId: RunId;
+        readonly index: number;
+        readonly host: string;
+        readonly view: RulesView;
+        readonly from: number;
+        readonly count: number;
+        readonly find?: RuleRef;
+      };
+    }
+  /**
+   * A scenario as a share link carries it: lz-string's compressToEncodedURIComponent of its
+   * JSON. A pasted node's takes tens of seconds, which the page must not spend.
+   */
+  | { readonly type: 'compress'; readonly data: { readonly json: unknown } }
   /** Forget a run the UI no longer shows. */
   | { readonly type: 'release'; readonly data: { readonly runId: RunId } }
   /** Ends the run in progress at its next slice; its answer then holds the timeline so far. */
@@ -85,6 +110,25 @@ export interface ConntrackRow {
   readonly line: string;
 }
 
+/** A rule by its place, as the pipeline names it (`family` for an nft table). */
+export interface RuleRef {
+  readonly table: string;
+  readonly chain: string;
+  /** 1-based; 0 is the chain's policy line. */
+  readonly rulenum: number;
+  readonly family?: string;
+}
+
+/**
+ * Rules (iptables rules, nft rules and set elements) above which a snapshot leaves a host's
+ * rules texts out and outlines them: a kube-proxy node's are 30 MB at every playhead, of which
+ * the view shows a screenful. The view asks for those lines (`rules`).
+ */
+export const RULES_OUTLINE_OVER = 5000;
+
+/** Lines of a rules text per `rules` request, at most. */
+export const MAX_RULES_LINES = 5000;
+
 export interface HostSnapshot {
   readonly conntrack: readonly ConntrackRow[];
   /** `iptables-save -c` at that moment (empty when the host has no ruleset). */
@@ -95,6 +139,20 @@ export interface HostSnapshot {
   readonly nft?: string;
   /** True when the host has native nftables tables (not only those iptables-nft made). */
   readonly nftNative?: boolean;
+  /** Set for a ruleset over RULES_OUTLINE_OVER rules: the texts above are '' and stay in the worker. */
+  readonly rulesOutline?: RulesOutline;
+}
+
+/** Lines of one rules text at one playhead (the answer to `rules`). */
+export interface RulesWindow {
+  readonly index: number;
+  readonly view: RulesView;
+  /** Lines in the whole text. */
+  readonly total: number;
+  readonly from: number;
+  readonly lines: readonly string[];
+  /** The line of `find`, -1 when it is not in this text or none was asked for. */
+  readonly found: number;
 }
 
 /** What a console line printed, and whether it changes the host (then it becomes a `changes` item). */
@@ -123,11 +181,16 @@ export interface ResultOf {
    * On the wire, a run's timeline travels ahead of this answer in `events` messages (their
    * count in `streamed`) and `result.events` is empty: one structured clone of a million events
    * blocked the UI thread for 2.4-6.5 s. The client puts the timeline back (as a
-   * ChunkedTimeline) before it resolves, so callers always get the whole RunResult.
+   * ChunkedTimeline) before it resolves, so callers always get the whole RunResult. A host
+   * whose `iptables_save` is over 512 k characters has `iptablesSave` '' in `result.hosts`: it
+   * is megabytes that no view reads whole (they ask for the rules at the playhead, `rules`).
+   * Long strings of the request come back as marks the client replaces (echo.ts).
    */
   run: { readonly runId: RunId; readonly result: RunResult; readonly streamed?: number };
   snapshot: Snapshot;
   command: CommandReply;
+  rules: RulesWindow;
+  compress: { readonly doc: string };
   fixes: FixReport;
   /** The file's bytes; null when the host has no such interface. */
   pcap: { readonly bytes: Uint8Array | null };

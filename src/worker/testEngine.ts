@@ -108,6 +108,9 @@ export function fakeEngine(): EngineApi & {
       now: index === 0 ? 0 : result.events[index - 1]!.t,
       hosts: { a: { conntrack: [{ id: 1, line: `at ${index}` }], iptablesSave: '', iptablesList: [] } },
     }),
+    // A long ruleset's text at `index`: a chain line, then one rule line per rule, numbered.
+    rulesText: (_result: RunResult, index: number, host: string, view: string) =>
+      `*${view}\n:${host} ACCEPT [0:0]\n${Array.from({ length: 10_000 }, (_, i) => `[${index}:0] -A ${host} -j R${i + 1}`).join('\n')}\nCOMMIT\n`,
   };
   return api;
 }

@@ -32,6 +32,7 @@ function HostConsole({
   const run = useApp((s) => s.consoleRun);
   const result = useApp((s) => s.result);
   const snapshot = useApp((s) => s.snapshot);
+  const scenario = useApp((s) => s.scenario);
   const playhead = useApp((s) => s.playhead);
   const [entries, setEntries] = useState<readonly Entry[]>([]);
   const [line, setLine] = useState('');
@@ -72,7 +73,13 @@ function HostConsole({
       e.preventDefault();
       const spec = result?.hosts.find((x) => x.name === host);
       const r = complete(line, {
-        chains: chainsOf(snapshot?.hosts[host]?.iptablesSave ?? spec?.iptablesSave ?? ''),
+        // A long ruleset is not in the snapshot: the host's own text names the same chains.
+        chains: chainsOf(
+          snapshot?.hosts[host]?.iptablesSave ||
+            spec?.iptablesSave ||
+            scenario?.hosts.find((x) => x.name === host)?.iptables_save ||
+            '',
+        ),
         interfaces: spec?.interfaces.map((i) => i.name) ?? [],
         sysctls: Object.keys(spec?.sysctls ?? {}),
       });

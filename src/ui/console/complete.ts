@@ -57,8 +57,19 @@ export function complete(line: string, v: Vocabulary): { line: string; options: 
 }
 
 /** Chain names of an `iptables-save` text (the snapshot's), for completion. */
+let lastChains: { save: string; chains: string[] } | undefined;
+
 export function chainsOf(save: string): string[] {
+  // A pasted node's text is megabytes: Tab after Tab reads the same one.
+  if (lastChains?.save === save) return lastChains.chains;
   const out: string[] = [];
-  for (const l of save.split('\n')) if (l.startsWith(':')) out.push(l.slice(1).split(' ')[0]!);
-  return [...new Set(out)];
+  for (let at = save.startsWith(':') ? 0 : save.indexOf('\n:'); at >= 0; at = save.indexOf('\n:', at + 1)) {
+    const start = save[at] === ':' ? at + 1 : at + 2;
+    let end = start;
+    while (end < save.length && save[end] !== ' ' && save[end] !== '\n') end++;
+    out.push(save.slice(start, end));
+  }
+  const chains = [...new Set(out)];
+  lastChains = { save, chains };
+  return chains;
 }

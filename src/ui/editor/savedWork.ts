@@ -81,6 +81,7 @@ export function installAutosave(store: AppStore, storage: KV | null, pageHash: (
         s.playhead !== prev.playhead ||
         s.selectedPacket !== prev.selectedPacket ||
         s.lesson !== prev.lesson ||
+        s.linkTexts !== prev.linkTexts ||
         s.phase !== prev.phase)
     ) {
       if (timer !== null) clearTimeout(timer);

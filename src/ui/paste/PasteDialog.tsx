@@ -117,6 +117,8 @@ function PasteDialog({ onClose }: { onClose: () => void }) {
     const d = dialog.current;
     if (d && !d.open) d.showModal();
     store.getState().clearPaste();
+    store.getState().preparePaste();
+    return () => store.getState().dropPaste();
   }, [store]);
 
   const textOf = (k: PasteKind): string => files[k]?.text ?? boxes.current[k]?.value ?? '';

@@ -1,61 +1,14 @@
 // A host's ruleset with counters at the playhead, as `iptables-save -c` or `iptables -L -n -v`.
 // A rule picked in the pipeline opens here, marked and scrolled into view.
 import { useEffect, useId, useRef, useState } from 'react';
+import { nftRuleLine, ruleLine } from '../../engine/timeline/ruleLine';
 import type { HostSnapshot } from '../../worker/protocol';
 import type { Dict } from '../i18n';
 import { useApp } from '../react';
 import { Scroll } from '../Scroll';
+import { OutlinedRules } from './OutlinedRules';
 
-/**
- * The line of `iptables-save -c` text holding rule `rulenum` of `chain` in `table` (its
- * `:CHAIN POLICY` line for 0), or -1.
- */
-export function ruleLine(save: string, table: string, chain: string, rulenum: number): number {
-  const lines = save.split('\n');
-  let inTable = false;
-  let n = 0;
-  for (let k = 0; k < lines.length; k++) {
-    const l = lines[k]!;
-    if (l.startsWith('*')) inTable = l === `*${table}`;
-    else if (!inTable) continue;
-    else if (rulenum === 0 && l.startsWith(`:${chain} `)) return k;
-    else if (rulenum > 0 && /^(?:\[\d+:\d+\] )?-A (\S+)/.exec(l)?.[1] === chain && ++n === rulenum) return k;
-  }
-  return -1;
-}
-
-/**
- * The line of `nft list ruleset` text holding rule `rulenum` of `chain` in the nft table `table`
- * (of `family`, any when not given), its `type ... policy` line for 0, or -1. Rules are the
- * chain's lines at two tabs; a rule wrapped over several lines continues at deeper indent.
- */
-export function nftRuleLine(
-  text: string,
-  family: string | undefined,
-  table: string,
-  chain: string,
-  rulenum: number,
-): number {
-  const lines = text.split('\n');
-  let inTable = false;
-  let inChain = false;
-  let n = 0;
-  for (let k = 0; k < lines.length; k++) {
-    const l = lines[k]!;
-    const t = /^table (\S+) (\S+) \{$/.exec(l);
-    if (t) {
-      inTable = t[2] === table && (family === undefined || t[1] === family);
-      inChain = false;
-    } else if (!inTable) continue;
-    else if (l.startsWith('\tchain ')) inChain = l === `\tchain ${chain} {`;
-    else if (!inChain) continue;
-    else if (l === '\t}') inChain = false;
-    else if (/^\t\t(type|policy) /.test(l)) {
-      if (rulenum === 0) return k;
-    } else if (/^\t\t[^\t]/.test(l) && !l.startsWith('\t\tcomment ') && ++n === rulenum) return k;
-  }
-  return -1;
-}
+export { nftRuleLine, ruleLine } from '../../engine/timeline/ruleLine';
 
 /** Above this, a closed rules view leaves its text out of the DOM. */
 const LAZY_TEXT_CHARS = 1024 * 1024;
@@ -88,6 +41,7 @@ export function Rules({ host, snap, t }: { host: string; snap: HostSnapshot | un
     markRef.current?.scrollIntoView({ block: 'nearest' });
   }, [focus, marked]);
   const nft = snap?.nft ?? '';
+  if (snap?.rulesOutline) return <OutlinedRules host={host} outline={snap.rulesOutline} t={t} />;
   if (!snap || (snap.iptablesSave === '' && snap.iptablesList.length === 0 && nft === '')) return null;
   // A host with only native nftables opens on its `nft list ruleset`.
   const shownMode = mode === 'save' && snap.iptablesSave === '' && nft ? 'nft' : mode;
