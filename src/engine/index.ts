@@ -15,7 +15,15 @@ export type { Hook, TableName } from './timeline/events';
 export { conntrackEventLines, type CtEventKind, ctEventKind } from './timeline/ctEvents';
 export { stateAt } from './timeline/replay';
 export { formatTime, formatTraceLine } from './timeline/trace';
-export { type HostView, hostRulesText, hostViews, type RulesOutline, type RulesView } from './timeline/views';
+export {
+  type HostView,
+  hostRulesLines,
+  hostRulesText,
+  hostViews,
+  type RulesLines,
+  type RulesOutline,
+  type RulesView,
+} from './timeline/views';
 export { isChange } from './console/change';
 export { type CommandOutput, COMMANDS, KNOWN, runCommand } from './console/run';
 export type { Fix, FixChange, FixProgress, FixReport, FixSearchOptions } from './fix/search';

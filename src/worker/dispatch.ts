@@ -6,8 +6,7 @@ import { compressToEncodedURIComponent } from 'lz-string';
 import type { RunOutcomeOf, RunResult, RunSession, Scenario, Settings } from '../engine/api';
 import type { FixReport } from '../engine/fix/search';
 import type { PasteInput } from '../engine/import/build';
-import { nftRuleLine, ruleLine } from '../engine/timeline/ruleLine';
-import type { RulesView } from '../engine/timeline/views';
+import type { RulesLines, RulesView } from '../engine/timeline/views';
 import {
   EVENTS_PER_MESSAGE,
   type LoadResult,
@@ -35,8 +34,8 @@ export interface EngineApi {
   ): RunOutcomeOf<FixReport>;
   /** The views' text after the first `index` events (index already clamped to the timeline). */
   snapshot(result: RunResult, index: number): Pick<Snapshot, 'now' | 'hosts'>;
-  /** One rules text of `host` after the first `index` events (see `rules`). */
-  rulesText(result: RunResult, index: number, host: string, view: RulesView): string;
+  /** One rules text of `host` after the first `index` events, as lines printed when asked (see `rules`). */
+  rulesLines(result: RunResult, index: number, host: string, view: RulesView): RulesLines;
   /** A console line on `host` after the first `index` events. */
   command(result: RunResult, index: number, host: string, line: string): ResultOf['command'];
   pcap(result: RunResult, host: string, ifname: string): Uint8Array | undefined;
@@ -111,19 +110,6 @@ export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}
   const active = new Map<number, { cancelled: boolean }>();
 
   const perMessage = Math.max(1, opts.eventsPerMessage ?? EVENTS_PER_MESSAGE);
-  // The last rules texts printed for `rules`, as lines: scrolling asks for one window after
-  // another at the same playhead, and a long text takes a good part of a second to print.
-  const rulesLines: { key: string; lines: readonly string[] }[] = [];
-  function linesOf(result: RunResult, runId: RunId, index: number, host: string, view: RulesView) {
-    const key = `${runId} ${index} ${host} ${view}`;
-    const hit = rulesLines.find((x) => x.key === key);
-    if (hit) return hit.lines;
-    const text = engine.rulesText(result, index, host, view);
-    const lines = text === '' ? [] : text.replace(/\n$/, '').split('\n');
-    rulesLines.unshift({ key, lines });
-    rulesLines.length = Math.min(rulesLines.length, 2);
-    return lines;
-  }
 
   /**
    * Keeps the result for snapshots and answers with it. With a channel to send on, the
@@ -244,24 +230,19 @@ export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}
         const result = runs.get(d.runId);
         if (!result) throw new Error(`run ${d.runId} is not (or no longer) held by the worker`);
         const index = Math.max(0, Math.min(result.events.length, Math.trunc(d.index) || 0));
-        const lines = linesOf(result, d.runId, index, String(d.host), d.view);
-        const from = Math.max(0, Math.min(lines.length, Math.trunc(d.from) || 0));
-        const count = Math.max(0, Math.min(MAX_RULES_LINES, Math.trunc(d.count) || 0));
-        const f = d.find;
-        const found = !f
-          ? -1
-          : d.view === 'save' && f.family === undefined
-            ? ruleLine(lines, f.table, f.chain, f.rulenum)
-            : d.view === 'nft' && f.family !== undefined
-              ? nftRuleLine(lines, f.family, f.table, f.chain, f.rulenum)
-              : -1;
+        // Only the lines asked for are printed: the worker stays free for the next question.
+        const text = engine.rulesLines(result, index, String(d.host), d.view);
+        const from = Math.max(0, Math.min(text.length, Math.trunc(d.from) || 0));
+        const count = Math.max(0, Math.min(MAX_RULES_LINES, text.length - from, Math.trunc(d.count) || 0));
+        const lines: string[] = [];
+        for (let k = from; k < from + count; k++) lines.push(text.line(k));
         return {
           index,
           view: d.view,
-          total: lines.length,
+          total: text.length,
           from,
-          lines: lines.slice(from, from + count),
-          found,
+          lines,
+          found: d.find ? text.find(d.find) : -1,
         };
       }
       case 'fixes': {

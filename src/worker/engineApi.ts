@@ -4,7 +4,7 @@
 import { pcapOf } from '../engine/export/pcap';
 import { importPaste } from '../engine/import/build';
 import {
-  hostRulesText,
+  hostRulesLines,
   hostViews,
   isChange,
   parseScenario,
@@ -24,7 +24,7 @@ export const realEngine: EngineApi = {
     return r.ok ? { ok: true, result: r.session } : r;
   },
   snapshot: (result, index) => hostViews(result, index, { outlineOver: RULES_OUTLINE_OVER }),
-  rulesText: (result, index, host, view) => hostRulesText(result, index, host, view),
+  rulesLines: (result, index, host, view) => hostRulesLines(result, index, host, view),
   pcap: (result, host, ifname) => pcapOf(result, host, ifname),
   command: (result, index, host, line) => ({
     ...runCommand(result, index, host, line),

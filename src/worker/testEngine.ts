@@ -1,4 +1,5 @@
 // A hand-made engine for protocol tests: deterministic, tiny, and able to fail on demand.
+import { ruleLine } from '../engine/timeline/ruleLine';
 import type { RunOutcomeOf, RunResult, RunSession, Scenario, Settings } from '../engine/api';
 import type { PasteInput } from '../engine/import/build';
 import type { EngineApi } from './dispatch';
@@ -109,8 +110,19 @@ export function fakeEngine(): EngineApi & {
       hosts: { a: { conntrack: [{ id: 1, line: `at ${index}` }], iptablesSave: '', iptablesList: [] } },
     }),
     // A long ruleset's text at `index`: a chain line, then one rule line per rule, numbered.
-    rulesText: (_result: RunResult, index: number, host: string, view: string) =>
-      `*${view}\n:${host} ACCEPT [0:0]\n${Array.from({ length: 10_000 }, (_, i) => `[${index}:0] -A ${host} -j R${i + 1}`).join('\n')}\nCOMMIT\n`,
+    rulesLines: (_result: RunResult, index: number, host: string, view: string) => {
+      const lines = [
+        `*${view}`,
+        `:${host} ACCEPT [0:0]`,
+        ...Array.from({ length: 10_000 }, (_, i) => `[${index}:0] -A ${host} -j R${i + 1}`),
+        'COMMIT',
+      ];
+      return {
+        length: lines.length,
+        line: (k: number) => lines[k]!,
+        find: (r: { chain: string; rulenum: number }) => ruleLine(lines, view, r.chain, r.rulenum),
+      };
+    },
   };
   return api;
 }

@@ -227,8 +227,32 @@ export function formatRuleList(r: Rule, num: number, ctr: Counter, o: ListOption
 }
 
 export function formatIptablesList(rs: Ruleset, table: TableName, o: ListOptions): string {
+  const l = listLines(rs, table, o);
+  if (!l) return '';
+  const out: string[] = new Array(l.length);
+  for (let k = 0; k < l.length; k++) out[k] = l.line(k, o.counters);
+  return `${out.join('\n')}\n`;
+}
+
+/** The lines of a long text, each printed when asked, with the counters given then. */
+export interface RulesLines {
+  readonly length: number;
+  line(k: number, counters: CounterLookup | undefined): string;
+  /** The line of rule `rulenum` of `chain` (its chain line for 0), or -1. */
+  find(chain: string, rulenum: number): number;
+}
+
+/**
+ * `iptables -t table -L` as lines printed one at a time (undefined: no such table): a viewer of a
+ * 100,000-rule table prints the screenful it shows. Joined, they are formatIptablesList's text.
+ */
+export function listLines(
+  rs: Ruleset,
+  table: TableName,
+  o: Omit<ListOptions, 'counters'>,
+): RulesLines | undefined {
   const t = rs.tables.find((x) => x.name === table);
-  if (!t) return '';
+  if (!t) return undefined;
   const exact = o.exact === true;
   const refs = new Map<string, number>();
   for (const c of t.chains)
@@ -242,26 +266,57 @@ export function formatIptablesList(rs: Ruleset, table: TableName, o: ListOptions
   head += `${pad('target', 9)}  prot opt`;
   if (o.verbose) head += ` ${pad('in', 6)} ${pad('out', 6)} `;
   head += ` ${pad('source', 19)}  ${pad('destination', 19)} `;
-  const blocks: string[] = [];
-  for (const c of t.chains) {
-    if (o.chain !== undefined && c.name !== o.chain) continue;
-    const lines: string[] = [];
-    if (c.builtin) {
-      const p = o.counters ? (o.counters(table, c.name, 0) ?? { pkts: 0, bytes: 0 }) : c.counters;
-      lines.push(
-        o.verbose
+  // Per line: the chain's index, and -1 for its name line, -2 for the column heads, -3 for the
+  // blank line after it, or the rule's index.
+  const chains = t.chains.filter((c) => o.chain === undefined || c.name === o.chain);
+  let n = 0;
+  for (const c of chains) n += 2 + c.rules.length + 1;
+  n = Math.max(0, n - 1);
+  const chainOf = new Int32Array(n);
+  const what = new Int32Array(n);
+  const starts = new Map<string, number>();
+  let k = 0;
+  chains.forEach((c, ci) => {
+    starts.set(c.name, k);
+    chainOf[k] = ci;
+    what[k++] = -1;
+    chainOf[k] = ci;
+    what[k++] = -2;
+    for (let i = 0; i < c.rules.length; i++) {
+      chainOf[k] = ci;
+      what[k++] = i;
+    }
+    if (k < n) {
+      chainOf[k] = ci;
+      what[k++] = -3;
+    }
+  });
+  return {
+    length: n,
+    line(k, counters) {
+      const c = chains[chainOf[k]!]!;
+      const w = what[k]!;
+      if (w === -2) return head;
+      if (w === -3) return '';
+      if (w === -1) {
+        if (!c.builtin) return `Chain ${c.name} (${refs.get(c.name) ?? 0} references)`;
+        const p = counters ? (counters(table, c.name, 0) ?? { pkts: 0, bytes: 0 }) : c.counters;
+        return o.verbose
           ? `Chain ${c.name} (policy ${c.policy} ${printNum(p.pkts, exact, false)}packets, ${printNum(p.bytes, exact, false)}bytes)`
-          : `Chain ${c.name} (policy ${c.policy})`,
-      );
-    } else lines.push(`Chain ${c.name} (${refs.get(c.name) ?? 0} references)`);
-    lines.push(head);
-    c.rules.forEach((r, i) => {
-      const ctr = o.counters
-        ? (o.counters(table, c.name, i + 1) ?? { pkts: 0, bytes: 0 })
+          : `Chain ${c.name} (policy ${c.policy})`;
+      }
+      const r = c.rules[w]!;
+      const ctr = counters
+        ? (counters(table, c.name, w + 1) ?? { pkts: 0, bytes: 0 })
         : (r.counters ?? { pkts: 0, bytes: 0 });
-      lines.push(formatRuleList(r, i + 1, ctr, o));
-    });
-    blocks.push(lines.join('\n'));
-  }
-  return `${blocks.join('\n\n')}\n`;
+      return formatRuleList(r, w + 1, ctr, o);
+    },
+    find(chain, rulenum) {
+      const at = starts.get(chain);
+      if (at === undefined) return -1;
+      const c = chains[chainOf[at]!]!;
+      if (rulenum < 0 || rulenum > c.rules.length) return -1;
+      return rulenum === 0 ? at : at + 1 + rulenum;
+    },
+  };
 }

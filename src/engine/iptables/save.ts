@@ -229,3 +229,73 @@ export function formatIptablesSave(rs: Ruleset, opts: SaveOptions = {}): string 
   }
   return out.length === 0 ? '' : `${out.join('\n')}\n`;
 }
+
+/**
+ * `iptables-save -c` (no header) as lines printed one at a time with the counters given then: a
+ * viewer of a 100,000-rule ruleset prints the screenful it shows. Joined, they are
+ * formatIptablesSave's text with those counters.
+ */
+export function saveLines(rs: Ruleset): {
+  readonly length: number;
+  line(k: number, counters: CounterLookup): string;
+  /** The line of rule `rulenum` of `chain` in `table` (its `:CHAIN` line for 0), or -1. */
+  find(table: string, chain: string, rulenum: number): number;
+} {
+  // Per line: the table's index, the chain's, and -1 for `*table`, -2 for COMMIT, -3 for the
+  // chain's `:CHAIN` line, or the rule's index.
+  let n = 0;
+  for (const t of rs.tables) {
+    n += 2 + t.chains.length;
+    for (const c of t.chains) n += c.rules.length;
+  }
+  const tableOf = new Int32Array(n);
+  const chainOf = new Int32Array(n);
+  const what = new Int32Array(n);
+  const decl = new Map<string, number>();
+  const firstRule = new Map<string, number>();
+  let k = 0;
+  rs.tables.forEach((t, ti) => {
+    tableOf[k] = ti;
+    what[k++] = -1;
+    t.chains.forEach((c, ci) => {
+      decl.set(`${t.name} ${c.name}`, k);
+      tableOf[k] = ti;
+      chainOf[k] = ci;
+      what[k++] = -3;
+    });
+    t.chains.forEach((c, ci) => {
+      firstRule.set(`${t.name} ${c.name}`, k);
+      for (let i = 0; i < c.rules.length; i++) {
+        tableOf[k] = ti;
+        chainOf[k] = ci;
+        what[k++] = i;
+      }
+    });
+    tableOf[k] = ti;
+    what[k++] = -2;
+  });
+  return {
+    length: n,
+    line(k, lookup) {
+      const t = rs.tables[tableOf[k]!]!;
+      const w = what[k]!;
+      if (w === -1) return `*${t.name}`;
+      if (w === -2) return 'COMMIT';
+      const c = t.chains[chainOf[k]!]!;
+      if (w === -3) {
+        const ctr = lookup(t.name, c.name, 0);
+        return `:${c.name} ${c.builtin ? c.policy : '-'} [${ctr?.pkts ?? 0}:${ctr?.bytes ?? 0}]`;
+      }
+      const ctr = lookup(t.name, c.name, w + 1) ?? { pkts: 0, bytes: 0 };
+      return `[${ctr.pkts}:${ctr.bytes}] ${formatRule(c.rules[w]!)}`;
+    },
+    find(table, chain, rulenum) {
+      const key = `${table} ${chain}`;
+      if (rulenum === 0) return decl.get(key) ?? -1;
+      const at = firstRule.get(key);
+      const count =
+        rs.tables.find((t) => t.name === table)?.chains.find((c) => c.name === chain)?.rules.length ?? 0;
+      return at === undefined || rulenum < 1 || rulenum > count ? -1 : at + rulenum - 1;
+    },
+  };
+}
