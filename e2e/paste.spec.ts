@@ -127,7 +127,7 @@ test('a 10,000-Service paste: progress while it is read, then the run and a pack
   await card.locator('.rules summary').click();
   const shown = card.locator('.rules-lines');
   // The worker prints the whole text at the playhead first (about a second unloaded).
-  await expect(shown).toContainText(':KUBE-SERVICES - [', { timeout: 30_000 });
+  await expect(shown).toContainText(':KUBE-FORWARD - [', { timeout: 30_000 });
   expect(Number(await shown.getAttribute('data-lines'))).toBeGreaterThan(100_000);
   await card.getByRole('combobox', { name: 'Rules view node' }).selectOption('nat');
   await expect(shown).toContainText('Chain PREROUTING (policy ACCEPT', { timeout: 30_000 });
