@@ -19,7 +19,7 @@ describe('hostViews of a long ruleset', () => {
     const out = hostViews(r.result, at, { outlineOver: 1000 });
     const node = out.hosts.node!;
     expect(node).toMatchObject({ iptablesSave: '', iptablesList: [], nft: '' });
-    expect(node.rulesOutline).toEqual({ save: true, tables: ['filter', 'nat'], nft: false });
+    expect(node.rulesOutline).toEqual({ save: true, tables: ['filter', 'nat'], nft: true });
     expect(node.conntrack).toEqual(full.hosts.node!.conntrack);
     expect(hostRulesText(r.result, at, 'node', 'save')).toBe(full.hosts.node!.iptablesSave);
     expect(hostRulesText(r.result, at, 'node', 'nat')).toBe(

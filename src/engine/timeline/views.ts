@@ -140,7 +140,10 @@ export function hostViews(
     const lookup = (table: TableName, chain: string, rulenum: number) =>
       counters?.get(`${table}/${chain}/${rulenum}`) ?? { pkts: 0, bytes: 0 };
     const rs = rulesetOf(result, h.name, specAt(result, index, h.name)?.iptables_save ?? h.iptablesSave);
-    const conntrack = (w.conntrack[h.name] ?? []).map((e) => ({ id: e.id, line: formatConntrackL(e, w.now) }));
+    const conntrack = (w.conntrack[h.name] ?? []).map((e) => ({
+      id: e.id,
+      line: formatConntrackL(e, w.now),
+    }));
     const nftNative = Boolean(h.nftRuleset?.trim());
     if (opts.outlineOver !== undefined) {
       const nrs = nftRulesetOf(result, h.name, h.nftRuleset);
