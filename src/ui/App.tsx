@@ -14,7 +14,7 @@ import { useApp, useAppStore } from './react';
 import { Scroll } from './Scroll';
 import { currentLesson } from './store';
 import { TimelineBar } from './TimelineBar';
-import { currentEvent, currentPacket, touchedEntry } from './timeline';
+import { currentHost, currentPacket, touchedEntry } from './timeline';
 import { pipelineExport, topologyExport, ViewExport } from './views/ExportButtons';
 import { HostPanel } from './views/HostPanel';
 import { PacketPath } from './views/PacketPath';
@@ -160,6 +160,16 @@ function Main({ embed }: { embed: boolean }) {
   const presenting = useApp((s) => s.presenting);
   const editing = useEditorOpen();
   const hl = useLessonHighlight();
+  // The first run on screen mounts every view at once, which with a big run just landed was one
+  // task of 60-100 ms: the hosts and the right-hand column join in the next task, so neither
+  // task blocks the page for 50 ms. Later runs update views already there.
+  const [whole, setWhole] = useState(false);
+  const shown = result !== null && index !== null;
+  useEffect(() => {
+    if (!shown || whole) return;
+    const id = setTimeout(() => setWhole(true), 0);
+    return () => clearTimeout(id);
+  }, [shown, whole]);
   if (!result || !index)
     return (
       <main className="main loading">
@@ -168,9 +178,9 @@ function Main({ embed }: { embed: boolean }) {
         </p>
       </main>
     );
-  const pkt = selected ?? currentPacket(result.events, playhead);
+  const pkt = selected ?? currentPacket(index, playhead);
   const touched = touchedEntry(index, result.events, pkt, playhead);
-  const curHost = currentEvent(result.events, playhead)?.host;
+  const curHost = currentHost(index, playhead);
   const hosts = (
     <section className="panel hosts" aria-label={t.hosts}>
       <h2>
@@ -222,9 +232,9 @@ function Main({ embed }: { embed: boolean }) {
         {embed ? null : <LessonPanel />}
         <OutcomePanel />
         {presenting || embed ? null : <FixesPanel />}
-        {presenting ? null : hosts}
+        {presenting || !whole ? null : hosts}
       </div>
-      {presenting ? null : editing && !embed ? (
+      {presenting || !whole ? null : editing && !embed ? (
         <div className="col col-c">
           <EditorSlot />
         </div>

@@ -3,11 +3,10 @@
 // and hands-on steps checked by the run's outcome after a command typed in the console.
 // Accessible names are the contract's and stay English in both languages.
 import { useId } from 'react';
-import { resolveMoment } from '../engine/lesson/moment';
 import { dictionaries } from './i18n';
 import { highlightText, lessonOptions, taskDone } from './lesson';
 import { useApp, useAppStore } from './react';
-import { currentLesson } from './store';
+import { currentLesson, momentOn } from './store';
 
 export function LessonPicker() {
   const store = useAppStore();
@@ -52,15 +51,16 @@ export function LessonPanel() {
   const cur = currentLesson({ lesson: lessonState, scenario });
   const guess = lessonState?.guess ?? null;
   const result = useApp((s) => s.result);
+  const moments = useApp((s) => s.moments);
   const playhead = useApp((s) => s.playhead);
   const busy = useApp((s) => s.phase === 'running');
   const groupId = useId();
   if (!cur || !result) return null;
   const { lesson, step } = cur;
   const st = lesson.steps[step]!;
-  const at = resolveMoment(result.events, st.at);
+  const at = momentOn(result, moments, st.at);
   const p = st.predict;
-  const reveal = p ? resolveMoment(result.events, p.reveal) : null;
+  const reveal = p ? momentOn(result, moments, p.reveal) : null;
   const revealed = p !== undefined && guess !== null && (reveal === null || playhead >= reveal);
   const n = lesson.steps.length;
   return (

@@ -57,9 +57,9 @@ describe('timeline index', () => {
     let p = 0;
     let steps = 0;
     while (p < r.events.length) {
-      const q = stepForward(r.events, p);
+      const q = stepForward(ix, p);
       expect(isMeaningful(r.events[q - 1]!)).toBe(true);
-      expect(stepBackward(r.events, q)).toBeLessThanOrEqual(p === 0 ? 0 : p);
+      expect(stepBackward(ix, q)).toBeLessThanOrEqual(p === 0 ? 0 : p);
       p = q;
       steps++;
     }

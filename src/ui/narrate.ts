@@ -81,7 +81,7 @@ export function packetAccount(
 /**
  * The run in a few sentences: the settings that shape it, then per connection what decided
  * its fate (NAT rewrites, drops with their reason, its outcome), as far as the playhead got.
- * It reads the events the index listed (timeline.ts isAccountEvent), never the whole timeline:
+ * It reads the events the index holds (timeline.ts isAccountEvent), never the timeline's chunks:
  * a run of a million events without a drop is rendered at every step.
  */
 export function runAccount(result: RunResult, ix: TimelineIndex, playhead: number, lang: Lang): string[] {
@@ -92,12 +92,12 @@ export function runAccount(result: RunResult, ix: TimelineIndex, playhead: numbe
     const v = host?.sysctls[s.key];
     if (v !== undefined) out.push(n.sysctl(s.host, s.key, v));
   }
-  const upto = Math.min(playhead, result.events.length);
-  for (const i of ix.accountAt) {
-    if (i >= upto || out.length > 200) break;
-    out.push(narrate(result.events[i]!, lang));
+  const upto = Math.min(playhead, ix.length);
+  for (let k = 0; k < ix.accountAt.length; k++) {
+    if (ix.accountAt[k]! >= upto || out.length > 200) break;
+    out.push(narrate(ix.accountEvents[k]!, lang));
   }
-  if (upto >= result.events.length && result.outcomes.length) {
+  if (upto >= ix.length && result.outcomes.length) {
     const ok = result.outcomes.filter((o) => o.ok).length;
     out.push(n.runSummary(ok, result.outcomes.length - ok));
   }

@@ -7,7 +7,7 @@ import type { RunResult, RunStop, Scenario, Settings } from '../engine/api';
 import { withFix } from '../engine/fix/apply';
 import type { PasteInput } from '../engine/import/build';
 import type { PasteError } from '../engine/import/types';
-import { resolveMoment } from '../engine/lesson/moment';
+import { momentKey, resolveMoment } from '../engine/lesson/moment';
 import type { ChangeSpec, Lesson, Moment } from '../engine/scenario/schema';
 import type { Transport } from '../worker/client';
 import { EngineClient } from '../worker/client';
@@ -104,6 +104,8 @@ export interface AppState {
   readonly runId: number | null;
   readonly result: RunResult | null;
   readonly index: TimelineIndex | null;
+  /** The lessons' moments on the run, resolved by the worker (momentKey -> playhead or null). */
+  readonly moments: ReadonlyMap<string, number | null>;
   /** Events applied (0..events.length). */
   readonly playhead: number;
   /** The playhead with a fraction while animating, for packets between two events. */
@@ -407,7 +409,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
           { scenario, settings },
           {
             onProgress: (p) => seq === runSeq && set({ progress: p }),
-            onEvents: (_from, events) => seq === runSeq && indexer.add(events),
+            onEvents: (chunk) => seq === runSeq && indexer.addChunk(chunk.index),
           },
         );
       } catch (e) {
@@ -439,10 +441,9 @@ export function createAppStore(deps: StoreDeps): AppStore {
       if (keep.kind === 'at') playhead = Math.min(n, Math.max(0, keep.playhead));
       else if (keep.kind === 'link') {
         const at = keep.at;
-        playhead = at.kind === 'index' ? Math.min(n, at.index) : playheadOf(index, r.result.events, at);
+        playhead = at.kind === 'index' ? Math.min(n, at.index) : playheadOf(index, at);
         const pk = keep.packet;
-        selectedPacket =
-          pk === null ? null : pk.kind === 'id' ? pk.id : findPacket(index, r.result.events, pk.key);
+        selectedPacket = pk === null ? null : pk.kind === 'id' ? pk.id : findPacket(index, pk.key);
       } else {
         const old = keep.from.result?.events.length ?? 0;
         playhead =
@@ -472,6 +473,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
         runId: r.runId,
         result: r.result,
         index,
+        moments: new Map(r.moments ?? []),
         selectedPacket,
         playhead,
         cursor: playhead,
@@ -573,8 +575,8 @@ export function createAppStore(deps: StoreDeps): AppStore {
 
     /** The playhead that shows a moment of the run on screen (null: it does not happen). */
     function momentAt(m: Moment): number | null {
-      const r = get().result;
-      return r ? resolveMoment(r.events, m) : null;
+      const s = get();
+      return s.result ? momentOn(s.result, s.moments, m) : null;
     }
 
     function goToStep(id: string, step: number, seekAlways: boolean): void {
@@ -601,6 +603,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
       runId: null,
       result: null,
       index: null,
+      moments: new Map(),
       playhead: 0,
       cursor: 0,
       playing: false,
@@ -720,13 +723,13 @@ export function createAppStore(deps: StoreDeps): AppStore {
         const s = get();
         if (!s.result) return;
         set({ playing: false });
-        moveTo(stepForward(s.result.events, s.playhead));
+        moveTo(s.index ? stepForward(s.index, s.playhead) : s.playhead);
       },
       stepBack() {
         const s = get();
         if (!s.result) return;
         set({ playing: false });
-        moveTo(stepBackward(s.result.events, s.playhead));
+        moveTo(s.index ? stepBackward(s.index, s.playhead) : s.playhead);
       },
       seek: (p) => moveTo(Math.round(p)),
       restart() {
@@ -800,12 +803,11 @@ export function createAppStore(deps: StoreDeps): AppStore {
           void get().whenLinkReady();
           return '';
         }
-        const events = s.result.events;
-        const key = s.selectedPacket === null ? null : packetKey(s.index, events, s.selectedPacket);
+        const key = s.selectedPacket === null ? null : packetKey(s.index, s.selectedPacket);
         return encodeShareHash({
           scenario: source,
           settings: s.result.settings,
-          at: positionAt(s.index, events, s.playhead),
+          at: positionAt(s.index, s.playhead),
           packet: key ? { kind: 'key', key } : null,
           ...(s.lesson ? { lesson: { id: s.lesson.id, step: s.lesson.step } } : {}),
         });
@@ -1046,4 +1048,18 @@ export function createAppStore(deps: StoreDeps): AppStore {
       if (shown && !shown.dead && !runner) shown.request('ping', {}).catch(() => {});
     }, beat);
   return store;
+}
+
+/**
+ * The playhead showing a lesson's moment on the run on screen (null: it does not happen): the
+ * worker's answer, resolved where the events are objects; a run that came without answers (not
+ * streamed from a worker: tests, the bench harness) holds its events as objects and is scanned.
+ */
+export function momentOn(
+  result: RunResult,
+  moments: ReadonlyMap<string, number | null>,
+  m: Moment,
+): number | null {
+  const hit = moments.get(momentKey(m));
+  return hit !== undefined ? hit : resolveMoment(result.events, m);
 }

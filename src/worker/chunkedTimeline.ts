@@ -22,17 +22,28 @@ export class ChunkedTimeline {
     return this.n;
   }
 
+  /** Chunks parsed so far (a chunk read again after it was dropped counts again). */
+  get parses(): number {
+    return this.parseCount;
+  }
+  private parseCount = 0;
+
+  /** Chunks held. */
+  get chunks(): number {
+    return this.texts.length;
+  }
+
   /**
-   * The next chunk, which must start where the timeline so far ends. Returns its events,
-   * parsed (and kept among the parsed chunks), so the caller can index them.
+   * The next chunk, which must start where the timeline so far ends. It is kept as text: its
+   * index part (chunk.index) came built from the worker, so arriving parses nothing.
    */
-  append(chunk: EventsChunk): readonly TimelineEvent[] {
+  append(chunk: Pick<EventsChunk, 'from' | 'count' | 'json'>): void {
     if (chunk.from !== this.n) throw new Error(`run timeline out of order at event ${chunk.from}`);
-    const k = this.texts.length;
+    if (!(Number.isInteger(chunk.count) && chunk.count > 0) || typeof chunk.json !== 'string')
+      throw new Error(`run timeline chunk at event ${chunk.from} is malformed`);
     this.texts.push(chunk.json);
     this.starts.push(chunk.from);
     this.n += chunk.count;
-    return this.chunk(k);
   }
 
   /** The event at `i`, or undefined outside the timeline (as an array answers). */
@@ -57,6 +68,7 @@ export class ChunkedTimeline {
       this.parsed.set(k, hit);
       return hit;
     }
+    this.parseCount++;
     const events = JSON.parse(this.texts[k]!) as TimelineEvent[];
     const want = (k + 1 < this.starts.length ? this.starts[k + 1]! : this.n) - this.starts[k]!;
     if (!Array.isArray(events) || events.length !== want)
@@ -78,7 +90,7 @@ export class ChunkedTimeline {
       const c = key.charCodeAt(0);
       return c >= 48 && c <= 57 && String(Number(key) >>> 0) === key;
     };
-    return new Proxy([] as TimelineEvent[], {
+    const proxy = new Proxy([] as TimelineEvent[], {
       get(target, key, receiver) {
         if (key === 'length') return self.n;
         if (isIndex(key)) return self.at(Number(key));
@@ -104,5 +116,14 @@ export class ChunkedTimeline {
       deleteProperty: () => false,
       defineProperty: () => false,
     });
+    owners.set(proxy, this);
+    return proxy;
   }
+}
+
+const owners = new WeakMap<object, ChunkedTimeline>();
+
+/** The ChunkedTimeline behind a run's `events` (undefined for a plain array): tests count parses. */
+export function chunkedTimelineOf(events: readonly TimelineEvent[]): ChunkedTimeline | undefined {
+  return owners.get(events);
 }

@@ -8,6 +8,7 @@ import { ChunkedTimeline } from './chunkedTimeline';
 import { longStrings, restoreEcho } from './echo';
 import { checkShape, MAX_REQUEST_CHARS } from './limits';
 import {
+  type EventsChunk,
   type Progress,
   PROTOCOL_VERSION,
   type Request,
@@ -17,7 +18,6 @@ import {
   type ResultOf,
   WorkerDiedError,
   WorkerError,
-  type TimelineEvent,
 } from './protocol';
 
 /** Whatever carries messages: a Worker, or a fake in tests. */
@@ -37,7 +37,7 @@ interface Pending {
   resolve(v: unknown): void;
   reject(e: Error): void;
   onProgress?: (p: Progress) => void;
-  onEvents?: (from: number, events: readonly TimelineEvent[]) => void;
+  onEvents?: (chunk: EventsChunk) => void;
   /** A run's timeline as its `events` messages bring it. */
   timeline?: ChunkedTimeline;
   /** Silence allowed before the worker is declared dead (ms). */
@@ -50,9 +50,9 @@ export interface RequestOptions {
   readonly onProgress?: (p: Progress) => void;
   /**
    * Each chunk of a run's timeline as it arrives (in order, before the answer), so the caller
-   * can index it a chunk per task instead of all at once when the answer lands.
+   * can index it a chunk per task (chunk.index) instead of all at once when the answer lands.
    */
-  readonly onEvents?: (from: number, events: readonly TimelineEvent[]) => void;
+  readonly onEvents?: (chunk: EventsChunk) => void;
   /** Overrides the default deadline of this request type (ms). */
   readonly silenceMs?: number;
 }
@@ -130,14 +130,12 @@ export class EngineClient {
             if (!p) return;
             this.arm(p);
             p.timeline ??= new ChunkedTimeline();
-            let events: readonly TimelineEvent[];
             try {
-              events = p.timeline.append(msg.data);
+              p.timeline.append(msg.data);
+              p.onEvents?.(msg.data);
             } catch (e) {
               this.fail(msg.requestId, p, e instanceof Error ? e : new Error(String(e)));
-              return;
             }
-            p.onEvents?.(msg.data.from, events);
             return;
           }
           case 'ok':
@@ -254,7 +252,11 @@ function withTimeline(r: ResultOf['run'], timeline: ChunkedTimeline | undefined)
   if (r.streamed === undefined) return r;
   const got = timeline?.length ?? 0;
   if (got !== r.streamed) return new Error(`run timeline incomplete: ${got} of ${r.streamed} events arrived`);
-  return { runId: r.runId, result: { ...r.result, events: timeline ? timeline.asArray() : [] } };
+  return {
+    runId: r.runId,
+    result: { ...r.result, events: timeline ? timeline.asArray() : [] },
+    ...(r.moments ? { moments: r.moments } : {}),
+  };
 }
 
 /** A request refused on this side because its data is not sendable (too deep, too big). */

@@ -6,6 +6,8 @@ import { compressToEncodedURIComponent } from 'lz-string';
 import type { RunOutcomeOf, RunResult, RunSession, Scenario, Settings } from '../engine/api';
 import type { FixReport } from '../engine/fix/search';
 import type { PasteInput } from '../engine/import/build';
+import { resolveMoments } from '../engine/lesson/moment';
+import { ChunkIndexer } from '../ui/timeline';
 import type { RulesLines, RulesView } from '../engine/timeline/views';
 import {
   EVENTS_PER_MESSAGE,
@@ -127,18 +129,22 @@ export function createDispatcher(engine: EngineApi, opts: DispatcherOptions = {}
     if (!emit) return { runId, result };
     const hosts = result.hosts.map((h) => withoutLongSave(h, result.scenario));
     const all = result.events;
-    for (let from = 0; from < all.length; from += perMessage)
+    const indexer = new ChunkIndexer();
+    for (let from = 0; from < all.length; from += perMessage) {
+      const part = all.slice(from, from + perMessage);
       emit({
         messageId: nextMessageId++,
         type: 'events',
         requestId: msg.messageId,
-        data: {
-          from,
-          count: Math.min(perMessage, all.length - from),
-          json: JSON.stringify(all.slice(from, from + perMessage)),
-        },
+        data: { from, count: part.length, json: JSON.stringify(part), index: indexer.index(part) },
       });
-    return { runId, result: { ...result, hosts, events: [] }, streamed: all.length };
+    }
+    return {
+      runId,
+      result: { ...result, hosts, events: [] },
+      streamed: all.length,
+      moments: resolveMoments(all, result.scenario.lessons),
+    };
   }
 
   async function run(

@@ -46,7 +46,7 @@ describe('engine binding, directly and through the client', () => {
     const { result } = await c.request(
       'run',
       { scenario: hairpin, settings: { [BNF]: '0' } },
-      { onEvents: (from, events) => seen.push(from, events.length) },
+      { onEvents: (chunk) => seen.push(chunk.from, chunk.count) },
     );
     expect(seen.length / 2).toBe(Math.ceil(direct.events.length / 16));
     expect(Math.max(...seen.filter((_, i) => i % 2 === 1))).toBe(16);

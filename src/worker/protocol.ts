@@ -9,6 +9,7 @@ import type { PasteError } from '../engine/import/types';
 import type { LoadResult } from '../engine/scenario/load';
 import type { TableName, TimelineEvent } from '../engine/timeline/events';
 import type { RulesOutline, RulesView } from '../engine/timeline/views';
+import type { ChunkIndex } from '../ui/timeline';
 
 export type {
   Fix,
@@ -32,7 +33,7 @@ export type PasteResult =
   | { readonly ok: false; readonly error: PasteError };
 
 /** Bumped on any incompatible change; the client refuses a worker that speaks another version. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 export type RunId = number;
 
@@ -186,7 +187,13 @@ export interface ResultOf {
    * is megabytes that no view reads whole (they ask for the rules at the playhead, `rules`).
    * Long strings of the request come back as marks the client replaces (echo.ts).
    */
-  run: { readonly runId: RunId; readonly result: RunResult; readonly streamed?: number };
+  run: {
+    readonly runId: RunId;
+    readonly result: RunResult;
+    readonly streamed?: number;
+    /** The lessons' moments resolved on the timeline ([momentKey, playhead or null]). */
+    readonly moments?: readonly (readonly [string, number | null])[];
+  };
   snapshot: Snapshot;
   command: CommandReply;
   rules: RulesWindow;
@@ -232,6 +239,12 @@ export interface EventsChunk {
   readonly from: number;
   readonly count: number;
   readonly json: string;
+  /**
+   * What the chunk adds to the UI's index of the timeline (columns of t, host, type and packet
+   * of each event, the packets, flights and account events), built here where the events are
+   * objects: the UI thread indexes the chunk without parsing its text.
+   */
+  readonly index: ChunkIndex;
 }
 
 /**

@@ -2,7 +2,7 @@
 // first SYN-ACK received on pod-a, the DNAT at PREROUTING on node), so a lesson written once
 // keeps pointing at the right event when a setting or a console command changes the run.
 import { IPPROTO_ICMP, IPPROTO_UDP, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type Frame } from '../packet';
-import type { Moment } from '../scenario/schema';
+import type { Lesson, Moment } from '../scenario/schema';
 import type { PacketId, TimelineEvent } from '../timeline/events';
 
 /** The role of a frame as a lesson names it: the TCP flags that matter, or the protocol. */
@@ -51,4 +51,37 @@ export function resolveMoment(events: readonly TimelineEvent[], m: Moment): numb
     if (++seen === m.nth) return i + 1;
   }
   return null;
+}
+
+/** A moment's key among a run's lesson moments (equal moments share their answer). */
+export const momentKey = (m: Moment): string => JSON.stringify(m);
+
+/** Events times moments a run's lesson moments may cost to resolve (about a second of work). */
+export const MOMENT_CHECKS = 200_000_000;
+
+/**
+ * Every moment the lessons name (each step's `at` and `reveal`), resolved on the run's
+ * timeline where it is held as objects (the worker), so the UI thread never scans it: a
+ * million events arrive there as text, parsed only where a view looks. Keyed by momentKey.
+ * Lessons on a huge timeline could ask for 4,000 scans of it: past MOMENT_CHECKS the moments
+ * left are answered null (the lesson then says the run has no such moment).
+ */
+export function resolveMoments(
+  events: readonly TimelineEvent[],
+  lessons: readonly Lesson[],
+): [string, number | null][] {
+  const todo = new Map<string, Moment>();
+  for (const l of lessons)
+    for (const st of l.steps) {
+      todo.set(momentKey(st.at), st.at);
+      if (st.predict) todo.set(momentKey(st.predict.reveal), st.predict.reveal);
+    }
+  const out: [string, number | null][] = [];
+  let checks = 0;
+  for (const [k, m] of todo) {
+    const cost = m.event === 'start' ? 0 : events.length;
+    out.push([k, checks + cost <= MOMENT_CHECKS ? resolveMoment(events, m) : null]);
+    checks += cost;
+  }
+  return out;
 }

@@ -10,6 +10,7 @@ import { useApp, useAppStore } from '../react';
 import { chainsOf, complete } from './complete';
 import './console.css';
 import { saveFile } from '../exports';
+import { changeAt, timeAt } from '../timeline';
 
 interface Entry {
   readonly line: string;
@@ -31,6 +32,7 @@ function HostConsole({
 }) {
   const run = useApp((s) => s.consoleRun);
   const result = useApp((s) => s.result);
+  const index = useApp((s) => s.index);
   const snapshot = useApp((s) => s.snapshot);
   const scenario = useApp((s) => s.scenario);
   const playhead = useApp((s) => s.playhead);
@@ -47,8 +49,7 @@ function HostConsole({
     if (!cmd) return;
     history.current.push(cmd);
     pos.current = history.current.length;
-    const events = result?.events ?? [];
-    const at = playhead === 0 ? 0 : (events[playhead - 1]?.t ?? 0) / 1000;
+    const at = index ? timeAt(index, playhead) / 1000 : 0;
     const reply = await run(host, cmd);
     if (!reply) return;
     setEntries((es) =>
@@ -226,10 +227,8 @@ export function ConsolePanel({ t }: { t: Dict }) {
     await apply([...changes, c]);
     // The playhead goes just past the change, so the next command sees it.
     const at = Math.round(c.at * 1000);
-    const events = store.getState().result?.events ?? [];
-    const i = events.findIndex(
-      (e) => e.type === 'change' && e.host === c.host && e.command === c.command && e.t === at,
-    );
+    const { result: r, index: ix } = store.getState();
+    const i = r && ix ? changeAt(ix, r.events, c.host, c.command, at) : -1;
     if (i >= 0) seek(i + 1);
   }
 

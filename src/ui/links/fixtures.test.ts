@@ -47,9 +47,9 @@ function open(hash: string) {
   const result = runScenario(scenario!, { settings: st.settings });
   const ix = indexTimeline(result.events);
   const n = result.events.length;
-  const playhead = st.at.kind === 'index' ? Math.min(n, st.at.index) : playheadOf(ix, result.events, st.at);
+  const playhead = st.at.kind === 'index' ? Math.min(n, st.at.index) : playheadOf(ix, st.at);
   const pk = st.packet;
-  const pkt = pk === null ? null : pk.kind === 'id' ? pk.id : findPacket(ix, result.events, pk.key);
+  const pkt = pk === null ? null : pk.kind === 'id' ? pk.id : findPacket(ix, pk.key);
   const info = pkt === null ? undefined : ix.packets.find((p) => p.pkt === pkt);
   return {
     state: st,
@@ -86,10 +86,8 @@ describe('positions survive a change of the model', () => {
   const ix = indexTimeline(events);
 
   it('a link made today opens where it was made', () => {
-    for (let p = 0; p <= events.length; p++)
-      expect(playheadOf(ix, events, positionAt(ix, events, p))).toBe(p);
-    for (const info of ix.packets)
-      expect(findPacket(ix, events, packetKey(ix, events, info.pkt)!)).toBe(info.pkt);
+    for (let p = 0; p <= events.length; p++) expect(playheadOf(ix, positionAt(ix, p))).toBe(p);
+    for (const info of ix.packets) expect(findPacket(ix, packetKey(ix, info.pkt)!)).toBe(info.pkt);
   });
 
   it('finds the same event after packets are renumbered and new events appear around it', () => {
@@ -99,7 +97,7 @@ describe('positions survive a change of the model', () => {
         fc.array(fc.integer({ min: 0, max: events.length }), { maxLength: 20 }),
         fc.integer({ min: 1, max: 1000 }),
         (playhead, inserts, shift) => {
-          const pos = positionAt(ix, events, playhead);
+          const pos = positionAt(ix, playhead);
           // The changed model: every packet number moves, and extra events are recorded at the
           // same instants as existing ones (a new hook, a new trace line).
           const at = new Set(inserts);
@@ -117,7 +115,7 @@ describe('positions survive a change of the model', () => {
             if (i === playhead - 1) target = changed.length;
           });
           const cix = indexTimeline(changed);
-          expect(playheadOf(cix, changed, pos)).toBe(target);
+          expect(playheadOf(cix, pos)).toBe(target);
           // An index-based link (format 1) would now point elsewhere whenever an event was
           // inserted before it; that is why format 2 exists.
         },
@@ -128,7 +126,7 @@ describe('positions survive a change of the model', () => {
 
   it('falls back to the same virtual time when the event itself is gone', () => {
     const p = 40;
-    const pos = positionAt(ix, events, p);
+    const pos = positionAt(ix, p);
     if (pos.kind !== 'moment') throw new Error('expected a moment');
     // The changed model no longer records this kind of event for this packet at that instant.
     const e0 = events[p - 1]!;
@@ -138,7 +136,7 @@ describe('positions survive a change of the model', () => {
       e.type === e0.type &&
       ('pkt' in e ? e.pkt : -1) === ('pkt' in e0 ? e0.pkt : -1);
     const gone = events.filter((e) => !same(e));
-    const got = playheadOf(indexTimeline(gone), gone, pos);
+    const got = playheadOf(indexTimeline(gone), pos);
     expect(gone[got - 1]!.t).toBeLessThanOrEqual(pos.moment.t);
     if (got < gone.length) expect(gone[got]!.t).toBeGreaterThan(pos.moment.t);
   });
@@ -148,8 +146,8 @@ describe('positions survive a change of the model', () => {
       const state: ShareState = {
         scenario: { kind: 'builtin', id: 'same-bridge-hairpin' },
         settings: {},
-        at: positionAt(ix, events, p),
-        packet: { kind: 'key', key: packetKey(ix, events, ix.packets[3]!.pkt)! },
+        at: positionAt(ix, p),
+        packet: { kind: 'key', key: packetKey(ix, ix.packets[3]!.pkt)! },
       };
       expect(decodeShareHash(encodeShareHash(state))).toEqual({ ok: true, state });
     }

@@ -4,7 +4,7 @@
 // what it looked like (tcpdump's one line); an event by its virtual time, host, kind and
 // packet, plus its rank among the events that share all of these.
 import type { PacketId, TimelineEvent } from '../../engine/timeline/events';
-import type { TimelineIndex } from '../timeline';
+import { EVENT_TYPES, firstAt, type TimelineIndex } from '../timeline';
 
 export interface PacketKey {
   /** Virtual time (µs) of its `packet` event. */
@@ -29,80 +29,60 @@ export interface Moment {
 /** Where the playhead is: before the first event, or just after one named event. */
 export type Position = { readonly kind: 'start' } | { readonly kind: 'moment'; readonly moment: Moment };
 
-const pktOf = (e: TimelineEvent): PacketId | undefined => ('pkt' in e ? e.pkt : undefined);
+// Everything here reads the index's columns (timeline.ts), never the events: naming or finding
+// a moment on a timeline of a million events parses none of its chunks.
 
-export function packetKey(
-  ix: TimelineIndex,
-  events: readonly TimelineEvent[],
-  pkt: PacketId,
-): PacketKey | null {
+export function packetKey(ix: TimelineIndex, pkt: PacketId): PacketKey | null {
   const info = ix.packets.find((p) => p.pkt === pkt);
   if (!info) return null;
-  const t = events[info.index]!.t;
+  const ts = ix.cols.t;
+  const t = ts[info.index]!;
   let n = 0;
   for (const p of ix.packets) {
     if (p.pkt === pkt) break;
-    if (p.host === info.host && p.label === info.label && events[p.index]!.t === t) n++;
+    if (p.host === info.host && p.label === info.label && ts[p.index]! === t) n++;
   }
   return { t, host: info.host, label: info.label, n };
 }
 
-export function findPacket(
-  ix: TimelineIndex,
-  events: readonly TimelineEvent[],
-  key: PacketKey,
-): PacketId | null {
+export function findPacket(ix: TimelineIndex, key: PacketKey): PacketId | null {
+  const ts = ix.cols.t;
   let n = 0;
   for (const p of ix.packets)
-    if (p.host === key.host && p.label === key.label && events[p.index]!.t === key.t && n++ === key.n)
-      return p.pkt;
+    if (p.host === key.host && p.label === key.label && ts[p.index]! === key.t && n++ === key.n) return p.pkt;
   return null;
 }
 
-/** The position of `playhead` (events applied) in `events`. */
-export function positionAt(ix: TimelineIndex, events: readonly TimelineEvent[], playhead: number): Position {
-  if (playhead <= 0 || events.length === 0) return { kind: 'start' };
-  const i = Math.min(playhead, events.length) - 1;
-  const e = events[i]!;
-  const pid = pktOf(e);
+/** The position of `playhead` (events applied) on the indexed timeline. */
+export function positionAt(ix: TimelineIndex, playhead: number): Position {
+  if (playhead <= 0 || ix.length === 0) return { kind: 'start' };
+  const { t: ts, host, type, pkt, hosts } = ix.cols;
+  const i = Math.min(playhead, ix.length) - 1;
+  const t = ts[i]!;
+  const h = host[i]!;
+  const ty = type[i]!;
+  const pid = pkt[i]!;
   let n = 0;
-  for (let k = i - 1; k >= 0 && events[k]!.t === e.t; k--) {
-    const o = events[k]!;
-    if (o.host === e.host && o.type === e.type && pktOf(o) === pid) n++;
-  }
-  const pkt = pid === undefined ? null : packetKey(ix, events, pid);
-  return { kind: 'moment', moment: { t: e.t, host: e.host, type: e.type, pkt, n } };
-}
-
-/** First index whose event time is >= t (or > t with `after`); events are in time order. */
-function firstAt(events: readonly TimelineEvent[], t: number, after = false): number {
-  let lo = 0;
-  let hi = events.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    const et = events[mid]!.t;
-    if (et < t || (after && et === t)) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  for (let k = i - 1; k >= 0 && ts[k]! === t; k--) if (host[k] === h && type[k] === ty && pkt[k] === pid) n++;
+  const key = pid < 0 ? null : packetKey(ix, pid);
+  return { kind: 'moment', moment: { t, host: hosts[h]!, type: EVENT_TYPES[ty]!, pkt: key, n } };
 }
 
 /**
- * The playhead showing `pos` in `events`: the named event if it is there; otherwise the same
- * virtual time (just after the last event at or before it), which is the same moment of the
- * story even where the model now records that instant differently.
+ * The playhead showing `pos` on the indexed timeline: the named event if it is there;
+ * otherwise the same virtual time (just after the last event at or before it), which is the
+ * same moment of the story even where the model now records that instant differently.
  */
-export function playheadOf(ix: TimelineIndex, events: readonly TimelineEvent[], pos: Position): number {
+export function playheadOf(ix: TimelineIndex, pos: Position): number {
   if (pos.kind === 'start') return 0;
   const m = pos.moment;
-  const pid = m.pkt ? findPacket(ix, events, m.pkt) : undefined;
-  const from = firstAt(events, m.t);
+  const pid = m.pkt ? findPacket(ix, m.pkt) : -1;
+  const { t: ts, host, type, pkt, hostId } = ix.cols;
+  const h = hostId.get(m.host);
+  const code = EVENT_TYPES.indexOf(m.type);
   let n = 0;
-  if (pid !== null)
-    for (let i = from; i < events.length && events[i]!.t === m.t; i++) {
-      const e = events[i]!;
-      if (e.host === m.host && e.type === m.type && pktOf(e) === (pid ?? undefined) && n++ === m.n)
-        return i + 1;
-    }
-  return firstAt(events, m.t, true);
+  if (pid !== null && h !== undefined && code >= 0)
+    for (let i = firstAt(ix, m.t); i < ix.length && ts[i]! === m.t; i++)
+      if (host[i] === h && type[i] === code && pkt[i] === pid && n++ === m.n) return i + 1;
+  return firstAt(ix, m.t, true);
 }

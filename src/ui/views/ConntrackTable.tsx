@@ -1,6 +1,6 @@
 // One host's conntrack table, as `conntrack -L` prints it at the playhead. Virtualised so a
 // table of a quarter million entries scrolls and filters without stalling the page.
-import { useVirtualizer } from '@tanstack/react-virtual';
+import { elementScroll, useVirtualizer, type Virtualizer } from '@tanstack/react-virtual';
 import { useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import type { ConntrackRow } from '../../worker/protocol';
 import type { Dict } from '../i18n';
@@ -39,6 +39,8 @@ export function ConntrackTable(props: {
     estimateSize: () => ROW_H,
     overscan: 12,
     initialRect: { width: 600, height: 160 },
+    observeElementRect: observeRectAfterLayout,
+    scrollToFn: scrollUnlessNew,
   });
   const items = v.getVirtualItems();
   // The entry the current packet touches stays in view as the playhead moves.
@@ -104,3 +106,37 @@ export function ConntrackTable(props: {
     </section>
   );
 }
+
+/**
+ * The virtualizer's own observeElementRect reads the scroll element's size as it mounts, which
+ * forces a layout of the whole page inside React's commit: with a run of a million events just
+ * landed that made one task of 80-100 ms. The size comes from the ResizeObserver's first
+ * notification instead (after the frame's own layout), initialRect until then.
+ */
+function observeRectAfterLayout(
+  instance: Virtualizer<HTMLDivElement, Element>,
+  cb: (rect: { width: number; height: number }) => void,
+): (() => void) | undefined {
+  const el = instance.scrollElement;
+  const win = instance.targetWindow;
+  if (!el || !win?.ResizeObserver) return undefined;
+  const ro = new win.ResizeObserver(() => cb({ width: el.clientWidth, height: el.clientHeight }));
+  ro.observe(el, { box: 'content-box' });
+  return () => ro.disconnect();
+}
+
+const placed = new WeakSet<Element>();
+
+/**
+ * As it mounts, the virtualizer scrolls its new element to its first offset (0), and a scroll
+ * forces the same whole-page layout: a new element is at 0 already, so that first scroll is
+ * left out; every later one is the virtualizer's own.
+ */
+const scrollUnlessNew: typeof elementScroll<HTMLDivElement> = (offset, opts, instance) => {
+  const el = instance.scrollElement;
+  if (el && !placed.has(el)) {
+    placed.add(el);
+    if (offset + (opts.adjustments ?? 0) === 0) return;
+  }
+  elementScroll(offset, opts, instance);
+};

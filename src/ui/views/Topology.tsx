@@ -31,8 +31,9 @@ export function Topology({ label }: { label: string }) {
     // The label changes only when the playhead or the packet does, not on every frame.
     let label: { key: string; value: ReturnType<typeof packetLabel> } | undefined;
     let layout: { result: AppState['result']; layout: Layout } | undefined;
-    // The svg's size, read only when it changes: reading it per frame would force a layout.
-    let size = { w: Math.round(svg.clientWidth) || 640, h: Math.round(svg.clientHeight) || 300 };
+    // The svg's size, as the ResizeObserver tells it: reading it (per frame, or as the view
+    // mounts) would force a layout of the page, inside React's commit of a run just landed.
+    let size = { w: 640, h: 300 };
     const render = (s: AppState) => {
       if (!s.result || !s.index) return;
       // Laid out once per run; a resize only changes the viewBox the view fits it into.
@@ -53,7 +54,7 @@ export function Topology({ label }: { label: string }) {
         settled: !s.playing,
         ...(ev ? { current: { host: ev.host, ...(typeof dev === 'string' ? { dev } : {}) } } : {}),
         ...(() => {
-          const p = s.selectedPacket ?? currentPacket(s.result.events, s.playhead);
+          const p = s.selectedPacket ?? currentPacket(s.index, s.playhead);
           const key = `${s.runId}/${s.playhead}/${p}`;
           if (label?.key !== key)
             label = { key, value: packetLabel(s.result.events, s.index, p, s.playhead) };
@@ -64,7 +65,7 @@ export function Topology({ label }: { label: string }) {
         })(),
       });
     };
-    render(store.getState());
+    // The first drawing waits for the observer's first notice (after the frame's own layout).
     const ro = new ResizeObserver((entries) => {
       const r = entries[0]?.contentRect;
       if (r) size = { w: Math.round(r.width) || 640, h: Math.round(r.height) || 300 };
