@@ -182,3 +182,108 @@ describe('numgen random mod N vmap', () => {
     for (const n of seen.values()) expect(n).toBeGreaterThan(50);
   });
 });
+
+describe('the compiled walk', () => {
+  /** Runs base chain `in` of table t once for a TCP packet to 10.0.0.2:`dport`; the steps and the verdict. */
+  function walk(text: string, dport: number, mark = 0) {
+    const p = parseNft(text);
+    if (!p.ok) throw new Error(p.error.message);
+    const rt = new NftRuntime(p.ruleset);
+    const base = rt.bases.find((b) => b.chain.name === 'in')!;
+    const ctx = {
+      ip: {
+        src: 0x0a000001,
+        dst: 0x0a000002,
+        ttl: 64,
+        id: 0,
+        proto: 6,
+        len: 60,
+        l4: { proto: 6, sport: 1, dport, flags: 2 },
+      },
+      mark,
+      ctstate: 'NEW',
+      random: () => 0.5,
+    } as never;
+    const steps: string[] = [];
+    const v = rt.run(base, ctx, (s) => {
+      if (s.kind === 'rule') steps.push(`${s.chain}#${s.rulenum} ${s.verdict}`);
+    });
+    return { v, steps, mark: (ctx as { mark: number }).mark };
+  }
+  const table = (body: string) => `table ip t {\n${body}}\n`;
+  const chain = (name: string, rules: string[], base = false) =>
+    `\tchain ${name} {\n${base ? '\t\ttype filter hook input priority 0; policy accept;\n' : ''}${rules.map((r) => `\t\t${r}\n`).join('')}\t}\n`;
+
+  it('resolves gotos to chains defined further down, from inline and named vmaps', () => {
+    const text = table(
+      '\tmap ports {\n\t\ttype inet_service : verdict\n\t\telements = { 443 : goto later }\n\t}\n' +
+        chain(
+          'in',
+          ['tcp dport vmap { 1-79 : drop, 80 : goto later, 81-90 : jump later }', 'tcp dport vmap @ports'],
+          true,
+        ) +
+        chain('later', ['meta mark set 0x7', 'accept']),
+    );
+    expect(walk(text, 80).steps).toEqual(['in#1 goto later', 'later#1 continue', 'later#2 accept']);
+    expect(walk(text, 85).steps).toEqual(['in#1 jump later', 'later#1 continue', 'later#2 accept']);
+    expect(walk(text, 443).steps).toEqual(['in#2 goto later', 'later#1 continue', 'later#2 accept']);
+    expect(walk(text, 22).v.verdict).toBe('DROP');
+    expect(walk(text, 1000).steps).toEqual([]);
+  });
+
+  it('returns to the rule after the jump, through nested jumps and return', () => {
+    const text = table(
+      chain('in', ['jump a', 'meta mark set meta mark | 0x100', 'accept'], true) +
+        chain('a', ['jump b', 'meta mark set meta mark | 0x10', 'return', 'drop']) +
+        chain('b', ['meta mark set meta mark | 0x1']),
+    );
+    const r = walk(text, 80);
+    expect(r.v.verdict).toBe('ACCEPT');
+    expect(r.mark).toBe(0x111);
+    expect(r.steps).toEqual([
+      'in#1 jump a',
+      'a#1 jump b',
+      'b#1 continue',
+      'a#2 continue',
+      'a#3 return',
+      'in#2 continue',
+      'in#3 accept',
+    ]);
+  });
+
+  it('matches small anonymous sets inline, negated too', () => {
+    const text = table(
+      chain('in', ['tcp dport { 22, 80-90 } meta mark set 0x1', 'tcp dport != { 22, 80-90 } drop'], true),
+    );
+    expect(walk(text, 85).mark).toBe(1);
+    expect(walk(text, 85).v.verdict).toBe('ACCEPT');
+    expect(walk(text, 23).v.verdict).toBe('DROP');
+  });
+
+  it('gives the NAT core the request the statement writes', () => {
+    const nat = (stmt: string) =>
+      walk(
+        `table ip t {\n\tchain in {\n\t\ttype nat hook prerouting priority dstnat; policy accept;\n\t\t${stmt}\n\t}\n}\n`,
+        80,
+      ).v;
+    expect(nat('meta l4proto tcp dnat to 10.244.1.3:8080')).toEqual({
+      verdict: 'ACCEPT',
+      nat: {
+        target: 'DNAT',
+        range: { minIp: 0x0af40103, maxIp: 0x0af40103, minPort: 8080, maxPort: 8080 },
+        random: false,
+        randomFully: false,
+        persistent: false,
+      },
+    });
+    expect(nat('masquerade fully-random')).toEqual({
+      verdict: 'ACCEPT',
+      nat: { target: 'MASQUERADE', range: {}, random: false, randomFully: true, persistent: false },
+    });
+    expect(nat('snat to 192.168.0.1-192.168.0.3 persistent').nat).toMatchObject({
+      target: 'SNAT',
+      range: { minIp: 0xc0a80001, maxIp: 0xc0a80003 },
+      persistent: true,
+    });
+  });
+});

@@ -186,13 +186,16 @@ function read(s: CSel, ctx: PacketCtx): number | string | undefined {
   return v;
 }
 
-// Compiled verdict codes.
+// A verdict as one word: the code in the low 3 bits; jump and goto carry the target chain's
+// offset in the code above them. Before the target is placed, a word is a negative placeholder.
 const V_ACCEPT = 0;
 const V_DROP = 1;
 const V_CONTINUE = 2;
 const V_RETURN = 3;
 const V_JUMP = 4;
 const V_GOTO = 5;
+/** A vmap element without a verdict: the lookup hits and the rule does not match. */
+const V_NONE = 7;
 const VERDICT_CODE: Record<Verdict['kind'], number> = {
   accept: V_ACCEPT,
   drop: V_DROP,
@@ -201,65 +204,38 @@ const VERDICT_CODE: Record<Verdict['kind'], number> = {
   jump: V_JUMP,
   goto: V_GOTO,
 };
+const VERDICT_KIND: readonly Verdict['kind'][] = ['accept', 'drop', 'continue', 'return', 'jump', 'goto'];
 
-/** A verdict with its target chain resolved to the compiled chain, and its text for the timeline. */
-interface CVerdict {
-  readonly code: number;
-  target: CChain | undefined;
-  readonly text: string;
-}
-
-/** A chain compiled: each rule an op list, jump targets object references (no lookup by name). */
-interface CChain {
-  readonly src: Chain;
-  readonly rules: (readonly Op[])[];
-}
-
-// Op codes: one per kind of statement the walk can meet, matches split by how they compare.
-const O_RANGE = 0; // one selector against one value or range
-const O_STR = 1; // an interface name, or its wildcard
-const O_FLAGS = 2; // a flag type (ct state, tcp flags...) against bits, maybe masked
-const O_CMP = 3; // < > <= >=
-const O_TUPLE = 4; // a concatenation against one constant key
-const O_SET = 5; // membership in a set
-const O_VMAP = 6;
+// Op codes. A rule is compiled into one stretch of the code: [length, rule number, ops...], each
+// op its code and its operands inline (layouts beside each code).
+const O_RANGE = 0; // sel, neg, lo, hi: one selector against one value or range
+const O_STR = 1; // sel, neg, wildcard, string: an interface name, or its wildcard
+const O_FLAGS = 2; // sel, bits, mask (-1: any of the bits): ct state, tcp flags...
+const O_CMP = 3; // sel, value, 0 < 1 > 2 <= 3 >=
+const O_TUPLE = 4; // neg, key, n, sel * n: a concatenation against one constant key
+const O_SET = 5; // neg, lookup, n, sel * n: membership in a set
+const O_VMAP = 6; // lookup, n, sel * n
 const O_NOP = 7; // counter, log
 const O_NOTRACK = 8;
-const O_MARK = 9; // meta mark set
-const O_CTMARK = 10; // ct mark set
-const O_NAT = 11;
-const O_NATMAP = 12;
-const O_REJECT = 13;
-const O_VERDICT = 14;
+const O_MARK = 9; // sel (-1: none), value: meta mark set
+const O_CTMARK = 10; // sel (-1: none), value: ct mark set
+const O_NAT = 11; // type, flags, minIp, maxIp, minPort, maxPort
+const O_NATMAP = 12; // type, lookup, n, sel * n
+const O_REJECT = 13; // verdict (the next one for TCP)
+const O_VERDICT = 14; // verdict word
+const O_SETS = 15; // sel, neg, n, (lo, hi) * n: a small anonymous set of numbers, inline
+const O_VMAPS = 16; // sel, n, (lo, hi, verdict word) * n: numgen's vmap, inline
 
-const NO_SELS: readonly CSel[] = [];
-const NO_KEY: readonly Scalar[] = [];
+/** Small anonymous sets and vmaps of one numeric field are compiled inline, scanned in order. */
+const INLINE_MAX = 16;
 
-/** One statement compiled. A single class, so the walk's property reads stay monomorphic. */
-class Op {
-  code = O_NOP;
-  sels: readonly CSel[] = NO_SELS;
-  sel0: CSel | undefined = undefined;
-  /** `!=`. */
-  neg = false;
-  lo = 0;
-  hi = 0;
-  str = '';
-  /**
-   * For O_CMP: 0 <, 1 >, 2 <=, 3 >=; for O_FLAGS: the mask, or -1 for "any of the bits"; for
-   * O_STR: 1 when `str` is a wildcard's prefix.
-   */
-  arg = 0;
-  key: readonly Scalar[] = NO_KEY;
-  set: Lookup<unknown> | undefined = undefined;
-  verdict: CVerdict | undefined = undefined;
-  /** A mark's constant value (`meta mark set 0x1`), when there is no selector. */
-  constValue = 0;
-  /** What a terminal statement returns: a NAT binding, or REJECT (tcp reset / otherwise). */
-  tv: TableVerdict | undefined = undefined;
-  tvTcp: TableVerdict | undefined = undefined;
-  text = '';
-}
+const NAT_TYPES: readonly Extract<Stmt, { k: 'nat' }>['type'][] = ['dnat', 'snat', 'masquerade', 'redirect'];
+const NAT_TARGETS: readonly NatRequest['target'][] = ['DNAT', 'SNAT', 'MASQUERADE', 'REDIRECT'];
+const NAT_ADDR = 1;
+const NAT_PORT = 2;
+const NAT_RANDOM = 4;
+const NAT_FULLY_RANDOM = 8;
+const NAT_PERSISTENT = 16;
 
 const ACCEPT: TableVerdict = { verdict: 'ACCEPT' };
 const DROP: TableVerdict = { verdict: 'DROP' };
@@ -273,26 +249,46 @@ const R_END = 3;
 /** Deepest jump stack nf_tables allows (NFT_JUMP_STACK_SIZE). */
 const JUMP_STACK = 16;
 
+/** A compiled chain: where its code starts, and the chain it came from (for the timeline). */
+interface ChainInfo {
+  readonly src: Chain;
+  off: number;
+}
+
 export class NftRuntime {
   readonly bases: readonly NftBase[];
   private readonly sets = new Map<Table, Map<string, NftSet>>();
-  private readonly compiledChains = new Map<Table, Map<string, CChain>>();
-  private readonly roots = new WeakMap<Chain, CChain>();
-  private readonly texts = new WeakMap<Rule, string>();
   /**
-   * Compiled selectors and statements, shared wherever they are the same (kube-proxy writes
-   * `jump mark-for-masquerade` in every Service chain): with 10,000 Services, the objects a
-   * packet touches then stay in the cache instead of being one cold copy per chain.
+   * Every chain's rules in one int32 stream, as nf_tables keeps a chain's rules in one blob:
+   * a chain is [its ChainInfo index, rules..., 0]. With 10,000 Services the Service and
+   * endpoint chains a first packet crosses are a few cache lines, not a graph of heap objects
+   * scattered over a large heap (which cost a cache and TLB miss per object). Values are read
+   * unsigned through `u32`, a view of the same memory.
    */
-  private readonly selCache = new Map<string, CSel>();
-  /** Statements by their JSON while a table is compiled; dropped after (the keys are big). */
-  private opCache = new Map<string, Op>();
-  // Scratch space of one walk (walks do not nest): no allocation per packet.
-  private readonly stackChain: (CChain | undefined)[] = new Array(JUMP_STACK).fill(undefined);
-  private readonly stackIdx = new Int32Array(JUMP_STACK);
+  private code = new Int32Array(1024);
+  private u32 = new Uint32Array(this.code.buffer);
+  private len = 0;
+  private readonly infos: ChainInfo[] = [];
+  private readonly chainIdx = new Map<Table, Map<string, number>>();
+  private readonly roots = new WeakMap<Chain, number>();
+  private readonly texts = new WeakMap<Rule, string>();
+  /** Selectors, shared wherever they are the same (a handful in a whole ruleset). */
+  private readonly sels: CSel[] = [];
+  private readonly selIdx = new Map<string, number>();
+  private readonly strs: string[] = [];
+  private readonly keys: (readonly Scalar[])[] = [];
+  private readonly lookups: Lookup<unknown>[] = [];
+  private readonly named = new WeakMap<NftSet, Map<string, number>>();
+  /** Prebuilt results of reject statements (non-TCP, then TCP). */
+  private readonly tvs: TableVerdict[] = [];
+  /** Code positions holding a placeholder verdict while a table is compiled. */
+  private readonly fixups: number[] = [];
+  // Scratch space of one walk (walks do not nest): no allocation per packet but the NAT request.
+  private readonly stackOff = new Int32Array(JUMP_STACK);
+  private readonly stackPc = new Int32Array(JUMP_STACK);
   private readonly vals: (number | string)[] = [];
-  /** exec()'s payload: the verdict (R_VERDICT) or the walk's result and its text (R_END). */
-  private cv: CVerdict | undefined;
+  /** exec()'s payload: the verdict word (R_VERDICT) or the walk's result and its text (R_END). */
+  private vw = 0;
   private tv: TableVerdict = ACCEPT;
   private tvText = '';
 
@@ -303,7 +299,6 @@ export class NftRuntime {
   ) {
     const bases: NftBase[] = [];
     for (const t of ruleset.tables) {
-      this.sets.set(t, new Map(t.sets.map((s) => [s.name, s])));
       this.compileTable(t);
       if (t.family === 'bridge') continue;
       for (const c of t.chains)
@@ -350,186 +345,294 @@ export class NftRuntime {
 
   // --- compilation, once per ruleset -------------------------------------------------------
 
-  private compileTable(t: Table): void {
-    const byName = new Map<string, CChain>();
-    this.compiledChains.set(t, byName);
-    // Shells first, so a jump to a chain defined further down resolves to its object.
-    for (const c of t.chains) {
-      const cc: CChain = { src: c, rules: [] };
-      byName.set(c.name, cc);
-      this.roots.set(c, cc);
+  private emit(w: number): void {
+    if (this.len === this.code.length) {
+      const code = new Int32Array(this.code.length * 2);
+      code.set(this.code);
+      this.code = code;
+      this.u32 = new Uint32Array(code.buffer);
     }
-    for (const c of t.chains) this.fillChain(t, c, byName.get(c.name)!);
-    this.opCache = new Map();
+    this.code[this.len++] = w | 0;
   }
 
-  private fillChain(t: Table, c: Chain, cc: CChain): void {
-    for (const r of c.rules) cc.rules.push(r.stmts.map((s) => this.compileShared(t, s)));
+  private compileTable(t: Table): void {
+    if (!this.sets.has(t)) this.sets.set(t, new Map(t.sets.map((s) => [s.name, s])));
+    const byName = new Map<string, number>();
+    this.chainIdx.set(t, byName);
+    const first = this.infos.length;
+    // Indexes first, so a jump to a chain defined further down has a placeholder to patch.
+    for (const c of t.chains) {
+      byName.set(c.name, this.infos.length);
+      this.infos.push({ src: c, off: -1 });
+    }
+    const lookups0 = this.lookups.length;
+    for (let i = 0; i < t.chains.length; i++) {
+      const c = t.chains[i]!;
+      this.compileChain(t, c, first + i);
+      this.roots.set(c, this.infos[first + i]!.off);
+    }
+    this.patch(lookups0);
+  }
+
+  private compileChain(t: Table, c: Chain, info: number): number {
+    const off = this.len;
+    this.infos[info]!.off = off;
+    this.emit(info);
+    for (let r = 0; r < c.rules.length; r++) {
+      const start = this.len;
+      this.emit(0);
+      this.emit(r + 1);
+      for (const s of c.rules[r]!.stmts) this.compileStmt(t, s);
+      this.code[start] = this.len - start;
+    }
+    this.emit(0);
+    return off;
+  }
+
+  /** Placeholders (targets further down when they were compiled) become verdict words. */
+  private patch(lookups0: number): void {
+    const resolve = (w: number) => {
+      if (w >= 0) return w;
+      const x = -1 - w;
+      return (this.infos[x >> 3]!.off << 3) | (x & 7);
+    };
+    for (const pos of this.fixups) this.code[pos] = resolve(this.code[pos]!);
+    this.fixups.length = 0;
+    for (let i = lookups0; i < this.lookups.length; i++)
+      this.lookups[i]!.mapResults((r) => (typeof r === 'number' ? resolve(r) : r));
   }
 
   /** The compiled chain a base chain starts at (compiled on first use for a chain built elsewhere). */
-  private root(base: NftBase): CChain {
-    let cc = this.roots.get(base.chain);
-    if (!cc) {
-      if (!this.compiledChains.has(base.table)) this.compileTable(base.table);
-      cc = { src: base.chain, rules: [] };
-      this.fillChain(base.table, base.chain, cc);
-      this.roots.set(base.chain, cc);
+  private root(base: NftBase): number {
+    let off = this.roots.get(base.chain);
+    if (off === undefined) {
+      if (!this.chainIdx.has(base.table)) this.compileTable(base.table);
+      off = this.roots.get(base.chain);
+      if (off === undefined) {
+        const lookups0 = this.lookups.length;
+        this.infos.push({ src: base.chain, off: -1 });
+        off = this.compileChain(base.table, base.chain, this.infos.length - 1);
+        this.patch(lookups0);
+        this.roots.set(base.chain, off);
+      }
     }
-    return cc;
+    return off;
   }
 
-  private csel(s: Selector): CSel {
+  private sel(s: Selector): number {
     const key = `${s.key}|${s.mod}|${s.offset}|${s.binop?.op}|${s.binop?.value}`;
-    let c = this.selCache.get(key);
-    if (!c) {
-      c = new CSel(s);
-      this.selCache.set(key, c);
+    let i = this.selIdx.get(key);
+    if (i === undefined) {
+      i = this.sels.length;
+      this.sels.push(new CSel(s));
+      this.selIdx.set(key, i);
     }
-    return c;
+    return i;
   }
 
-  /** A statement compiled, or the same statement's earlier compilation in this table. */
-  private compileShared(t: Table, s: Stmt): Op {
-    // Anonymous sets can be large: those are compiled each time rather than keyed by their text.
-    if ((s.k === 'match' || s.k === 'vmap') && s.rhs.kind === 'set' && s.rhs.elements.length > 16)
-      return this.compileStmt(t, s);
-    const cache = this.opCache;
-    const key = JSON.stringify(s);
-    let op = cache.get(key);
-    if (!op) {
-      op = this.compileStmt(t, s);
-      cache.set(key, op);
-    }
-    return op;
+  private emitSels(lhs: readonly Selector[]): void {
+    this.emit(lhs.length);
+    for (const x of lhs) this.emit(this.sel(x));
   }
 
-  private compiledVerdict(t: Table, v: Verdict): CVerdict {
-    const target = v.chain !== undefined ? this.compiledChains.get(t)?.get(v.chain) : undefined;
-    return { code: VERDICT_CODE[v.kind], target, text: printVerdict(v) };
+  /** A verdict's word: final when its target is placed, else a placeholder patch() resolves. */
+  private verdictWord(t: Table, v: Verdict): number {
+    const code = VERDICT_CODE[v.kind];
+    if (v.chain === undefined) return code;
+    const idx = this.chainIdx.get(t)?.get(v.chain);
+    // The parser refuses a jump to a chain that does not exist, as nft -f does.
+    if (idx === undefined) throw new Error(`nft: ${v.kind} to unknown chain ${v.chain}`);
+    const off = this.infos[idx]!.off;
+    return off >= 0 ? (off << 3) | code : -1 - ((idx << 3) | code);
+  }
+
+  private emitVerdict(w: number): void {
+    if (w < 0) this.fixups.push(this.len);
+    this.emit(w);
+  }
+
+  private verdictText(w: number): string {
+    const code = w & 7;
+    const kind = VERDICT_KIND[code]!;
+    return code === V_JUMP || code === V_GOTO ? `${kind} ${this.infos[this.code[w >> 3]!]!.src.name}` : kind;
   }
 
   /** A named set's index is shared by every rule that refers to it; an anonymous one is its own. */
-  private named = new WeakMap<NftSet, Map<string, Lookup<unknown>>>();
-  private lookupOf<R>(t: Table, rhs: Rhs, purpose: string, result: (e: Element) => R | undefined): Lookup<R> {
-    if (rhs.kind === 'set') return new Lookup(rhs.elements, result);
+  private lookupOf<R>(t: Table, rhs: Rhs, purpose: string, result: (e: Element) => R | undefined): number {
+    if (rhs.kind === 'set') {
+      this.lookups.push(new Lookup(rhs.elements, result));
+      return this.lookups.length - 1;
+    }
     const set = rhs.kind === 'ref' ? this.sets.get(t)?.get(rhs.name) : undefined;
-    if (!set) return new Lookup<R>([], result);
+    if (!set) {
+      this.lookups.push(new Lookup<R>([], result));
+      return this.lookups.length - 1;
+    }
     let byPurpose = this.named.get(set);
     if (!byPurpose) {
       byPurpose = new Map();
       this.named.set(set, byPurpose);
     }
     let l = byPurpose.get(purpose);
-    if (!l) {
-      l = new Lookup(set.elements, result);
+    if (l === undefined) {
+      this.lookups.push(new Lookup(set.elements, result));
+      l = this.lookups.length - 1;
       byPurpose.set(purpose, l);
     }
-    return l as Lookup<R>;
+    return l;
   }
 
-  private compileStmt(t: Table, s: Stmt): Op {
-    const op = new Op();
+  private compileStmt(t: Table, s: Stmt): void {
     switch (s.k) {
       case 'match': {
-        op.sels = s.lhs.map((x) => this.csel(x));
-        op.sel0 = op.sels[0];
-        op.neg = s.op === '!=';
+        const neg = s.op === '!=' ? 1 : 0;
         if (s.rhs.kind !== 'value') {
-          op.code = O_SET;
-          op.set = this.lookupOf(t, s.rhs, 'set', () => true);
+          const inline = s.rhs.kind === 'set' && s.lhs.length === 1 && inlineable(s.rhs.elements);
+          if (inline && s.rhs.kind === 'set') {
+            this.emit(O_SETS);
+            this.emit(this.sel(s.lhs[0]!));
+            this.emit(neg);
+            this.emit(s.rhs.elements.length);
+            for (const e of s.rhs.elements) {
+              this.emit(e.key[0]!.lo);
+              this.emit(e.key[0]!.hi);
+            }
+            break;
+          }
+          this.emit(O_SET);
+          this.emit(neg);
+          this.emit(this.lookupOf(t, s.rhs, 'set', () => true));
+          this.emitSels(s.lhs);
           break;
         }
         const key = s.rhs.key;
         const k0 = key[0]!;
+        const sel = this.sel(s.lhs[0]!);
         if (s.lhs.length === 1 && isFlagType(selectorType(s.lhs[0]!)) && s.op === undefined) {
-          op.code = O_FLAGS;
-          op.lo = k0.lo;
-          op.arg = s.mask ?? -1;
+          this.emit(O_FLAGS);
+          this.emit(sel);
+          this.emit(k0.lo);
+          this.emit(s.mask ?? -1);
         } else if (s.op === '<' || s.op === '>' || s.op === '<=' || s.op === '>=') {
-          op.code = O_CMP;
-          op.lo = k0.lo;
-          op.arg = s.op === '<' ? 0 : s.op === '>' ? 1 : s.op === '<=' ? 2 : 3;
+          this.emit(O_CMP);
+          this.emit(sel);
+          this.emit(k0.lo);
+          this.emit(s.op === '<' ? 0 : s.op === '>' ? 1 : s.op === '<=' ? 2 : 3);
         } else if (s.lhs.length === 1 && k0.str !== undefined) {
-          op.code = O_STR;
-          op.arg = k0.str.endsWith('*') ? 1 : 0;
-          op.str = op.arg === 1 ? k0.str.slice(0, -1) : k0.str;
+          const wild = k0.str.endsWith('*');
+          this.emit(O_STR);
+          this.emit(sel);
+          this.emit(neg);
+          this.emit(wild ? 1 : 0);
+          this.strs.push(wild ? k0.str.slice(0, -1) : k0.str);
+          this.emit(this.strs.length - 1);
         } else if (s.lhs.length === 1) {
-          op.code = O_RANGE;
-          op.lo = k0.lo;
-          op.hi = k0.hi;
+          this.emit(O_RANGE);
+          this.emit(sel);
+          this.emit(neg);
+          this.emit(k0.lo);
+          this.emit(k0.hi);
         } else {
-          op.code = O_TUPLE;
-          op.key = key;
+          this.emit(O_TUPLE);
+          this.emit(neg);
+          this.keys.push(key);
+          this.emit(this.keys.length - 1);
+          this.emitSels(s.lhs);
         }
         break;
       }
       case 'vmap':
-        op.code = O_VMAP;
-        op.sels = s.lhs.map((x) => this.csel(x));
-        op.set = this.lookupOf(t, s.rhs, 'vmap', (e) =>
-          e.verdict ? this.compiledVerdict(t, e.verdict) : undefined,
+        if (s.rhs.kind === 'set' && s.lhs.length === 1 && inlineable(s.rhs.elements)) {
+          this.emit(O_VMAPS);
+          this.emit(this.sel(s.lhs[0]!));
+          this.emit(s.rhs.elements.length);
+          for (const e of s.rhs.elements) {
+            this.emit(e.key[0]!.lo);
+            this.emit(e.key[0]!.hi);
+            this.emitVerdict(e.verdict ? this.verdictWord(t, e.verdict) : V_NONE);
+          }
+          break;
+        }
+        this.emit(O_VMAP);
+        this.emit(
+          this.lookupOf(t, s.rhs, 'vmap', (e) => (e.verdict ? this.verdictWord(t, e.verdict) : undefined)),
         );
+        this.emitSels(s.lhs);
         break;
       case 'counter':
       case 'log':
-        op.code = O_NOP;
+        this.emit(O_NOP);
         break;
       case 'notrack':
-        op.code = O_NOTRACK;
+        this.emit(O_NOTRACK);
         break;
       case 'set':
-        op.code = s.target === 'meta mark' ? O_MARK : O_CTMARK;
-        if (s.value.kind === 'const') op.constValue = s.value.value;
-        else op.sel0 = this.csel(s.value.sel);
+        this.emit(s.target === 'meta mark' ? O_MARK : O_CTMARK);
+        this.emit(s.value.kind === 'const' ? -1 : this.sel(s.value.sel));
+        this.emit(s.value.kind === 'const' ? s.value.value : 0);
         break;
       case 'nat': {
-        op.text = s.type;
+        const type = NAT_TYPES.indexOf(s.type);
         if (s.to?.map) {
-          op.code = O_NATMAP;
-          op.sels = s.to.map.lhs.map((x) => this.csel(x));
-          op.set = this.lookupOf(t, s.to.map.rhs, `nat ${s.type} ${s.flags.join(',')}`, (e) =>
-            e.data ? natVerdict(s, e.data[0], e.data[1]) : undefined,
+          this.emit(O_NATMAP);
+          this.emit(type);
+          this.emit(
+            this.lookupOf(t, s.to.map.rhs, `nat ${s.type} ${s.flags.join(',')}`, (e) =>
+              e.data ? natVerdict(s, e.data[0], e.data[1]) : undefined,
+            ),
           );
-        } else {
-          op.code = O_NAT;
-          op.tv = natVerdict(s, s.to?.addr, s.to?.port);
+          this.emitSels(s.to.map.lhs);
+          break;
         }
+        const addr = s.to?.addr;
+        const port = s.to?.port;
+        this.emit(O_NAT);
+        this.emit(type);
+        this.emit(
+          (addr ? NAT_ADDR : 0) |
+            (port ? NAT_PORT : 0) |
+            (s.flags.includes('random') ? NAT_RANDOM : 0) |
+            (s.flags.includes('fully-random') ? NAT_FULLY_RANDOM : 0) |
+            (s.flags.includes('persistent') ? NAT_PERSISTENT : 0),
+        );
+        this.emit(addr?.lo ?? 0);
+        this.emit(addr?.hi ?? 0);
+        this.emit(port?.lo ?? 0);
+        this.emit(port?.hi ?? 0);
         break;
       }
-      case 'reject': {
-        op.code = O_REJECT;
-        op.text = 'reject';
-        op.tv = { verdict: 'DROP', reject: { with: rejectWith(s, 0) } };
-        op.tvTcp = { verdict: 'DROP', reject: { with: rejectWith(s, 6) } };
+      case 'reject':
+        this.emit(O_REJECT);
+        this.emit(this.tvs.length);
+        this.tvs.push({ verdict: 'DROP', reject: { with: rejectWith(s, 0) } });
+        this.tvs.push({ verdict: 'DROP', reject: { with: rejectWith(s, 6) } });
         break;
-      }
       case 'verdict':
-        op.code = O_VERDICT;
-        op.verdict = this.compiledVerdict(t, s.v);
+        this.emit(O_VERDICT);
+        this.emitVerdict(this.verdictWord(t, s.v));
         break;
     }
-    return op;
   }
 
   // --- the walk, per packet ----------------------------------------------------------------
 
   /** Walks one base chain (with the chains it jumps to) for one packet. */
   run(base: NftBase, ctx: PacketCtx, onStep?: (s: WalkStep) => void): TableVerdict {
-    const stackChain = this.stackChain;
-    const stackIdx = this.stackIdx;
+    const stackOff = this.stackOff;
+    const stackPc = this.stackPc;
     let depth = 0;
-    let chain = this.root(base);
-    let i = 0;
+    let off = this.root(base);
+    const code = this.code;
+    let pc = off + 1;
     let evaluations = 0;
     for (;;) {
       if (++evaluations > this.maxEvaluations) throw new WalkTooLong(this.maxEvaluations);
-      const rules = chain.rules;
-      if (i >= rules.length) {
+      const len = code[pc]!;
+      if (len === 0) {
         if (depth > 0) {
           depth--;
-          chain = stackChain[depth]!;
-          i = stackIdx[depth]!;
+          off = stackOff[depth]!;
+          pc = stackPc[depth]!;
           continue;
         }
         const policy = base.chain.base!.policy;
@@ -541,151 +644,260 @@ export class NftRuntime {
         });
         return policy === 'accept' ? ACCEPT : DROP;
       }
-      const r = this.exec(rules[i++]!, ctx);
+      const start = pc;
+      pc += len;
+      const r = this.exec(code, start + 2, pc, ctx);
       if (r === R_NOMATCH) continue;
-      if (onStep)
+      if (onStep) {
+        const src = this.infos[code[off]!]!.src;
+        const rulenum = code[start + 1]!;
         onStep({
           kind: 'rule',
-          chain: chain.src.name,
-          rulenum: i,
-          text: this.ruleText(base.table, chain.src.rules[i - 1]!),
-          verdict: r === R_NEXT ? 'continue' : r === R_VERDICT ? this.cv!.text : this.tvText,
+          chain: src.name,
+          rulenum,
+          text: this.ruleText(base.table, src.rules[rulenum - 1]!),
+          verdict: r === R_NEXT ? 'continue' : r === R_VERDICT ? this.verdictText(this.vw) : this.tvText,
           bytes: ctx.ip.len,
         });
+      }
       if (r === R_END) return this.tv;
       if (r === R_NEXT) continue;
-      const v = this.cv!;
-      switch (v.code) {
+      const w = this.vw;
+      switch (w & 7) {
         case V_ACCEPT:
           return ACCEPT;
         case V_DROP:
           return DROP;
         case V_RETURN:
-          i = rules.length;
+          // To the chain's end, which pops (or ends the base chain) as running off it does.
+          while (code[pc] !== 0) pc += code[pc]!;
           break;
         case V_JUMP:
           if (depth >= JUMP_STACK) return DROP;
-          stackChain[depth] = chain;
-          stackIdx[depth] = i;
+          stackOff[depth] = off;
+          stackPc[depth] = pc;
           depth++;
-          chain = v.target!;
-          i = 0;
+          off = w >> 3;
+          pc = off + 1;
           break;
         case V_GOTO:
-          chain = v.target!;
-          i = 0;
+          off = w >> 3;
+          pc = off + 1;
           break;
       }
     }
   }
 
-  /** One rule's statements, left to right, until a match fails or a verdict ends the rule. */
-  private exec(ops: readonly Op[], ctx: PacketCtx): number {
+  /** One rule's ops, from `pc` to `end`, left to right, until a match fails or a verdict ends the rule. */
+  private exec(code: Int32Array, pc: number, end: number, ctx: PacketCtx): number {
+    const u32 = this.u32;
+    const sels = this.sels;
     const vals = this.vals;
-    for (let k = 0; k < ops.length; k++) {
-      const op = ops[k]!;
-      switch (op.code) {
+    while (pc < end) {
+      switch (code[pc]) {
         case O_RANGE: {
-          const v = read(op.sel0!, ctx);
+          const v = read(sels[code[pc + 1]!]!, ctx);
           if (v === undefined) return R_NOMATCH;
-          const hit = typeof v === 'number' && v >= op.lo && v <= op.hi;
-          if (hit === op.neg) return R_NOMATCH;
+          const hit = typeof v === 'number' && v >= u32[pc + 3]! && v <= u32[pc + 4]!;
+          if (hit === (code[pc + 2] === 1)) return R_NOMATCH;
+          pc += 5;
           break;
         }
         case O_STR: {
-          const v = read(op.sel0!, ctx);
+          const v = read(sels[code[pc + 1]!]!, ctx);
           if (v === undefined) return R_NOMATCH;
-          const hit = typeof v === 'string' && (op.arg === 1 ? v.startsWith(op.str) : v === op.str);
-          if (hit === op.neg) return R_NOMATCH;
+          const s = this.strs[code[pc + 4]!]!;
+          const hit = typeof v === 'string' && (code[pc + 3] === 1 ? v.startsWith(s) : v === s);
+          if (hit === (code[pc + 2] === 1)) return R_NOMATCH;
+          pc += 5;
           break;
         }
         case O_FLAGS: {
-          const v = read(op.sel0!, ctx) as number | undefined;
+          const v = read(sels[code[pc + 1]!]!, ctx) as number | undefined;
           if (v === undefined) return R_NOMATCH;
-          const hit = op.arg !== -1 ? (v & op.arg) === op.lo : (v & op.lo) !== 0 || (v === 0 && op.lo === 0);
+          const bits = code[pc + 2]!;
+          const mask = code[pc + 3]!;
+          const hit = mask !== -1 ? (v & mask) === bits : (v & bits) !== 0 || (v === 0 && bits === 0);
           if (!hit) return R_NOMATCH;
+          pc += 4;
           break;
         }
         case O_CMP: {
-          const v = read(op.sel0!, ctx) as number | undefined;
+          const v = read(sels[code[pc + 1]!]!, ctx) as number | undefined;
           if (v === undefined) return R_NOMATCH;
-          const x = op.lo;
-          const a = op.arg;
+          const x = u32[pc + 2]!;
+          const a = code[pc + 3];
           if (!(a === 0 ? v < x : a === 1 ? v > x : a === 2 ? v <= x : v >= x)) return R_NOMATCH;
+          pc += 4;
           break;
         }
         case O_TUPLE: {
-          if (!readAll(op.sels, ctx, vals)) return R_NOMATCH;
+          const n = code[pc + 3]!;
+          if (!readAll(code, pc + 4, n, sels, ctx, vals)) return R_NOMATCH;
+          const key = this.keys[code[pc + 2]!]!;
           let hit = true;
-          for (let i = 0; i < vals.length; i++)
-            if (!scalarMatches(op.key[i]!, vals[i]!)) {
+          for (let i = 0; i < n; i++)
+            if (!scalarMatches(key[i]!, vals[i]!)) {
               hit = false;
               break;
             }
-          if (hit === op.neg) return R_NOMATCH;
+          if (hit === (code[pc + 1] === 1)) return R_NOMATCH;
+          pc += 4 + n;
           break;
         }
         case O_SET: {
-          if (!readAll(op.sels, ctx, vals)) return R_NOMATCH;
-          const hit = op.set!.find(vals) !== undefined;
-          if (hit === op.neg) return R_NOMATCH;
+          const n = code[pc + 3]!;
+          if (!readAll(code, pc + 4, n, sels, ctx, vals)) return R_NOMATCH;
+          const hit = this.lookups[code[pc + 2]!]!.find(vals) !== undefined;
+          if (hit === (code[pc + 1] === 1)) return R_NOMATCH;
+          pc += 4 + n;
+          break;
+        }
+        case O_SETS: {
+          const v = read(sels[code[pc + 1]!]!, ctx);
+          if (v === undefined) return R_NOMATCH;
+          const n = code[pc + 3]!;
+          let hit = false;
+          if (typeof v === 'number')
+            for (let i = 0, p = pc + 4; i < n; i++, p += 2)
+              if (v >= u32[p]! && v <= u32[p + 1]!) {
+                hit = true;
+                break;
+              }
+          if (hit === (code[pc + 2] === 1)) return R_NOMATCH;
+          pc += 4 + 2 * n;
           break;
         }
         case O_VMAP: {
-          if (!readAll(op.sels, ctx, vals)) return R_NOMATCH;
-          const v = op.set!.find(vals) as CVerdict | undefined;
-          if (v === undefined) return R_NOMATCH;
-          if (v.code !== V_CONTINUE) {
-            this.cv = v;
+          const n = code[pc + 2]!;
+          if (!readAll(code, pc + 3, n, sels, ctx, vals)) return R_NOMATCH;
+          const w = this.lookups[code[pc + 1]!]!.find(vals) as number | undefined;
+          if (w === undefined) return R_NOMATCH;
+          if ((w & 7) !== V_CONTINUE) {
+            this.vw = w;
             return R_VERDICT;
           }
+          pc += 3 + n;
+          break;
+        }
+        case O_VMAPS: {
+          const v = read(sels[code[pc + 1]!]!, ctx);
+          if (typeof v !== 'number') return R_NOMATCH;
+          const n = code[pc + 2]!;
+          let w = -1;
+          for (let i = 0, p = pc + 3; i < n; i++, p += 3)
+            if (v >= u32[p]! && v <= u32[p + 1]!) {
+              w = code[p + 2]!;
+              break;
+            }
+          if (w === -1 || w === V_NONE) return R_NOMATCH;
+          if ((w & 7) !== V_CONTINUE) {
+            this.vw = w;
+            return R_VERDICT;
+          }
+          pc += 3 + 3 * n;
           break;
         }
         case O_NOP:
+          pc += 1;
           break;
         case O_NOTRACK:
           ctx.notrack = true;
+          pc += 1;
           break;
         case O_MARK:
         case O_CTMARK: {
-          const val = op.sel0 ? (read(op.sel0, ctx) as number | undefined) : op.constValue;
+          const s = code[pc + 1]!;
+          const val = s !== -1 ? (read(sels[s]!, ctx) as number | undefined) : u32[pc + 2]!;
           if (val === undefined) return R_NOMATCH;
-          if (op.code === O_MARK) ctx.mark = val >>> 0;
+          if (code[pc] === O_MARK) ctx.mark = val >>> 0;
           else if (ctx.ct) ctx.ct.mark = val >>> 0;
+          pc += 3;
           break;
         }
         case O_NAT:
-          this.tv = op.tv!;
-          this.tvText = op.text;
+          this.tv = natRequest(code, u32, pc);
+          this.tvText = NAT_TYPES[code[pc + 1]!]!;
           return R_END;
         case O_NATMAP: {
-          if (!readAll(op.sels, ctx, vals)) return R_NOMATCH;
-          const tv = op.set!.find(vals) as TableVerdict | undefined;
+          const n = code[pc + 3]!;
+          if (!readAll(code, pc + 4, n, sels, ctx, vals)) return R_NOMATCH;
+          const tv = this.lookups[code[pc + 2]!]!.find(vals) as TableVerdict | undefined;
           if (tv === undefined) return R_NOMATCH;
           this.tv = tv;
-          this.tvText = op.text;
+          this.tvText = NAT_TYPES[code[pc + 1]!]!;
           return R_END;
         }
         case O_REJECT:
-          this.tv = ctx.ip.proto === 6 ? op.tvTcp! : op.tv!;
-          this.tvText = op.text;
+          this.tv = this.tvs[code[pc + 1]! + (ctx.ip.proto === 6 ? 1 : 0)]!;
+          this.tvText = 'reject';
           return R_END;
-        case O_VERDICT:
-          if (op.verdict!.code !== V_CONTINUE) {
-            this.cv = op.verdict;
+        case O_VERDICT: {
+          const w = code[pc + 1]!;
+          if ((w & 7) !== V_CONTINUE) {
+            this.vw = w;
             return R_VERDICT;
           }
+          pc += 2;
           break;
+        }
+        default:
+          throw new Error(`nft: bad op ${code[pc]} at ${pc}`);
       }
     }
     return R_NEXT;
   }
 }
 
-function readAll(sels: readonly CSel[], ctx: PacketCtx, vals: (number | string)[]): boolean {
-  vals.length = sels.length;
-  for (let i = 0; i < sels.length; i++) {
-    const v = read(sels[i]!, ctx);
+/** Whether an anonymous set's elements fit inline: few, one numeric field each. */
+function inlineable(elements: readonly Element[]): boolean {
+  return (
+    elements.length <= INLINE_MAX && elements.every((e) => e.key.length === 1 && e.key[0]!.str === undefined)
+  );
+}
+
+/**
+ * The NAT core's request for an inline nat statement, built per packet from the code: a few
+ * words beside the rule already being read, where a prebuilt request per endpoint was three
+ * more objects to fetch from a large heap.
+ */
+function natRequest(code: Int32Array, u32: Uint32Array, pc: number): TableVerdict {
+  const f = code[pc + 2]!;
+  const minIp = u32[pc + 3]! as never;
+  const maxIp = u32[pc + 4]! as never;
+  const minPort = code[pc + 5]!;
+  const maxPort = code[pc + 6]!;
+  const range: NatRequest['range'] =
+    f & NAT_ADDR
+      ? f & NAT_PORT
+        ? { minIp, maxIp, minPort, maxPort }
+        : { minIp, maxIp }
+      : f & NAT_PORT
+        ? { minPort, maxPort }
+        : {};
+  return {
+    verdict: 'ACCEPT',
+    nat: {
+      target: NAT_TARGETS[code[pc + 1]!]!,
+      range,
+      random: (f & NAT_RANDOM) !== 0,
+      randomFully: (f & NAT_FULLY_RANDOM) !== 0,
+      persistent: (f & NAT_PERSISTENT) !== 0,
+    },
+  };
+}
+
+function readAll(
+  code: Int32Array,
+  pc: number,
+  n: number,
+  sels: readonly CSel[],
+  ctx: PacketCtx,
+  vals: (number | string)[],
+): boolean {
+  vals.length = n;
+  for (let i = 0; i < n; i++) {
+    const v = read(sels[code[pc + i]!]!, ctx);
     if (v === undefined) return false;
     vals[i] = v;
   }

@@ -76,6 +76,14 @@ export class Lookup<R> {
     }
   }
 
+  /** Replaces every result (a compiled verdict whose target chain was placed after the lookup was built). */
+  mapResults(f: (r: R) => R): void {
+    const g = (r: R | undefined) => (r === undefined ? r : f(r));
+    if (this.results) this.results = this.results.map(g);
+    if (this.rangeRes) this.rangeRes = this.rangeRes.map(g);
+    if (this.scan) this.scan = this.scan.map(({ e, r }) => ({ e, r: g(r) }));
+  }
+
   /** A key word: a number as int32, a string by its interned id. */
   private word(v: Val): number {
     if (typeof v === 'number') return v | 0;
