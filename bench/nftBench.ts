@@ -6,7 +6,8 @@ import { generateKubeProxyNftRules } from './kubeRulesNft';
 // kube-proxy in nftables mode: first packets of new connections through the whole node path
 // (conntrack, the nat chains with their verdict-map dispatch, the DNAT binding, routing,
 // forward, masquerading check, confirm) with 100, 1,000 and 10,000 Services of 2 endpoints,
-// each packet to a Service picked at random; and parsing the 10,000-Service ruleset.
+// each packet a fresh connection to a Service picked at random (per CPU second, kubeBench.ts's
+// run(), the same node path for every size); and parsing the 10,000-Service ruleset.
 
 export function benchNft(): {
   nft_node_new_conns_per_s_100: number;
