@@ -12,7 +12,7 @@ import { type Cell, compareSides, packetListing } from './compare';
 import { confirmFixes } from './fixes';
 import { checkReadings } from './readings';
 import { type KernelRunResult, runOnKernel } from './kernelRun';
-import { loadBuiltins, loadFile } from './scenarios';
+import { EXTRA_SETTING_RUNS, loadBuiltins, loadFile } from './scenarios';
 import { hasCommand, killAllStarted, sh } from './sh';
 import { engineSide, kernelSide } from './side';
 
@@ -149,7 +149,7 @@ async function main(): Promise<number> {
   let failures = 0;
   let n = 0;
   for (const base of args.readingsOnly ? [] : scenarios) {
-    for (const row of settingRuns(base)) {
+    for (const row of [...settingRuns(base), ...(EXTRA_SETTING_RUNS[base.id] ?? [])]) {
       const tag = `${base.id} x ${row.label}`;
       if (Date.now() - began > TOTAL_BUDGET_MS) {
         console.log(`${tag} -> not run: time budget of ${TOTAL_BUDGET_MS / 60000} min used up`);

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseScenario, parseScenarioText } from '../src/engine/scenario/load';
 import type { Scenario } from '../src/engine/scenario/schema';
+import type { SettingRun } from '../src/engine/scenario/variants';
 
 // Where the harness gets its scenarios: the built-in registry (`src/scenarios/index.ts`,
 // `builtinScenarios`) when it exists, the loose `src/scenarios/*.json` files otherwise, and the
@@ -38,6 +39,19 @@ export const KERNEL_CASES: readonly string[] = [
   // issue 7.6: a bridge with stp_state 1; its ports drop every frame for 2 x forward_delay
   'parity/cases/stp-bridge.json',
 ];
+
+/**
+ * Rows beyond settingRuns' one per setting value: combinations a scenario's story rests on.
+ * The hairpin story (bridge-nf-call-iptables 0 fails, 1 works) holds in nftables mode too.
+ */
+export const EXTRA_SETTING_RUNS: Readonly<Record<string, readonly SettingRun[]>> = {
+  'same-bridge-hairpin': [
+    {
+      label: 'node:kube-proxy-mode=nftables, node:net.bridge.bridge-nf-call-iptables=1',
+      settings: { 'node:kube-proxy-mode': 'nftables', 'node:net.bridge.bridge-nf-call-iptables': '1' },
+    },
+  ],
+};
 
 export interface Loaded {
   readonly scenarios: Scenario[];
