@@ -12,7 +12,7 @@ import type { Hook } from '../timeline/events';
 import { CT_STATE, FIB_ADDRTYPE, isFlagType } from './datatypes';
 import { Lookup, scalarMatches } from './lookup';
 import { selectorType } from './parse';
-import { printRule, printVerdict } from './print';
+import { printRule } from './print';
 import type {
   Chain,
   ChainType,
