@@ -9,6 +9,7 @@
 // timeline the link opens on. Golden links of every version are in links/v*.fixtures.json.
 import { compressToEncodedURIComponent } from 'lz-string';
 import type { Settings } from '../engine/api';
+import { printable } from '../engine/printable';
 import type { ShapeLimits } from '../worker/limits';
 import { decompressUriComponent } from './links/lz';
 import type { Moment, PacketKey, Position } from './links/moment';
@@ -247,7 +248,7 @@ export function decodeShareHash(
     const k = eq > 0 ? s.slice(0, eq) : '';
     const val = s.slice(eq + 1);
     if (!SETTING_KEY.test(k) || !SETTING_VALUE.test(val))
-      return { ok: false, error: `bad setting ${s.slice(0, 80)}` };
+      return { ok: false, error: `bad setting ${printable(s.slice(0, 80))}` };
     // A plain object keyed by user text: refuse keys that would reach the prototype.
     if (k === '__proto__' || k === 'constructor' || k === 'prototype')
       return { ok: false, error: 'bad setting key' };
