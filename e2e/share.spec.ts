@@ -80,7 +80,7 @@ test('an edited scenario travels whole in the link', async ({ page, browser }) =
   await fresh.close();
 });
 
-for (const version of [1, 2])
+for (const version of [1, 2, 3])
   test(`golden links of format ${version} open at the moment they were made at`, async ({ page }) => {
     const golden = JSON.parse(readFileSync(`src/ui/links/v${version}.fixtures.json`, 'utf8')) as {
       links: {

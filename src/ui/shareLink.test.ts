@@ -86,26 +86,26 @@ describe('share links', () => {
   });
 
   it('migrates older link versions step by step', () => {
-    // Pretend a later build (version 4) renamed `s` to `scenario` in 3 and back in 4: a link
+    // Pretend a later build (version 5) renamed `s` to `scenario` in 4 and back in 5: a link
     // of this build must still open there.
     const steps = {
-      2: (p: URLSearchParams) => {
+      3: (p: URLSearchParams) => {
         const q = new URLSearchParams(p);
         q.set('scenario', p.get('s') ?? '');
         q.delete('s');
         return q;
       },
-      3: (p: URLSearchParams) => {
+      4: (p: URLSearchParams) => {
         const q = new URLSearchParams(p);
         q.set('s', p.get('scenario') ?? '');
         q.delete('scenario');
         return q;
       },
     };
-    const r = decodeShareHash(encodeShareHash(state), { migrations: steps, current: 4 });
+    const r = decodeShareHash(encodeShareHash(state), { migrations: steps, current: 5 });
     expect(r).toEqual({ ok: true, state });
-    const missing = decodeShareHash(encodeShareHash(state), { migrations: { 2: steps[2] }, current: 4 });
-    expect(missing).toEqual({ ok: false, error: 'no migration from link version 3' });
+    const missing = decodeShareHash(encodeShareHash(state), { migrations: { 3: steps[3] }, current: 5 });
+    expect(missing).toEqual({ ok: false, error: 'no migration from link version 4' });
     expect(decodeShareHash('#v=0&s=x').ok).toBe(false);
   });
 

@@ -7,14 +7,20 @@
 // by event and packet numbers, which change whenever the model records a run differently.
 // Version 1 links carry numbers; they are read as such (`ix`, `pid`) and resolved against the
 // timeline the link opens on. Golden links of every version are in links/v*.fixtures.json.
+//
+// Version 3 adds `chg`: the scenario's changes (console commands) apart from the scenario
+// (links/changes.ts), so a built-in scenario with a few commands stays a short link instead of
+// the whole scenario inline. A v2 link with changes inside its `doc` still opens as it did.
 import { compressToEncodedURIComponent } from 'lz-string';
 import type { Settings } from '../engine/api';
 import { printable } from '../engine/printable';
+import type { ChangeSpec } from '../engine/scenario/schema';
 import type { ShapeLimits } from '../worker/limits';
+import { decodeChanges, encodeChanges } from './links/changes';
 import { decompressUriComponent } from './links/lz';
 import type { Moment, PacketKey, Position } from './links/moment';
 
-export const LINK_VERSION = 2;
+export const LINK_VERSION = 3;
 /** Longer hashes are refused before any decoding work. */
 export const MAX_LINK_CHARS = 64 * 1024;
 /** A decompressed scenario larger than this is refused (an lz "bomb" or a mistake). */
@@ -24,9 +30,13 @@ const SETTING_KEY = /^(?:[a-z][a-z0-9-]{0,30}:)?[A-Za-z0-9_./-]{1,200}$/;
 const SETTING_VALUE = /^[A-Za-z0-9_.:/-]{0,100}$/;
 const SCENARIO_ID = /^[a-z0-9][a-z0-9-]{0,80}$/;
 
+/**
+ * `changes`, when present, take the place of the scenario's own (`chg` in the link): a built-in
+ * scenario with console commands is its id and the commands.
+ */
 export type LinkScenario =
-  | { readonly kind: 'builtin'; readonly id: string }
-  | { readonly kind: 'inline'; readonly json: unknown };
+  | { readonly kind: 'builtin'; readonly id: string; readonly changes?: readonly ChangeSpec[] }
+  | { readonly kind: 'inline'; readonly json: unknown; readonly changes?: readonly ChangeSpec[] };
 
 /** The playhead: a position in the story (v2), or an event count (from a v1 link). */
 export type LinkAt = Position | { readonly kind: 'index'; readonly index: number };
@@ -63,6 +73,8 @@ export const migrations: Readonly<Record<number, (p: URLSearchParams) => URLSear
     for (const [k, v] of p) q.append(k === 'at' ? 'ix' : k === 'pkt' ? 'pid' : k, v);
     return q;
   },
+  // 2 -> 3: `chg` is new; a v2 link's changes are inside its scenario, read as before.
+  2: (p) => p,
 };
 
 const HOST = /^[A-Za-z0-9_.@-]{1,64}$/;
@@ -139,6 +151,7 @@ export function encodeShareHash(s: ShareState): string {
   p.set('v', String(LINK_VERSION));
   if (s.scenario.kind === 'builtin') p.set('s', s.scenario.id);
   else p.set('doc', compressScenario(s.scenario.json));
+  if (s.scenario.changes !== undefined) p.set('chg', encodeChanges(s.scenario.changes));
   for (const k of Object.keys(s.settings).sort()) p.append('set', `${k}=${s.settings[k]}`);
   if (s.at.kind === 'index') p.set('ix', String(s.at.index));
   else if (s.at.kind === 'moment') {
@@ -239,6 +252,12 @@ export function decodeShareHash(
       return { ok: false, error: 'the scenario in the link is not JSON' };
     }
   } else return { ok: false, error: 'link names no scenario' };
+  const chg = p.get('chg');
+  if (chg !== null) {
+    const changes = decodeChanges(chg, maxScenario);
+    if (changes instanceof Error) return { ok: false, error: changes.message };
+    scenario = { ...scenario, changes };
+  }
 
   const settings: Record<string, string> = {};
   const sets = p.getAll('set');

@@ -244,8 +244,8 @@ describe('app store', () => {
     await store.getState().start('#v=1&s=fixture&set=a:k.l=1&at=1&pkt=7');
     expect(store.getState()).toMatchObject({ playhead: 1, selectedPacket: 7, settings: { 'a:k.l': '1' } });
     const link = store.getState().share('http://x/');
-    // Format 2 names the moment: the first event, at 0 µs on host a (the fake run has no packets).
-    expect(link).toBe('http://x/#v=2&s=fixture&set=a%3Ak.l%3D1&at=0&ev=a+app+0');
+    // Format 2 and later name the moment: the first event, at 0 µs on host a (the fake run has no packets).
+    expect(link).toBe('http://x/#v=3&s=fixture&set=a%3Ak.l%3D1&at=0&ev=a+app+0');
   });
 
   it('falls back to the default scenario with a clear message on a bad link', async () => {
@@ -291,10 +291,23 @@ describe('app store', () => {
     expect(store.getState().scenario?.changes).toEqual([{ at: 0, host: 'a', command: 'sysctl -w x=1' }]);
     expect(store.getState().applied).toHaveLength(1);
     expect(store.getState().fixes).toEqual({ phase: 'idle' });
-    expect(store.getState().source).toMatchObject({ kind: 'inline' });
+    // The link names the built-in scenario and carries the change beside it.
+    expect(store.getState().source).toEqual({
+      kind: 'builtin',
+      id: 'fixture',
+      changes: [{ at: 0, host: 'a', command: 'sysctl -w x=1' }],
+    });
+    const link = store.getState().share('http://x/');
+    expect(link).toContain('#v=3&s=fixture&chg=');
     await store.getState().undoFix();
     expect(store.getState().scenario?.changes).toEqual([]);
     expect(store.getState().applied).toHaveLength(0);
+    expect(store.getState().source).toEqual({ kind: 'builtin', id: 'fixture' });
+    // The link with the change opens on the change.
+    const other = createAppStore({ transport: memoryWorkers().transport, heartbeatMs: 0 });
+    await other.getState().start(link.slice(link.indexOf('#')));
+    expect(other.getState().scenario?.changes).toEqual([{ at: 0, host: 'a', command: 'sysctl -w x=1' }]);
+    expect(other.getState().source).toMatchObject({ kind: 'builtin', id: 'fixture' });
   });
 
   it('pastes a node into a new host and runs it in the worker that read it, the playhead at the end', async () => {

@@ -258,7 +258,7 @@ export interface AppActions {
   consoleRun(host: string, line: string): Promise<CommandReply | null>;
   /**
    * Re-runs with this `changes` list (the console's commands, at their virtual times); the
-   * scenario travels whole in the share link from then on. The playhead stays where it was.
+   * share link carries them beside the scenario's id or text (`chg`). The playhead stays where it was.
    */
   setChanges(changes: readonly ChangeSpec[]): Promise<boolean>;
   /**
@@ -298,6 +298,12 @@ interface Want {
   readonly source: LinkScenario | null;
   readonly settings: Settings;
   readonly keep: Keep;
+}
+
+/** A scenario from a link with the link's `changes` in place of its own (none: as it is). */
+function withChanges(json: unknown, changes: readonly ChangeSpec[] | undefined): unknown {
+  if (changes === undefined || typeof json !== 'object' || json === null || Array.isArray(json)) return json;
+  return { ...json, changes };
 }
 
 function messageOf(e: unknown): string {
@@ -547,13 +553,24 @@ export function createAppStore(deps: StoreDeps): AppStore {
       if (link.ok === false) return fallback(link.error);
       const st = link.state;
       let scenario: Scenario | undefined;
+      const changes = st.scenario.changes;
       if (st.scenario.kind === 'builtin') {
         scenario = scenarioById(st.scenario.id);
         if (!scenario) return fallback(`no built-in scenario ${st.scenario.id}`);
+        if (changes !== undefined) {
+          // The link's commands on the built-in scenario, checked as any scenario from a link.
+          const json = { ...scenario, changes };
+          const bad = checkShape(json, limits?.shape);
+          if (bad) return fallback(`the changes in the link: ${bad}`);
+          const loaded = await idle().request('load', { json, source: 'share link' });
+          if (!loaded.ok) return fallback(loaded.error);
+          scenario = loaded.scenario;
+        }
       } else {
-        const bad = checkShape(st.scenario.json, limits?.shape);
+        const json = withChanges(st.scenario.json, changes);
+        const bad = checkShape(json, limits?.shape);
         if (bad) return fallback(`the scenario in the link: ${bad}`);
-        const loaded = await idle().request('load', { json: st.scenario.json, source: 'share link' });
+        const loaded = await idle().request('load', { json, source: 'share link' });
         if (!loaded.ok) return fallback(loaded.error);
         scenario = loaded.scenario;
       }
@@ -1020,7 +1037,14 @@ export function createAppStore(deps: StoreDeps): AppStore {
         if (!s.scenario) return false;
         const base = runner ? runner.want : { scenario: s.scenario, source: s.source, settings: s.settings };
         const scenario: Scenario = { ...base.scenario, changes: [...changes] };
-        return run(scenario, { kind: 'inline', json: scenario }, base.settings, {
+        // The link names what the scenario came from and carries the commands beside it (chg),
+        // not the whole scenario again.
+        const source: LinkScenario = !base.source
+          ? { kind: 'inline', json: scenario }
+          : base.source.kind === 'builtin' && changes.length === 0
+            ? { kind: 'builtin', id: base.source.id }
+            : { ...base.source, changes: scenario.changes };
+        return run(scenario, source, base.settings, {
           kind: 'at',
           playhead: s.playhead,
         });

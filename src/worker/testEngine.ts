@@ -43,7 +43,10 @@ export function fakeEngine(): EngineApi & {
     builtins: [fixtureScenario],
     parseScenario: (json: unknown, source: string) =>
       json && typeof json === 'object' && (json as { id?: unknown }).id === 'fixture'
-        ? ({ ok: true, scenario: fixtureScenario } as const)
+        ? ({
+            ok: true,
+            scenario: { ...fixtureScenario, changes: (json as Partial<Scenario>).changes ?? [] },
+          } as const)
         : ({ ok: false, error: `${source}: id: invalid` } as const),
     runScenario(scenario: Scenario, settings: Settings): RunResult {
       if (settings.crash === '1') throw new TypeError('engine exploded');

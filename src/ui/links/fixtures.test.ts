@@ -20,6 +20,8 @@ interface Fixture {
     readonly settings: Record<string, string>;
     readonly moment: Record<string, unknown> | null;
     readonly packet: { host: string; label: string; t: number } | null;
+    /** The console's changes the link carries (in its scenario in v2, in `chg` from v3). */
+    readonly changes?: readonly unknown[];
   };
 }
 
@@ -39,8 +41,10 @@ function open(hash: string) {
     st.scenario.kind === 'builtin'
       ? builtinScenarios.find((s) => s.id === (st.scenario as { id: string }).id)
       : undefined;
-  if (st.scenario.kind === 'inline') {
-    const loaded = parseScenario(st.scenario.json, 'link');
+  const changes = st.scenario.changes;
+  if (st.scenario.kind === 'inline' || changes !== undefined) {
+    const json = st.scenario.kind === 'inline' ? st.scenario.json : scenario;
+    const loaded = parseScenario(changes ? { ...(json as object), changes } : json, 'link');
     if (!loaded.ok) throw new Error(loaded.error);
     scenario = loaded.scenario;
   }
@@ -62,7 +66,7 @@ function open(hash: string) {
   };
 }
 
-for (const version of [1, 2]) {
+for (const version of [1, 2, 3]) {
   const file = JSON.parse(readFileSync(new URL(`./v${version}.fixtures.json`, import.meta.url), 'utf8')) as {
     links: Fixture[];
   };
@@ -74,6 +78,7 @@ for (const version of [1, 2]) {
         expect(o.state.settings).toEqual(f.expect.settings);
         expect(o.moment).toEqual(f.expect.moment);
         expect(o.packet).toEqual(f.expect.packet);
+        if (f.expect.changes) expect(o.result.scenario.changes).toEqual(f.expect.changes);
       });
   });
 }
