@@ -38,6 +38,9 @@ test('the hairpin fixed from the console: sysctl -w at the start, the connection
 
   await page.getByRole('button', { name: 'Share' }).click();
   const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
+  // The built-in scenario by its id and the command beside it, not the whole scenario again.
+  expect(link).toMatch(/#v=3&s=same-bridge-hairpin&chg=[^&]+&/);
+  expect(link).not.toContain('doc=');
   const other = await context.newPage();
   const otherProblems = watchProblems(other);
   await other.goto(link);

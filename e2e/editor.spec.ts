@@ -129,9 +129,10 @@ test('a host, a veth pair, an address, a route and traffic added with the forms;
   expect(problems).toEqual([]);
 });
 
-test('a reload keeps the work, a bad link shows its error and loses nothing, the saved JSON opens again', async ({
+test('a reload keeps the work and its undo history, a bad link shows its error and loses nothing, the saved JSON opens again', async ({
   page,
 }) => {
+  test.slow(); // reloads
   const problems = watchProblems(page);
   await openApp(page);
   await selectScenario(page, 'same-bridge-hairpin');
@@ -151,6 +152,15 @@ test('a reload keeps the work, a bad link shows its error and loses nothing, the
       .getByRole('switch', { name: 'net.bridge.bridge-nf-call-iptables' }),
   ).toHaveAttribute('aria-checked', 'true');
   await expect(counter).toContainText(at);
+  // The undo history came back with the work: Undo edit takes pod-z away, Redo edit brings it.
+  if (!(await editor(page).isVisible())) await openEditor(page);
+  await editor(page).getByRole('button', { name: 'Undo edit' }).click();
+  await waitReady(page);
+  await expect(topology(page)).not.toContainText('pod-z');
+  await editor(page).getByRole('button', { name: 'Redo edit' }).click();
+  await waitReady(page);
+  await expect(topology(page)).toContainText('pod-z');
+  await expect(editor(page).getByRole('button', { name: 'Redo edit' })).toBeDisabled();
 
   // A bad link: its error, and the work as it was.
   await page.goto('/#v=2&doc=not-a-scenario');
@@ -236,5 +246,82 @@ test('a node pasted into the scenario shows in the editor, and Undo edit takes t
   await editor(page).getByRole('button', { name: 'Redo edit' }).click();
   await waitReady(page);
   await expect(topology(page)).toContainText('edge');
+  expect(problems).toEqual([]);
+});
+
+test("native nftables edited with nft -f -'s error at its line; a tcp-session with its actions and a tcp-inject added with the forms", async ({
+  page,
+}) => {
+  test.slow(); // a dozen runs
+  const problems = watchProblems(page);
+  await openApp(page);
+  await selectScenario(page, 'same-bridge-hairpin');
+  await setSwitch(page, 'node', 'net.bridge.bridge-nf-call-iptables', true);
+  await openEditor(page);
+  const ed = editor(page);
+  await ed.getByRole('combobox', { name: 'Host to edit' }).selectOption('pod-b');
+  // pod-b has no nftables: the section is folded; opened, its ruleset is typed in.
+  await ed.getByRole('group', { name: 'nftables' }).locator('summary').click();
+  const nft = ed.getByRole('textbox', { name: 'nft list ruleset on pod-b' });
+  const drop =
+    'table inet filter {\n\tchain input {\n\t\ttype filter hook input priority filter; policy accept;\n\t\ttcp dport 8080 drop\n\t}\n}\n';
+  await nft.fill(drop.replace('drop\n', 'dorp\n'));
+  await expect(nft).toHaveAttribute('aria-invalid', 'true');
+  // What nft -f - prints for this text on the kernel (nftables 1.0.6), at the line it names.
+  await expect(nft).toHaveAccessibleDescription(
+    /\/dev\/stdin:4:22-22: Error: syntax error, unexpected newline/,
+  );
+  await expect(ed.locator('.ed-ln.bad')).toHaveText('✖ 4');
+  await outcomeAtEnd(page, 'pod-a -> 10.96.0.10:80 tcp ok');
+  await nft.fill(drop);
+  await expect(nft).not.toHaveAttribute('aria-invalid', 'true');
+  await outcomeAtEnd(page, 'pod-a -> 10.96.0.10:80 tcp failed');
+  await ed.getByRole('button', { name: 'Undo edit' }).click();
+  await waitReady(page);
+  await outcomeAtEnd(page, 'pod-a -> 10.96.0.10:80 tcp ok');
+
+  const traffic = ed.getByRole('form', { name: 'Add traffic' });
+  await traffic.getByRole('combobox', { name: 'New traffic kind' }).selectOption('tcp-session');
+  await traffic.getByRole('combobox', { name: 'New traffic host' }).selectOption('pod-a');
+  await traffic.getByRole('textbox', { name: 'New traffic target' }).fill('10.244.1.3:8080');
+  await traffic.getByRole('button', { name: 'Add traffic' }).click();
+  await outcomeAtEnd(
+    page,
+    'pod-a -> 10.244.1.3:8080 tcp ok: connected to 10.244.1.3:8080, 1 of 1 message answered',
+  );
+  const session = ed.getByRole('group', { name: 'traffic 3' });
+  await expect(session.getByRole('textbox', { name: 'Source port' })).toHaveValue('40000');
+  const actions = session.getByRole('group', { name: 'actions of traffic 3' });
+  await actions.getByRole('textbox', { name: 'New action at' }).fill('1500');
+  await actions.getByRole('textbox', { name: 'New action text' }).fill('again\\n');
+  await actions.getByRole('button', { name: 'Add action' }).click();
+  await outcomeAtEnd(page, '2 of 2 messages answered');
+  await expect(actions.getByRole('textbox', { name: 'Action 3 send' })).toHaveValue('again\\n');
+  // An action's time the engine refuses is marked at its field, and nothing changes.
+  const at = actions.getByRole('textbox', { name: 'Action 1 at' });
+  await at.fill('-5');
+  await at.press('Enter');
+  await expect(at).toHaveAttribute('aria-invalid', 'true');
+  await expect(at).toHaveAccessibleDescription(/traffic\[2\]\.actions\[0\]\.at/);
+  await at.press('Escape');
+  await expect(at).toHaveValue('1000');
+
+  await traffic.getByRole('combobox', { name: 'New traffic kind' }).selectOption('tcp-inject');
+  await traffic.getByRole('textbox', { name: 'New traffic target' }).fill('10.244.1.3:8080');
+  await traffic.getByRole('button', { name: 'Add traffic' }).click();
+  await waitReady(page);
+  const inject = ed.getByRole('group', { name: 'traffic 4' });
+  await expect(inject.getByRole('textbox', { name: 'Seq' })).toHaveValue('snd_nxt', { timeout: 30_000 });
+  const seq = inject.getByRole('textbox', { name: 'Seq' });
+  await seq.fill('snd_nxt+1073741824');
+  await seq.press('Enter');
+  await expect(seq).not.toHaveAttribute('aria-invalid', 'true');
+  await waitReady(page);
+  // The console (in the editor's place when it closes) shows the crafted segment on the wire.
+  await page.getByRole('button', { name: 'Editor' }).click();
+  await page.getByRole('button', { name: 'End' }).click();
+  await page.getByRole('textbox', { name: 'command on pod-b' }).fill('tcpdump -n -i eth0 port 40000');
+  await page.getByRole('textbox', { name: 'command on pod-b' }).press('Enter');
+  await expect(page.getByRole('region', { name: 'console pod-b' })).toContainText('Flags [P.], seq');
   expect(problems).toEqual([]);
 });

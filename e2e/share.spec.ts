@@ -29,7 +29,7 @@ test('a share link reproduces scenario, settings, packet and playhead', async ({
   const before = await view(page);
   await page.getByRole('button', { name: 'Share' }).click();
   const link = await page.getByRole('textbox', { name: 'Share link' }).inputValue();
-  expect(link).toMatch(/#v=2&s=same-bridge-hairpin&/);
+  expect(link).toMatch(/#v=3&s=same-bridge-hairpin&/);
 
   const other = await context.newPage();
   const problems = watchProblems(other);
@@ -82,6 +82,7 @@ test('an edited scenario travels whole in the link', async ({ page, browser }) =
 
 for (const version of [1, 2, 3])
   test(`golden links of format ${version} open at the moment they were made at`, async ({ page }) => {
+    test.slow(); // a page load per link, some with a whole scenario inline
     const golden = JSON.parse(readFileSync(`src/ui/links/v${version}.fixtures.json`, 'utf8')) as {
       links: {
         name: string;

@@ -3,6 +3,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { workerTransport } from '../worker/client';
 import { App } from './App';
+import { editorFor } from './editor/editorStore';
+import { restoreHistory } from './editor/savedHistory';
 import { installAutosave, loadWork } from './editor/savedWork';
 import { isEmbed } from './embed';
 import type { Lang } from './i18n';
@@ -70,7 +72,12 @@ const pageLink = () => {
 };
 const autosave = installAutosave(store, storage, pageLink);
 addEventListener('pagehide', () => autosave.flush());
-void store.getState().start(location.hash, loadWork(storage));
+// The editor's undo history comes back with the work it belongs to, and is kept from then on.
+void store
+  .getState()
+  .start(location.hash, loadWork(storage))
+  .then(() => restoreHistory(store, editorFor(store), storage))
+  .then((history) => addEventListener('pagehide', () => history.flush()));
 window.addEventListener('hashchange', () => {
   // A pasted link in the same tab: open it as if freshly loaded.
   if (location.hash !== store.getState().shareLink.slice(store.getState().shareLink.indexOf('#')))

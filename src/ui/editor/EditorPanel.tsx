@@ -1,17 +1,18 @@
 // The editor (issue 10): the scenario on screen, edited in place. Per host its name, ruleset
-// as iptables-save text, interfaces (bridges, ports, veth pairs, addresses), routes and
+// as iptables-save text and as native nftables, interfaces (bridges, ports, veth pairs, addresses), routes and
 // sysctls; the scenario's traffic; undo/redo of edits (buttons and Ctrl+Z / Ctrl+Shift+Z).
 // Every edit goes through the engine's validator and runs at once (model.ts,
 // check.ts, editorStore.ts). Loaded on first open: the engine's checks come with it.
-import { type ReactNode, useCallback, useEffect, useMemo } from 'react';
+import { type ReactNode, useCallback, useEffect, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
 import type { Scenario } from '../../engine/api';
 import { useApp, useAppStore } from '../react';
+import type { Problem } from './check';
 import { type EditorStore, editorFor } from './editorStore';
 import { HostForm, InterfacesForm, RoutesForm, SysctlsForm, TrafficForm } from './forms';
 import { replaceHost, rulesetSlot, rulesetText, setRuleset, type Work } from './model';
 import { RulesetEditor } from './RulesetEditor';
-import { editorDicts } from './strings';
+import { type EditorDict, editorDicts } from './strings';
 import './editor.css';
 
 /** Ctrl+Z / Ctrl+Shift+Z (and Ctrl+Y) undo and redo edits, except where a text field has its own. */
@@ -47,6 +48,50 @@ export function useReplaceHost(): (host: string, spec: Scenario['hosts'][number]
   );
 }
 
+/**
+ * The host's native nftables, as `nft list ruleset` prints it, beside its iptables-save text
+ * (both register base chains at the hooks by priority). Folded away on a host that has none.
+ */
+function NftSection(props: {
+  host: string;
+  text: string;
+  slot: ReturnType<typeof rulesetSlot>;
+  t: EditorDict;
+  commit: (edit: (w: Work) => Work) => Promise<Problem | null>;
+}) {
+  const { host, text, slot, t, commit } = props;
+  const [open, setOpen] = useState(text !== '');
+  // Another host: open when it has a ruleset of this kind.
+  const [seen, setSeen] = useState(host);
+  if (seen !== host) {
+    setSeen(host);
+    setOpen(text !== '');
+  }
+  return (
+    <details
+      className="ed-section ed-nft"
+      aria-label="nftables"
+      open={open}
+      onToggle={(e) => setOpen(e.currentTarget.open)}
+    >
+      <summary>
+        {t.rulesetNftTitle}
+        {slot.kind === 'variant' ? <span className="dim"> · {t.rulesetFrom(slot.name)}</span> : null}
+      </summary>
+      {open ? (
+        <RulesetEditor
+          key={`${host}-nft`}
+          kind="nft_ruleset"
+          host={host}
+          text={text}
+          t={t}
+          onCommit={(x) => commit((w) => ({ ...w, scenario: setRuleset(w, host, x, 'nft_ruleset') }))}
+        />
+      ) : null}
+    </details>
+  );
+}
+
 export default function EditorPanel({ hostActions }: { hostActions?: (host: string) => ReactNode }) {
   const app = useAppStore();
   const editor = useMemo(() => editorFor(app), [app]);
@@ -63,6 +108,8 @@ export default function EditorPanel({ hostActions }: { hostActions?: (host: stri
   const hosts = scenario.hosts.map((h) => h.name);
   const host = scenario.hosts.find((h) => h.name === picked) ?? scenario.hosts[0]!;
   const slot = rulesetSlot(scenario, settings, host.name);
+  const nftSlot = rulesetSlot(scenario, settings, host.name, 'nft_ruleset');
+  const nftText = rulesetText(scenario, settings, host.name, 'nft_ruleset');
   const select = (h: string) => editor.getState().selectHost(h);
   return (
     <section className="panel editor-panel" aria-label="Editor">
@@ -119,8 +166,8 @@ export default function EditorPanel({ hostActions }: { hostActions?: (host: stri
             t={t}
             onCommit={(text) => commit((w) => ({ ...w, scenario: setRuleset(w, host.name, text) }))}
           />
-          {host.nft_ruleset ? <p className="dim">{t.rulesetNft}</p> : null}
         </section>
+        <NftSection host={host.name} text={nftText} slot={nftSlot} t={t} commit={commit} />
         <InterfacesForm host={host} hosts={hosts} commit={commit} t={t} />
         <RoutesForm host={host} hosts={hosts} commit={commit} t={t} />
         <SysctlsForm host={host} hosts={hosts} commit={commit} t={t} />

@@ -1,5 +1,6 @@
-// A host's ruleset as `iptables-save` text: a monospace text area with a line-number gutter and
-// the first error marked at its line with iptables-restore's own message, checked as you type.
+// A host's ruleset as `iptables-save` text (or native nftables as `nft list ruleset` prints it):
+// a monospace text area with a line-number gutter and the first error marked at its line with
+// the tool's own message (iptables-restore's, or `nft -f -`'s), checked as you type.
 // Text that parses replaces the host's ruleset and the run follows (after a pause in typing, so
 // a run is not started per keystroke; a newer one cancels the one in flight). Text that does
 // not parse never reaches the scenario: the run keeps the last ruleset that did.
@@ -7,7 +8,8 @@
 // The text area is uncontrolled (a node's ruleset can be 100,000 lines: React does not copy it
 // per keystroke) and the gutter draws only the numbers in view.
 import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from 'react';
-import { checkRuleset, type Problem, type RulesetError } from './check';
+import { checkNftRuleset, checkRuleset, type Problem, type RulesetError } from './check';
+import type { RulesetKind } from './model';
 import { ProblemText } from './fields';
 import type { EditorDict } from './strings';
 
@@ -29,8 +31,12 @@ export function RulesetEditor(props: {
   text: string;
   onCommit: (text: string) => Promise<Problem | null>;
   t: EditorDict;
+  /** iptables-save text (the default) or native nftables. */
+  kind?: RulesetKind;
 }) {
   const { host, text, onCommit, t } = props;
+  const nft = props.kind === 'nft_ruleset';
+  const checkText = nft ? checkNftRuleset : checkRuleset;
   const id = useId();
   const area = useRef<HTMLTextAreaElement>(null);
   const [lines, setLines] = useState(() => countLines(text));
@@ -71,7 +77,7 @@ export function RulesetEditor(props: {
     const el = area.current;
     if (!el) return;
     const now = el.value;
-    const err = checkRuleset(now);
+    const err = checkText(now);
     setError(err);
     setState('ok');
     if (err || now === committed.current) return;
@@ -80,7 +86,7 @@ export function RulesetEditor(props: {
     setProblem(p);
     // Refused: the next edit of the text tries again.
     if (p) committed.current = text;
-  }, [onCommit, text]);
+  }, [onCommit, text, checkText]);
 
   useEffect(
     () => () => {
@@ -126,7 +132,7 @@ export function RulesetEditor(props: {
           ) : null}
           <textarea
             ref={area}
-            aria-label={`iptables-save on ${host}`}
+            aria-label={nft ? `nft list ruleset on ${host}` : `iptables-save on ${host}`}
             aria-invalid={error ? true : undefined}
             aria-describedby={msgId}
             className="mono"

@@ -7,6 +7,8 @@
 import type { Scenario } from '../../engine/api';
 import { parseIptablesSave } from '../../engine/iptables/parse';
 import { restoreErrorText } from '../../engine/iptables/restoreError';
+import { formatNftError } from '../../engine/nft/error';
+import { parseNft } from '../../engine/nft/parse';
 import { parseScenario } from '../../engine/scenario/load';
 import { startRun } from '../../engine/sim/run';
 import type { Work } from './model';
@@ -69,4 +71,14 @@ export function checkRuleset(text: string): RulesetError | null {
   if (text.trim() === '') return null;
   const r = parseIptablesSave(text, 'iptables-restore');
   return r.ok ? null : { line: r.error.line, text: restoreErrorText(r.error, text) };
+}
+
+/**
+ * A native nftables ruleset's first error as `nft -f -` prints it on the kernel (nftables 1.0.6):
+ * `/dev/stdin:<line>:<col>-<endcol>: Error: <message>`, the line, and carets under the words.
+ */
+export function checkNftRuleset(text: string): RulesetError | null {
+  if (text.trim() === '') return null;
+  const r = parseNft(text);
+  return r.ok ? null : { line: r.error.line, text: formatNftError('/dev/stdin', text, r.error) };
 }

@@ -11,7 +11,8 @@ import { fitSettings, type Work } from './model';
 /** Edits remembered for undo. */
 export const HISTORY = 100;
 
-interface Entry {
+/** A step of the history (kept in the browser too: savedHistory.ts). */
+export interface HistoryEntry {
   /** The work on the other side of the step (before it, in `past`; after it, in `future`). */
   readonly work: Work;
   /** The step changed settings (a host or port renamed or removed): undo puts them back too. */
@@ -21,8 +22,8 @@ interface Entry {
 export interface EditorState {
   /** The host the forms and the ruleset editor show (null: the first). */
   readonly host: string | null;
-  readonly past: readonly Entry[];
-  readonly future: readonly Entry[];
+  readonly past: readonly HistoryEntry[];
+  readonly future: readonly HistoryEntry[];
 }
 
 export interface EditorActions {
@@ -97,7 +98,7 @@ export function createEditorStore(app: AppStore, deps: EditorDeps): EditorStore 
     }
 
     /** The work for a step of the history, with the current changes (and settings unless the step moved them). */
-    function restore(entry: Entry, cur: Work): Work {
+    function restore(entry: HistoryEntry, cur: Work): Work {
       const scenario: Scenario = { ...entry.work.scenario, changes: cur.scenario.changes };
       const settings: Settings = entry.settings ? entry.work.settings : cur.settings;
       return { scenario, settings: fitSettings(scenario, settings) };
@@ -121,21 +122,21 @@ export function createEditorStore(app: AppStore, deps: EditorDeps): EditorStore 
         next = { ...next, settings: fitSettings(next.scenario, next.settings) };
         const c = await check(next);
         if (!c.ok) return c.problem;
-        const entry: Entry = { work: base, settings: !sameSettings(c.work.settings, base.settings) };
+        const entry: HistoryEntry = { work: base, settings: !sameSettings(c.work.settings, base.settings) };
         return submit(c.work, { past: [...get().past, entry].slice(-HISTORY), future: [] });
       },
       async undo() {
         const cur = get().work();
         const last = get().past.at(-1);
         if (!cur || !last) return;
-        const back: Entry = { work: cur, settings: last.settings };
+        const back: HistoryEntry = { work: cur, settings: last.settings };
         await submit(restore(last, cur), { past: get().past.slice(0, -1), future: [...get().future, back] });
       },
       async redo() {
         const cur = get().work();
         const next = get().future.at(-1);
         if (!cur || !next) return;
-        const back: Entry = { work: cur, settings: next.settings };
+        const back: HistoryEntry = { work: cur, settings: next.settings };
         await submit(restore(next, cur), { past: [...get().past, back], future: get().future.slice(0, -1) });
       },
     };
@@ -154,7 +155,7 @@ export function createEditorStore(app: AppStore, deps: EditorDeps): EditorStore 
       const before =
         prev.scenario && prev.result ? { scenario: prev.scenario, settings: prev.result.settings } : null;
       if (before && before.scenario.id === next.id) {
-        const entry: Entry = { work: before, settings: !sameSettings(before.settings, s.settings) };
+        const entry: HistoryEntry = { work: before, settings: !sameSettings(before.settings, s.settings) };
         store.setState({ past: [...store.getState().past, entry].slice(-HISTORY), future: [] });
       } else store.setState({ past: [], future: [] });
     }

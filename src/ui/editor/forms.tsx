@@ -3,7 +3,13 @@
 // from the work it is applied to (not from what was rendered), so edits made while a run is in
 // flight build on each other.
 import { useState } from 'react';
-import type { HostSpec, InterfaceSpec, RouteSpec, TrafficSpec } from '../../engine/scenario/schema';
+import type {
+  HostSpec,
+  InterfaceSpec,
+  RouteSpec,
+  SessionAction,
+  TrafficSpec,
+} from '../../engine/scenario/schema';
 import type { Problem } from './check';
 import { AddForm, CheckField, Choice, Input, SelectField, TextField } from './fields';
 import {
@@ -447,7 +453,15 @@ export function SysctlsForm({ host, commit, t }: FormProps) {
 }
 
 type Kind = TrafficSpec['kind'];
-const NEW_KINDS: readonly Kind[] = ['tcp-connect', 'tcp-listen', 'udp-send', 'udp-listen', 'ping'];
+const NEW_KINDS: readonly Kind[] = [
+  'tcp-connect',
+  'tcp-listen',
+  'udp-send',
+  'udp-listen',
+  'ping',
+  'tcp-session',
+  'tcp-inject',
+];
 
 /** The fields a traffic item shows, by kind: [field, accessible name, label key]. */
 function trafficFields(kind: Kind): readonly (readonly [string, string, keyof EditorDict])[] {
@@ -471,6 +485,24 @@ function trafficFields(kind: Kind): readonly (readonly [string, string, keyof Ed
         ['at', 'At', 'at'],
         ['count', 'Count', 'count'],
       ];
+    case 'tcp-session':
+      return [
+        ['to', 'To', 'to'],
+        ['sport', 'Source port', 'sport'],
+        ['at', 'At', 'at'],
+        ['timeout', 'Timeout', 'timeout'],
+      ];
+    case 'tcp-inject':
+      return [
+        ['to', 'To', 'to'],
+        ['sport', 'Source port', 'sport'],
+        ['at', 'At', 'at'],
+        ['flags', 'Flags', 'flags'],
+        ['seq', 'Seq', 'seq'],
+        ['ack', 'Ack', 'ack'],
+        ['len', 'Length', 'len'],
+        ['window', 'Window', 'window'],
+      ];
     default:
       return [
         ['to', 'To', 'to'],
@@ -479,7 +511,9 @@ function trafficFields(kind: Kind): readonly (readonly [string, string, keyof Ed
   }
 }
 
-const NUMERIC = new Set(['port', 'at', 'count']);
+const NUMERIC = new Set(['port', 'at', 'count', 'sport', 'timeout', 'len', 'window']);
+/** `seq`/`ack`: a number, or relative to the socket (`snd_nxt+N`, `rcv_nxt`). */
+const SEQ = new Set(['seq', 'ack']);
 
 function newTraffic(kind: Kind, host: string, target: string): TrafficSpec {
   const t = target.trim();
@@ -500,9 +534,149 @@ function newTraffic(kind: Kind, host: string, target: string): TrafficSpec {
       return { kind, host, to: t, at: 0, timeout: 4000 };
     case 'udp-send':
       return { kind, host, to: t, at: 0, send: 'query', timeout: 2000, connected: true, more: [] };
+    case 'tcp-session':
+      // A fixed source port, so a tcp-inject can name the connection's 4-tuple.
+      return {
+        kind,
+        host,
+        to: t,
+        sport: 40000,
+        at: 0,
+        timeout: 4000,
+        actions: [
+          { at: 1000, send: 'hello' },
+          { at: 2000, close: true },
+        ],
+      };
+    case 'tcp-inject':
+      return {
+        kind,
+        host,
+        sport: 40000,
+        to: t,
+        at: 1500,
+        flags: 'PA',
+        seq: 'snd_nxt',
+        ack: 'rcv_nxt',
+        len: 16,
+      };
     default:
       return { kind: 'ping', host, to: t, at: 0, count: 1, timeout: 2000 };
   }
+}
+
+/**
+ * A tcp-session's actions, one row each (at its time: send a message, or close), with a form
+ * to add one. Each edit replaces the item's `actions` and goes through the engine's check.
+ */
+function SessionActions({
+  item,
+  k,
+  commit,
+  t,
+}: {
+  item: Extract<TrafficSpec, { kind: 'tcp-session' }>;
+  k: number;
+  commit: CommitEdit;
+  t: EditorDict;
+}) {
+  const [at, setAt] = useState('');
+  const [what, setWhat] = useState<'send' | 'close'>('send');
+  const [text, setText] = useState('');
+  const setActions = (f: (a: SessionAction[]) => SessionAction[]) =>
+    commit((w) =>
+      scen(w, (s) => {
+        const cur = s.traffic[k];
+        if (cur?.kind !== 'tcp-session') throw new Error(`traffic item ${k + 1} is not a tcp-session`);
+        return setTraffic(s, withItem(s.traffic, k, { ...cur, actions: f([...cur.actions]) }));
+      }),
+    );
+  return (
+    <fieldset className="ed-actions" aria-label={`actions of traffic ${k + 1}`}>
+      {item.actions.map((a, i) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: an action is its place in the list
+        <div key={i} className="ed-action">
+          <TextField
+            name={`Action ${i + 1} at`}
+            label={t.at}
+            value={String(a.at)}
+            size={6}
+            t={t}
+            onCommit={(x) => setActions((as) => withItem(as, i, { ...as[i]!, at: num(x) as number }))}
+          />
+          {'send' in a ? (
+            <TextField
+              name={`Action ${i + 1} send`}
+              label={t.send}
+              value={toOneLine(a.send)}
+              size={14}
+              t={t}
+              onCommit={(x) => setActions((as) => withItem(as, i, { at: as[i]!.at, send: fromOneLine(x) }))}
+            />
+          ) : (
+            <span className="mono ed-close">close</span>
+          )}
+          <button
+            type="button"
+            aria-label={`Remove action ${i + 1} of traffic ${k + 1}`}
+            onClick={() => void setActions((as) => withItem(as, i, null))}
+          >
+            {t.remove}
+          </button>
+        </div>
+      ))}
+      <AddForm
+        name={`Add an action to traffic ${k + 1}`}
+        button={t.addAction}
+        buttonName="Add action"
+        t={t}
+        onSubmit={() =>
+          setActions((as) => [
+            ...as,
+            what === 'close'
+              ? { at: num(at) as number, close: true }
+              : { at: num(at) as number, send: fromOneLine(text) },
+          ])
+        }
+        onDone={() => {
+          setAt('');
+          setText('');
+        }}
+      >
+        <Input name="New action at" label={t.at} value={at} onChange={setAt} size={6} placeholder="1000" />
+        <Choice
+          name="New action"
+          label={t.action}
+          value={what}
+          options={[
+            ['send', 'send'],
+            ['close', 'close'],
+          ]}
+          onChange={(v) => setWhat(v as 'send' | 'close')}
+        />
+        {what === 'send' ? (
+          <Input
+            name="New action text"
+            label={t.send}
+            value={text}
+            onChange={setText}
+            size={14}
+            placeholder={'GET /\\n'}
+          />
+        ) : null}
+      </AddForm>
+    </fieldset>
+  );
+}
+
+/** A message typed in one line: `\n` and `\t` stand for a newline and a tab, as in the JSON. */
+function fromOneLine(x: string): string {
+  return x.replace(/\\([nt\\])/g, (_, c: string) => (c === 'n' ? '\n' : c === 't' ? '\t' : '\\'));
+}
+
+/** The other way: a message shown in one line. */
+function toOneLine(x: string): string {
+  return x.replace(/[\\\n\t]/g, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : '\\\\'));
 }
 
 export function TrafficForm({
@@ -556,10 +730,11 @@ export function TrafficForm({
                 value={v === undefined ? '' : String(v)}
                 size={field === 'to' ? 16 : 8}
                 t={t}
-                onCommit={(x) => upd(k, field, NUMERIC.has(field) ? num(x) : x)}
+                onCommit={(x) => upd(k, field, NUMERIC.has(field) || SEQ.has(field) ? num(x) : x)}
               />
             );
           })}
+          {item.kind === 'tcp-session' ? <SessionActions item={item} k={k} commit={commit} t={t} /> : null}
           <button
             type="button"
             aria-label={`Remove traffic ${k + 1}`}

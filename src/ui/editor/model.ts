@@ -329,15 +329,19 @@ export function withItem<T>(list: readonly T[], i: number, next: T | null): T[] 
   return list.map((x, k) => (k === i ? next : x));
 }
 
+/** A host's two rulesets: `iptables-save` text, and native nftables as `nft list ruleset` prints it. */
+export type RulesetKind = 'iptables_save' | 'nft_ruleset';
+
 /**
- * Where the ruleset that runs on `host` comes from under these settings: the host's own
- * `iptables_save`, or a variant's that a setting puts in its place (the last one wins, as
- * applySettings applies them in order).
+ * Where the ruleset of `kind` that runs on `host` comes from under these settings: the host's
+ * own, or a variant's that a setting puts in its place (the last one wins, as applySettings
+ * applies them in order).
  */
 export function rulesetSlot(
   s: Scenario,
   settings: Settings,
   host: string,
+  kind: RulesetKind = 'iptables_save',
 ): { readonly kind: 'host' } | { readonly kind: 'variant'; readonly name: string } {
   let slot: { readonly kind: 'host' } | { readonly kind: 'variant'; readonly name: string } = {
     kind: 'host',
@@ -350,33 +354,44 @@ export function rulesetSlot(
     const key = hostName ? spec.slice(colon + 1) : spec;
     const name = key === 'variant' ? value : `${key}=${value}`;
     const v = Object.hasOwn(s.variants, name) ? s.variants[name] : undefined;
-    if (v && Object.hasOwn(v.iptables_save, host)) slot = { kind: 'variant', name };
+    const rec = v?.[kind];
+    if (rec && Object.hasOwn(rec, host)) slot = { kind: 'variant', name };
   }
   return slot;
 }
 
-/** The `iptables-save` text that runs on `host` under these settings ('' for none). */
-export function rulesetText(s: Scenario, settings: Settings, host: string): string {
-  const slot = rulesetSlot(s, settings, host);
-  if (slot.kind === 'variant') return s.variants![slot.name]!.iptables_save[host] ?? '';
-  return hostOf(s, host)?.iptables_save ?? '';
+/** The ruleset text of `kind` that runs on `host` under these settings ('' for none). */
+export function rulesetText(
+  s: Scenario,
+  settings: Settings,
+  host: string,
+  kind: RulesetKind = 'iptables_save',
+): string {
+  const slot = rulesetSlot(s, settings, host, kind);
+  if (slot.kind === 'variant') return s.variants![slot.name]![kind]?.[host] ?? '';
+  return hostOf(s, host)?.[kind] ?? '';
 }
 
-/** Puts `text` where the host's running ruleset comes from; blank text means no ruleset. */
-export function setRuleset(w: Work, host: string, text: string): Scenario {
+/** Puts `text` where the host's running ruleset of `kind` comes from; blank text means none. */
+export function setRuleset(
+  w: Work,
+  host: string,
+  text: string,
+  kind: RulesetKind = 'iptables_save',
+): Scenario {
   const s = w.scenario;
-  const slot = rulesetSlot(s, w.settings, host);
+  const slot = rulesetSlot(s, w.settings, host, kind);
   const blank = text.trim() === '';
   if (slot.kind === 'variant') {
     const v = s.variants![slot.name]!;
     return {
       ...s,
-      variants: { ...s.variants, [slot.name]: { ...v, iptables_save: { ...v.iptables_save, [host]: text } } },
+      variants: { ...s.variants, [slot.name]: { ...v, [kind]: { ...v[kind], [host]: text } } },
     };
   }
   return onHost(s, host, (h) => {
-    const { iptables_save: _old, ...rest } = h;
-    return blank ? rest : { ...rest, iptables_save: text };
+    const { [kind]: _old, ...rest } = h;
+    return blank ? rest : { ...rest, [kind]: text };
   });
 }
 

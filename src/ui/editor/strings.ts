@@ -20,7 +20,7 @@ export interface EditorDict {
   readonly rulesetChecking: string;
   readonly rulesetLine: (line: number) => string;
   readonly rulesetKept: string;
-  readonly rulesetNft: string;
+  readonly rulesetNftTitle: string;
   readonly interfaces: string;
   readonly name: string;
   readonly kind: string;
@@ -60,6 +60,15 @@ export interface EditorDict {
   readonly send: string;
   readonly reply: string;
   readonly addTraffic: string;
+  readonly sport: string;
+  readonly timeout: string;
+  readonly flags: string;
+  readonly seq: string;
+  readonly ack: string;
+  readonly len: string;
+  readonly window: string;
+  readonly action: string;
+  readonly addAction: string;
   readonly remove: string;
   readonly refused: (where: string) => string;
 }
@@ -82,7 +91,7 @@ const en: EditorDict = {
   rulesetChecking: 'Checking…',
   rulesetLine: (n) => `line ${n}`,
   rulesetKept: 'The run keeps the last ruleset that parsed.',
-  rulesetNft: 'This host also has native nftables (nft_ruleset), which is not edited here.',
+  rulesetNftTitle: 'Native nftables (nft list ruleset)',
   interfaces: 'Interfaces',
   name: 'Name',
   kind: 'Kind',
@@ -122,6 +131,15 @@ const en: EditorDict = {
   send: 'Send',
   reply: 'Reply',
   addTraffic: 'Add traffic',
+  sport: 'Source port',
+  timeout: 'Timeout (ms)',
+  flags: 'Flags (S F R P A)',
+  seq: 'Seq (snd_nxt±N or a number)',
+  ack: 'Ack (rcv_nxt±N or a number)',
+  len: 'Length',
+  window: 'Window',
+  action: 'Action',
+  addAction: 'Add action',
   remove: 'Remove',
   refused: (w) => (w ? `Refused (${w}):` : 'Refused:'),
 };
@@ -144,7 +162,7 @@ const zh: EditorDict = {
   rulesetChecking: '检查中…',
   rulesetLine: (n) => `第 ${n} 行`,
   rulesetKept: '运行保留最后一次解析成功的规则集。',
-  rulesetNft: '此主机还有原生 nftables 规则（nft_ruleset），此处不编辑。',
+  rulesetNftTitle: '原生 nftables（nft list ruleset）',
   interfaces: '网络接口',
   name: '名称',
   kind: '类型',
@@ -184,6 +202,15 @@ const zh: EditorDict = {
   send: '发送',
   reply: '回复',
   addTraffic: '添加流量',
+  sport: '源端口',
+  timeout: '超时（毫秒）',
+  flags: '标志（S F R P A）',
+  seq: '序号（snd_nxt±N 或数字）',
+  ack: '确认号（rcv_nxt±N 或数字）',
+  len: '长度',
+  window: '窗口',
+  action: '动作',
+  addAction: '添加动作',
   remove: '删除',
   refused: (w) => (w ? `被拒绝（${w}）：` : '被拒绝：'),
 };
