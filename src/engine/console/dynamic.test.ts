@@ -74,6 +74,10 @@ describe('console commands that read what happened', () => {
     expect(o.stderr).toBe(
       `tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\nlistening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n\n${ls.length} packets captured\n${ls.length} packets received by filter\n0 packets dropped by kernel\n`,
     );
+    // On a terminal "listening on" comes first, then the packets, then the counts.
+    expect(o.text).toBe(
+      `tcpdump: verbose output suppressed, use -v[v]... for full protocol decode\nlistening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n${o.stdout}\n${ls.length} packets captured\n${ls.length} packets received by filter\n0 packets dropped by kernel\n`,
+    );
     expect(runCommand(bnf1, end(bnf1), 'pod-a', 'tcpdump -n -i eth0 arp').stdout).toMatch(
       /^00:00:00\.000000 ARP, Request who-has 10\.244\.1\.1 tell 10\.244\.1\.2, length 28\n/,
     );
@@ -81,9 +85,22 @@ describe('console commands that read what happened', () => {
     expect(runCommand(bnf1, end(bnf1), 'pod-a', 'tcpdump -n -i eth9').stderr).toBe(
       'tcpdump: eth9: No such device exists\n(No such device exists)\n',
     );
-    expect(runCommand(bnf1, end(bnf1), 'pod-a', 'tcpdump -n -i eth0 port').stderr).toBe(
-      'tcpdump: illegal port number \n',
-    );
+    // What tcpdump 4.99.3 / libpcap 1.10.3 print on the kernel for these filters.
+    for (const [filter, message] of [
+      ['port', "can't parse filter expression: syntax error"],
+      ['host 10.96.0.10 port 80 tcp', "can't parse filter expression: syntax error"],
+      ['(tcp', "can't parse filter expression: syntax error"],
+      ['tcp and', "can't parse filter expression: syntax error"],
+      ['port 99999', 'illegal port number 99999 > 65535'],
+      ['port abc', "unknown port 'abc'"],
+      ['host 1.2.3.400', "invalid IPv4 address '1.2.3.400'"],
+      ['host foo', "unknown host 'foo'"],
+    ])
+      expect(runCommand(bnf1, end(bnf1), 'pod-a', `tcpdump -n -i eth0 ${filter}`)).toEqual({
+        stdout: '',
+        stderr: `tcpdump: ${message}\n`,
+        exit: 1,
+      });
   });
 
   it('ip neigh and bridge fdb show what ARP and the bridge learned', () => {

@@ -47,7 +47,7 @@ export function tcpdumpCommand(h: ConsoleHost, args: readonly string[]): Command
     n++;
   }
   const tail = `\n${n} packet${n === 1 ? '' : 's'} captured\n${n} packet${n === 1 ? '' : 's'} received by filter\n0 packets dropped by kernel\n`;
-  return { stdout, stderr: stderr0 + tail, exit: 0 };
+  return { stdout, stderr: stderr0 + tail, exit: 0, text: stderr0 + stdout + tail };
 }
 
 function clock(t: number): string {
@@ -103,6 +103,9 @@ class TcpPrinter {
   }
 }
 
+/** What libpcap 1.10 (tcpdump 4.99, on the kernel) says of an expression it cannot parse. */
+const SYNTAX = "can't parse filter expression: syntax error";
+
 /** A pcap-filter expression of primitives (host, src, dst, port, tcp, udp, icmp, arp, ip) with and/or/not. */
 export function parseFilter(words: readonly string[]): Filter | string {
   let i = 0;
@@ -115,7 +118,7 @@ export function parseFilter(words: readonly string[]): Filter | string {
       : undefined;
   const primary = (): Filter | string => {
     const w = words[i++];
-    if (w === undefined) return 'syntax error in filter expression';
+    if (w === undefined) return SYNTAX;
     if (w === 'not' || w === '!') {
       const inner = primary();
       return typeof inner === 'string' ? inner : (f) => !inner(f);
@@ -123,7 +126,7 @@ export function parseFilter(words: readonly string[]): Filter | string {
     if (w === '(') {
       const inner = or();
       if (typeof inner === 'string') return inner;
-      if (words[i++] !== ')') return 'syntax error in filter expression';
+      if (words[i++] !== ')') return SYNTAX;
       return inner;
     }
     let dirn: 'src' | 'dst' | undefined;
@@ -139,14 +142,19 @@ export function parseFilter(words: readonly string[]): Filter | string {
         return !!x && ((dirn !== 'dst' && x[0] === a) || (dirn !== 'src' && x[1] === a));
       };
     if (word === 'host') {
-      const v = words[i++] ?? '';
+      const v = words[i++];
+      if (v === undefined || ['and', 'or', 'not', '&&', '||', '!', '(', ')'].includes(v)) return SYNTAX;
       const a = parseIpv4(v);
-      return a === undefined ? `can't parse host '${v}'` : host(a);
+      if (a !== undefined) return host(a);
+      // Names are not resolved here; a dotted quad out of range is refused as such.
+      return /^[\d.]+$/.test(v) ? `invalid IPv4 address '${v}'` : `unknown host '${v}'`;
     }
     if (word === 'port') {
-      const v = words[i++] ?? '';
+      const v = words[i++];
+      if (v === undefined || ['and', 'or', 'not', '&&', '||', '!', '(', ')'].includes(v)) return SYNTAX;
       const p = Number(v);
-      if (!/^\d+$/.test(v) || p > 65535) return `illegal port number ${v}`;
+      if (!/^\d+$/.test(v)) return `unknown port '${v}'`;
+      if (p > 65535) return `illegal port number ${v} > 65535`;
       return (f) => {
         const x = ports(f);
         return !!x && ((dirn !== 'dst' && x[0] === p) || (dirn !== 'src' && x[1] === p));
@@ -162,7 +170,7 @@ export function parseFilter(words: readonly string[]): Filter | string {
     if (proto[word]) return proto[word]!;
     const bare = parseIpv4(word);
     if (bare !== undefined) return host(bare);
-    return 'syntax error in filter expression';
+    return SYNTAX;
   };
   const and = (): Filter | string => {
     let l = primary();
@@ -188,6 +196,6 @@ export function parseFilter(words: readonly string[]): Filter | string {
   };
   if (words.length === 0) return () => true;
   const f = or();
-  if (typeof f !== 'string' && i < words.length) return 'syntax error in filter expression';
+  if (typeof f !== 'string' && i < words.length) return SYNTAX;
   return f;
 }
