@@ -7,12 +7,12 @@ import type { Ipv4 } from '../src/engine/net/ipv4';
 import type { Frame } from '../src/engine/packet';
 import type { TimelineEvent } from '../src/engine/timeline/events';
 import { dictionaries } from '../src/ui/i18n';
+import { PipelinePanel } from '../src/ui/App';
 import { startPlaybackLoop } from '../src/ui/playback';
 import { StoreContext, useApp } from '../src/ui/react';
 import { createAppStore } from '../src/ui/store';
-import { indexTimeline } from '../src/ui/timeline';
+import { currentEvent, currentPacket, indexTimeline } from '../src/ui/timeline';
 import { ConntrackTable } from '../src/ui/views/ConntrackTable';
-import { Pipeline } from '../src/ui/views/Pipeline';
 import { Topology } from '../src/ui/views/Topology';
 import '../src/ui/styles.css';
 
@@ -34,6 +34,50 @@ function frame(k: number): Frame {
       l4: { proto: 6, sport: 10000 + k, dport: 80, flags: 2, seq: 0, ack: 0, window: 64240, payloadLen: 0 },
     },
   };
+}
+
+/** Packet ids of the packets forwarded while the 500 fly, clear of theirs. */
+const FORWARDED = 100_000;
+const FORWARD_EVENTS = 10;
+
+/** Event `n` (0..9) of a packet forwarded by a host: in eth1, PREROUTING, FORWARD, POSTROUTING. */
+function forwardEvent(at: { t: number; host: string; pkt: number }, n: number, f: Frame): TimelineEvent {
+  switch (n) {
+    case 0:
+      return { ...at, type: 'rcv', dev: 'eth1', frame: f };
+    case 1:
+      return { ...at, type: 'hook', family: 'ipv4', hook: 'PREROUTING', in: 'eth1' };
+    case 2:
+      return { ...at, type: 'chain', table: 'raw', chain: 'PREROUTING', hook: 'PREROUTING' };
+    case 3:
+      return { ...at, type: 'policy', table: 'raw', chain: 'PREROUTING', policy: 'ACCEPT', bytes: 60 };
+    case 4:
+      return { ...at, type: 'ctstate', ctstate: 'NEW', note: 'no entry' };
+    case 5:
+      return {
+        ...at,
+        type: 'route',
+        dst: ip(10, 1, 0, 1),
+        decision: { kind: 'unicast', dev: 'eth0', text: '10.1.0.1 dev eth0' },
+      };
+    case 6:
+      return { ...at, type: 'hook', family: 'ipv4', hook: 'FORWARD', in: 'eth1', out: 'eth0' };
+    case 7:
+      return { ...at, type: 'chain', table: 'filter', chain: 'FORWARD', hook: 'FORWARD' };
+    case 8:
+      return {
+        ...at,
+        type: 'rule',
+        table: 'filter',
+        chain: 'FORWARD',
+        rulenum: 1,
+        text: '-A FORWARD -d 10.1.0.0/16 -j ACCEPT',
+        verdict: 'accept',
+        bytes: 60,
+      };
+    default:
+      return { ...at, type: 'hook', family: 'ipv4', hook: 'POSTROUTING', out: 'eth0' };
+  }
 }
 
 const reg = (kind: HookRegistration['kind'], name: string, priority: number): HookRegistration => ({
@@ -88,9 +132,14 @@ function syntheticRun(packets: number): RunResult {
       to: { host: names[(h + 1) % 4]!, dev: 'eth1' },
     });
   }
-  // Filler, so that every packet is still on the wire while the playhead crosses it.
-  for (let k = 0; k < packets; k++)
-    events.push({ t: packets + k, host: names[k % 4]!, type: 'app', text: 'tick' });
+  // While every packet is still on the wire, other packets are forwarded through the hosts,
+  // ten events each, so that the pipeline (which follows the playhead) really changes as it
+  // plays: the hook and the function the packet is in move on at every event.
+  for (let k = 0; k < packets; k++) {
+    const m = Math.floor(k / FORWARD_EVENTS);
+    const at = { t: packets + k, host: names[m % 4]!, pkt: FORWARDED + m };
+    events.push(forwardEvent(at, k % FORWARD_EVENTS, frame(m)));
+  }
   for (let k = 0; k < packets; k++)
     events.push({
       t: 2 * packets + k,
@@ -162,29 +211,17 @@ store.setState({
 startPlaybackLoop(store);
 const rows = conntrackRows(262_144);
 
-/** The pipeline as the app shows it: the host and packet of the event at the playhead. */
+/** The app's own pipeline panel, fed as the app feeds it: the host and packet at the playhead. */
 function BenchPipeline() {
   const shown = useApp((s) => s.presenting);
   const result = useApp((s) => s.result);
-  const index = useApp((s) => s.index);
   const playhead = useApp((s) => s.playhead);
-  if (!result || !index || !shown) return null;
-  const ev = result.events[Math.max(0, playhead - 1)];
-  const pkt = ev && 'pkt' in ev ? ev.pkt : undefined;
+  if (!result || !shown) return null;
   return (
-    <section className="panel pipeline-panel" aria-label={`pipeline ${ev?.host ?? 'alpha'}`}>
-      <div className="body pl-body">
-        <Pipeline
-          result={result}
-          index={index}
-          host={ev?.host ?? 'alpha'}
-          pkt={pkt}
-          playhead={playhead}
-          t={dictionaries.en}
-          onRule={() => {}}
-        />
-      </div>
-    </section>
+    <PipelinePanel
+      pkt={currentPacket(result.events, playhead)}
+      curHost={currentEvent(result.events, playhead)?.host}
+    />
   );
 }
 

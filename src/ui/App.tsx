@@ -79,7 +79,7 @@ function PacketPicker({ pkt }: { pkt: number | undefined }) {
 }
 
 /** The pipeline of the host at the playhead, or of the host the user picked. */
-function PipelinePanel({ pkt, curHost }: { pkt: number | undefined; curHost: string | undefined }) {
+export function PipelinePanel({ pkt, curHost }: { pkt: number | undefined; curHost: string | undefined }) {
   const lang = useApp((s) => s.lang);
   const t = dictionaries[lang];
   const result = useApp((s) => s.result);
