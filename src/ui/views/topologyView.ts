@@ -94,6 +94,8 @@ export function createTopologyView(
   // Each link's curve sampled once per layout, by "host/dev>host/dev" of both directions:
   // placing hundreds of packets per frame is then interpolation, not SVG geometry calls.
   const paths = new Map<string, { pts: Float64Array; reverse: boolean }>();
+  // The same looked up once per flight (flights are the index's objects, kept for the run).
+  let pathOf = new WeakMap<Flight, { pts: Float64Array; reverse: boolean } | null>();
   let lastCurrent = '';
   // The viewBox origin and zoom, to draw the packets and place the (HTML) labels over the drawing.
   let view = { x: 0, y: 0, zoom: 1 };
@@ -111,11 +113,32 @@ export function createTopologyView(
   // Labels of other packets: a small pool of elements, and which packets had one last frame.
   const pool: { el: HTMLElement; text: string; pos: string }[] = [];
   let labelled = new Set<string>();
+  const keys = new WeakMap<Flight, string>();
+  const asked = new Map<string, { flight: Flight; x: number; y: number }>();
+  // The last frame drawn, to place the labels again once the playhead label's new size is known.
+  let lastFrame: TopologyFrame | undefined;
+  const sizeObserver =
+    labelEl && typeof ResizeObserver === 'function'
+      ? new ResizeObserver(() => {
+          // Called after layout: reading the size here forces nothing.
+          if (labelEl.hidden) return;
+          const w = labelEl.offsetWidth;
+          const h = labelEl.offsetHeight;
+          if (w === labelSize.w && h === labelSize.h) return;
+          labelSize = { w, h };
+          if (lastFrame) {
+            drawPackets(lastFrame);
+            placeLabels(lastFrame);
+          }
+        })
+      : undefined;
+  if (labelEl) sizeObserver?.observe(labelEl);
   const widths = new Map<string, number>();
   let labelFont = '';
-  const sprites = new Map<string, HTMLCanvasElement>();
+  const sprites = new Map<string, CanvasImageSource & { width: number; height: number }>();
   function drawLayout(layout: Layout): void {
     paths.clear();
+    pathOf = new WeakMap();
     gLinks
       .selectAll<SVGPathElement, LinkGeom>('path')
       .data(layout.links, (d) => d.key)
@@ -230,7 +253,11 @@ export function createTopologyView(
   }
 
   function place(f: Flight, progress: number): [number, number] | undefined {
-    const p = paths.get(`${f.from.host}/${f.from.dev}>${f.to.host}/${f.to.dev}`);
+    let p = pathOf.get(f);
+    if (p === undefined) {
+      p = paths.get(`${f.from.host}/${f.from.dev}>${f.to.host}/${f.to.dev}`) ?? null;
+      pathOf.set(f, p);
+    }
     if (!p) return undefined;
     const along = END_GAP + (1 - 2 * END_GAP) * progress;
     const at = (p.reverse ? 1 - along : along) * (SAMPLES - 1);
@@ -278,16 +305,26 @@ export function createTopologyView(
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     if (!shown.length) return;
     // Each dot is a copy of a small pre-drawn sprite at whole device pixels: blitting hundreds of
-    // them costs far less than rasterising as many anti-aliased circles every frame.
+    // them costs far less than rasterising as many anti-aliased circles every frame. The sprite
+    // of each protocol is looked up once per frame, not once per dot.
     const z = view.zoom * (window.devicePixelRatio || 1);
     const sel = frame.selectedPacket;
+    const look = sel === undefined ? 'plain' : 'faded';
+    const c = palette();
+    const zKey = z.toFixed(3);
+    const mine: Partial<Record<Flight['proto'], ReturnType<typeof sprite>>> = {};
     let selected: (typeof shown)[number] | undefined;
     for (const d of shown) {
       if (d.flight.pkt === sel) {
         selected = d;
         continue;
       }
-      const sp = sprite(d.flight.proto, sel === undefined ? 'plain' : 'faded', z);
+      const proto = d.flight.proto;
+      let sp = mine[proto];
+      if (!sp) {
+        sp = sprite(proto, look, z, zKey, c);
+        mine[proto] = sp;
+      }
       ctx.drawImage(
         sp,
         Math.round((d.x - view.x) * z - sp.width / 2),
@@ -295,7 +332,7 @@ export function createTopologyView(
       );
     }
     if (selected) {
-      const sp = sprite(selected.flight.proto, 'selected', z);
+      const sp = sprite(selected.flight.proto, 'selected', z, zKey, c);
       ctx.drawImage(
         sp,
         Math.round((selected.x - view.x) * z - sp.width / 2),
@@ -304,22 +341,32 @@ export function createTopologyView(
     }
   }
 
-  /** A packet dot drawn once per protocol, look, zoom and theme. */
+  /**
+   * A packet dot drawn once per protocol, look, zoom and theme; kept as an ImageBitmap where the
+   * browser has OffscreenCanvas (drawing a canvas into a canvas snapshots it on every call).
+   */
   function sprite(
     proto: Flight['proto'],
     look: 'plain' | 'faded' | 'selected',
     z: number,
-  ): HTMLCanvasElement {
-    const c = palette();
-    const key = `${proto}/${look}/${z.toFixed(3)}/${c.theme}`;
-    let sp = sprites.get(key);
-    if (sp) return sp;
+    zKey: string,
+    c: ReturnType<typeof palette>,
+  ): CanvasImageSource & { width: number; height: number } {
+    const key = `${proto}/${look}/${zKey}/${c.theme}`;
+    const had = sprites.get(key);
+    if (had) return had;
     const r = look === 'selected' ? SELECTED_R + 2.5 : DOT_R + 1;
     const size = Math.ceil(2 * r * z) + 2;
-    sp = document.createElement('canvas');
-    sp.width = size;
-    sp.height = size;
-    const g = sp.getContext('2d');
+    const off = typeof OffscreenCanvas === 'function' ? new OffscreenCanvas(size, size) : undefined;
+    const el = off ? undefined : document.createElement('canvas');
+    if (el) {
+      el.width = size;
+      el.height = size;
+    }
+    const g = (off ?? el)!.getContext('2d') as
+      | CanvasRenderingContext2D
+      | OffscreenCanvasRenderingContext2D
+      | null;
     if (g) {
       g.setTransform(z, 0, 0, z, size / 2, size / 2);
       if (look === 'selected') {
@@ -345,6 +392,8 @@ export function createTopologyView(
         g.stroke();
       }
     }
+    const sp = off ? off.transferToImageBitmap() : el!;
+    // (Not closed: one drawn earlier this frame may still be in use; the collector frees them.)
     if (sprites.size > 64) sprites.clear();
     sprites.set(key, sp);
     return sp;
@@ -388,7 +437,10 @@ export function createTopologyView(
           labelKey = key;
           writeLabel(labelEl, l);
           labelEl.hidden = false;
-          labelSize = { w: labelEl.offsetWidth, h: labelEl.offsetHeight };
+          // Its new size is read once the browser has laid it out (sizeObserver, same frame,
+          // before paint), which places the labels again if it changed: reading it here would
+          // force a layout of everything changed so far (10 ms a time in bench:ui's trace).
+          if (!sizeObserver) labelSize = { w: labelEl.offsetWidth, h: labelEl.offsetHeight };
         }
       }
     }
@@ -404,6 +456,7 @@ export function createTopologyView(
       w: frame.panel?.width ?? Number.POSITIVE_INFINITY,
       h: frame.panel?.height ?? Number.POSITIVE_INFINITY,
     };
+    asked.clear();
     const others = els.others ? candidates(l?.pkt, h) : [];
     const placed = placeLabelsAt(first, others, boxesPx, bounds, els.others ? MAX_OTHER_LABELS : 0);
     const now = new Set<string>();
@@ -419,8 +472,7 @@ export function createTopologyView(
         continue;
       }
       now.add(p.key);
-      const d = shown.find((x) => `${x.flight.pkt}@${x.flight.i}` === p.key)!;
-      setOther(k++, d.flight.tuple, p.x, p.y);
+      setOther(k++, asked.get(p.key)!.flight.tuple, p.x, p.y);
     }
     for (; k < pool.length; k++) setOther(k, '', 0, 0);
     labelled = now;
@@ -441,18 +493,36 @@ export function createTopologyView(
     ctx.stroke();
   }
 
-  /** Label requests for packets other than `skip`: those labelled last frame first. */
+  /** A flight's label key, made once per flight (not once per packet per frame). */
+  function keyOf(f: Flight): string {
+    let k = keys.get(f);
+    if (k === undefined) {
+      k = `${f.pkt}@${f.i}`;
+      keys.set(f, k);
+    }
+    return k;
+  }
+
+  /**
+   * Label requests for packets other than `skip`: those labelled last frame first. Each one
+   * asked for is kept in `asked` by its key, to find its packet when it is placed.
+   */
   function* candidates(skip: number | undefined, h: number): Generator<LabelRequest> {
-    const req = (d: (typeof shown)[number]): LabelRequest => ({
-      key: `${d.flight.pkt}@${d.flight.i}`,
-      w: textWidth(d.flight.tuple),
-      h,
-      at: toPx(d.x, d.y),
-    });
-    for (const d of shown)
-      if (d.flight.pkt !== skip && labelled.has(`${d.flight.pkt}@${d.flight.i}`)) yield req(d);
-    for (const d of shown)
-      if (d.flight.pkt !== skip && !labelled.has(`${d.flight.pkt}@${d.flight.i}`)) yield req(d);
+    const req = (d: (typeof shown)[number], key: string): LabelRequest => {
+      asked.set(key, d);
+      return { key, w: textWidth(d.flight.tuple), h, at: toPx(d.x, d.y) };
+    };
+    if (labelled.size)
+      for (const d of shown) {
+        if (d.flight.pkt === skip) continue;
+        const key = keyOf(d.flight);
+        if (labelled.has(key)) yield req(d, key);
+      }
+    for (const d of shown) {
+      if (d.flight.pkt === skip) continue;
+      const key = keyOf(d.flight);
+      if (!labelled.has(key)) yield req(d, key);
+    }
   }
 
   function setOther(k: number, text: string, x: number, y: number): void {
@@ -529,10 +599,12 @@ export function createTopologyView(
           .selectAll<SVGRectElement, LinkEnd>('rect.port')
           .classed('current', (d) => d.host === frame.current?.host && d.dev === frame.current?.dev);
       }
+      lastFrame = frame;
       drawPackets(frame);
       placeLabels(frame);
     },
     destroy() {
+      sizeObserver?.disconnect();
       svg.removeEventListener('click', onClick);
       svg.removeEventListener('mousemove', onMove);
       root.selectAll('*').remove();
