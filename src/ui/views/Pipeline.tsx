@@ -4,6 +4,7 @@
 // registered, in priority order. The packet at the playhead lights up where it is.
 // Accessible names are a contract (design.md "Later contracts"): the region `pipeline <host>`,
 // each hook named as the kernel spells it, each function `<what> <HOOK>`.
+import { memo, useCallback, useMemo, useRef } from 'react';
 import type { RunResult } from '../../engine/api';
 import type { Hook, PacketId } from '../../engine/timeline/events';
 import type { Dict } from '../i18n';
@@ -16,9 +17,12 @@ import {
   pipelineModel,
   type RuleRef,
   type Stage,
+  type Status,
 } from './pipelineModel';
 
 const INT_MAX = 2147483647;
+/** A bridge hook's functions: none drawn (they are the IPv4 hooks br_netfilter calls). */
+const NO_FNS: readonly FnView[] = [];
 
 function prio(p: number): string {
   return p === INT_MAX ? 'INT_MAX' : p === -INT_MAX - 1 ? 'INT_MIN' : String(p);
@@ -30,7 +34,7 @@ function fnLabel(f: FnView): string {
   return f.hook === 'PREROUTING' || f.hook === 'OUTPUT' ? 'DNAT' : 'SNAT';
 }
 
-function Fn({ f, onRule }: { f: FnView; onRule: (r: RuleRef) => void }) {
+const Fn = memo(function Fn({ f, onRule }: { f: FnView; onRule: (r: RuleRef) => void }) {
   return (
     <li aria-label={f.id} className={`pl-fn ${f.status} pl-${f.reg.kind}${f.drop ? ' dropped' : ''}`}>
       <span className="pl-fn-name">{fnLabel(f)}</span> <span className="pl-prio">{prio(f.reg.priority)}</span>
@@ -45,26 +49,29 @@ function Fn({ f, onRule }: { f: FnView; onRule: (r: RuleRef) => void }) {
       {f.drop ? <span className="pl-drop">✕ {f.drop}</span> : null}
     </li>
   );
-}
+});
 
-function HookBox(props: {
+/**
+ * One hook and its functions. Its props are what it shows, and `fns` keeps its identity while its
+ * functions do not change (stableModel), so a box re-renders only when it changes.
+ */
+const HookBox = memo(function HookBox(props: {
   hook: AnyHook;
-  m: PipelineModel;
+  status: Status;
+  fns: readonly FnView[];
+  current: boolean;
+  calling: boolean;
   t: Dict;
   area: string;
   onRule: (r: RuleRef) => void;
-  /** The hook a lesson step points at on this host. */
-  lessonHook: string | undefined;
+  /** A lesson step points at this hook on this host. */
+  lesson: boolean;
 }) {
-  const { hook, m, t, area } = props;
-  const lesson = props.lessonHook === hook;
-  const status = m.hooks[hook];
-  const fns = hook.startsWith('BR_') ? [] : m.fns[hook as Hook];
-  const calling = m.callingHook === hook;
+  const { hook, status, fns, t, area, lesson, calling } = props;
   return (
     <fieldset
       aria-label={hook}
-      aria-current={m.currentHook === hook ? 'step' : undefined}
+      aria-current={props.current ? 'step' : undefined}
       className={`pl-hook ${status}${calling ? ' calling' : ''}${hook.startsWith('BR_') ? ' pl-br' : ''}${lesson ? ' lesson-hl' : ''}`}
       data-lesson={lesson ? 'highlight' : undefined}
       style={{ gridArea: area }}
@@ -81,43 +88,57 @@ function HookBox(props: {
       )}
     </fieldset>
   );
-}
+});
 
-function StageBox({ st, m, label, area }: { st: Stage; m: PipelineModel; label: string; area: string }) {
-  const text = m.stageText[st];
+const StageBox = memo(function StageBox({
+  status,
+  text,
+  label,
+  area,
+}: {
+  status: Status;
+  text: string | undefined;
+  label: string;
+  area: string;
+}) {
   return (
-    <div className={`pl-stage ${m.stages[st]}`} style={{ gridArea: area }}>
+    <div className={`pl-stage ${status}`} style={{ gridArea: area }}>
       <div className="pl-stage-name">{label}</div>
       {text ? <div className="pl-stage-text">{text}</div> : null}
     </div>
   );
-}
+});
 
-function Arrow({ area, dir }: { area: string; dir: '→' | '↓' | '↑' | '←' }) {
+const Arrow = memo(function Arrow({ area, dir }: { area: string; dir: '→' | '↓' | '↑' | '←' }) {
   return (
     <div className="pl-arrow" aria-hidden="true" style={{ gridArea: area }}>
       {dir}
     </div>
   );
-}
+});
 
 /** br_netfilter's call from a bridge hook into an IPv4 hook, or its bypass. */
-function Call({
+const Call = memo(function Call({
   from,
-  m,
+  active,
+  off,
+  bypassed,
   t,
   area,
 }: {
   from: keyof typeof BRNF_CALLS;
-  m: PipelineModel;
+  /** This bridge hook's call is running the current IPv4 hook. */
+  active: boolean;
+  /** bridge-nf-call-iptables=0. */
+  off: boolean;
+  /** The packet crossed this bridge hook bypassing the IPv4 hooks. */
+  bypassed: boolean;
   t: Dict;
   area: string;
 }) {
-  const active = m.callingHook === from;
-  const off = !m.callsIptables;
   return (
     <div
-      className={`pl-call${off ? ' off' : ''}${active ? ' active' : ''}${off && m.bypassed && m.hooks[from] !== 'idle' ? ' bypassed' : ''}`}
+      className={`pl-call${off ? ' off' : ''}${active ? ' active' : ''}${bypassed ? ' bypassed' : ''}`}
       style={{ gridArea: area }}
       title={off ? t.plBypassHint : t.plCallHint}
     >
@@ -127,6 +148,41 @@ function Call({
       <span className="sr-only">{off ? t.plBypassHint : `→ ${BRNF_CALLS[from]}`}</span>
     </div>
   );
+});
+
+function sameFn(a: FnView, b: FnView): boolean {
+  return (
+    a.id === b.id &&
+    a.reg === b.reg &&
+    a.status === b.status &&
+    a.note === b.note &&
+    a.drop === b.drop &&
+    (a.rule === b.rule ||
+      (a.rule !== undefined &&
+        b.rule !== undefined &&
+        a.rule.table === b.rule.table &&
+        a.rule.chain === b.rule.chain &&
+        a.rule.rulenum === b.rule.rulenum &&
+        a.rule.text === b.rule.text &&
+        a.rule.verdict === b.rule.verdict &&
+        a.rule.family === b.rule.family))
+  );
+}
+
+/**
+ * The model with each hook's function list (and each function) taken from `prev` where they
+ * are equal: what did not change keeps its identity, so its memoised box does not re-render.
+ */
+function stableModel(prev: PipelineModel | undefined, m: PipelineModel): PipelineModel {
+  if (!prev) return m;
+  const fns = {} as Record<Hook, readonly FnView[]>;
+  for (const hook of Object.keys(m.fns) as Hook[]) {
+    const a = prev.fns[hook];
+    const b = m.fns[hook];
+    const list = b.map((f, k) => (a[k] && sameFn(a[k], f) ? a[k] : f));
+    fns[hook] = a.length === list.length && list.every((f, k) => f === a[k]) ? a : list;
+  }
+  return { ...m, fns };
 }
 
 export function Pipeline(props: {
@@ -139,83 +195,84 @@ export function Pipeline(props: {
   onRule: (host: string, r: RuleRef) => void;
   lessonHook?: string | undefined;
 }) {
-  const { t } = props;
-  const m = pipelineModel(props.result, props.index, props.host, props.pkt, props.playhead);
-  const onRule = (r: RuleRef) => props.onRule(props.host, r);
+  const { t, result, index, host, pkt, playhead } = props;
+  // The model changes with the playhead; the boxes it did not change keep their props.
+  const prev = useRef<PipelineModel | undefined>(undefined);
+  const m = useMemo(
+    () => stableModel(prev.current, pipelineModel(result, index, host, pkt, playhead)),
+    [result, index, host, pkt, playhead],
+  );
+  prev.current = m;
+  // One callback for the whole life of the view (the boxes' props stay equal); it reads the
+  // host and handler of the latest render.
+  const latest = useRef(props);
+  latest.current = props;
+  const onRule = useCallback((r: RuleRef) => latest.current.onRule(latest.current.host, r), []);
+  const box = (hook: AnyHook, area: string) => (
+    <HookBox
+      hook={hook}
+      status={m.hooks[hook]}
+      fns={hook.startsWith('BR_') ? NO_FNS : m.fns[hook as Hook]}
+      current={m.currentHook === hook}
+      calling={m.callingHook === hook}
+      t={t}
+      area={area}
+      onRule={onRule}
+      lesson={props.lessonHook === hook}
+    />
+  );
+  const stage = (st: Stage, label: string, area: string) => (
+    <StageBox status={m.stages[st]} text={m.stageText[st]} label={label} area={area} />
+  );
+  const call = (from: keyof typeof BRNF_CALLS, area: string) => (
+    <Call
+      from={from}
+      active={m.callingHook === from}
+      off={!m.callsIptables}
+      bypassed={!m.callsIptables && m.bypassed && m.hooks[from] !== 'idle'}
+      t={t}
+      area={area}
+    />
+  );
   return (
     <div className={`pipeline${m.hasBridge ? ' with-bridge' : ''}`}>
       <div className="pl-grid">
         {m.hasBridge ? (
           <>
-            <HookBox
-              hook="BR_PRE_ROUTING"
-              m={m}
-              t={t}
-              area="brpre"
-              onRule={onRule}
-              lessonHook={props.lessonHook}
-            />
+            {box('BR_PRE_ROUTING', 'brpre')}
             <Arrow area="ba1" dir="→" />
             <div className="pl-bridge-mid" style={{ gridArea: 'brdec' }}>
-              <StageBox st="bridge" m={m} label={t.plBridge} area="auto" />
+              {stage('bridge', t.plBridge, 'auto')}
               <div className="pl-br-local">
-                <HookBox
-                  hook="BR_LOCAL_IN"
-                  m={m}
-                  t={t}
-                  area="auto"
-                  onRule={onRule}
-                  lessonHook={props.lessonHook}
-                />
-                <HookBox
-                  hook="BR_LOCAL_OUT"
-                  m={m}
-                  t={t}
-                  area="auto"
-                  onRule={onRule}
-                  lessonHook={props.lessonHook}
-                />
+                {box('BR_LOCAL_IN', 'auto')}
+                {box('BR_LOCAL_OUT', 'auto')}
               </div>
             </div>
             <Arrow area="ba2" dir="→" />
-            <HookBox
-              hook="BR_FORWARD"
-              m={m}
-              t={t}
-              area="brfwd"
-              onRule={onRule}
-              lessonHook={props.lessonHook}
-            />
+            {box('BR_FORWARD', 'brfwd')}
             <Arrow area="ba3" dir="→" />
-            <HookBox
-              hook="BR_POST_ROUTING"
-              m={m}
-              t={t}
-              area="brpost"
-              onRule={onRule}
-              lessonHook={props.lessonHook}
-            />
-            <Call from="BR_PRE_ROUTING" m={m} t={t} area="c1" />
-            <Call from="BR_FORWARD" m={m} t={t} area="c3" />
-            <Call from="BR_POST_ROUTING" m={m} t={t} area="c4" />
+            {box('BR_POST_ROUTING', 'brpost')}
+            {call('BR_PRE_ROUTING', 'c1')}
+            {call('BR_FORWARD', 'c3')}
+            {call('BR_POST_ROUTING', 'c4')}
           </>
         ) : null}
-        <HookBox hook="PREROUTING" m={m} t={t} area="pre" onRule={onRule} lessonHook={props.lessonHook} />
+        {box('PREROUTING', 'pre')}
         <Arrow area="a1" dir="→" />
-        <StageBox st="route-in" m={m} label={t.plRouting} area="rin" />
+        {stage('route-in', t.plRouting, 'rin')}
         <Arrow area="a2" dir="→" />
-        <HookBox hook="FORWARD" m={m} t={t} area="fwd" onRule={onRule} lessonHook={props.lessonHook} />
+        {box('FORWARD', 'fwd')}
         <Arrow area="a3" dir="→" />
-        <HookBox hook="POSTROUTING" m={m} t={t} area="post" onRule={onRule} lessonHook={props.lessonHook} />
+        {box('POSTROUTING', 'post')}
         <Arrow area="d1" dir="↓" />
         <Arrow area="u1" dir="↑" />
-        <HookBox hook="INPUT" m={m} t={t} area="input" onRule={onRule} lessonHook={props.lessonHook} />
-        <HookBox hook="OUTPUT" m={m} t={t} area="output" onRule={onRule} lessonHook={props.lessonHook} />
+        {box('INPUT', 'input')}
+        {box('OUTPUT', 'output')}
         <Arrow area="d2" dir="↓" />
         <Arrow area="u2" dir="↑" />
-        <StageBox st="local" m={m} label={t.plLocal} area="local" />
+        {stage('local', t.plLocal, 'local')}
         <Arrow area="a4" dir="→" />
-        <StageBox st="route-out" m={m} label={t.plRouting} area="rout" />
+        {stage('route-out', t.plRouting, 'rout')}
       </div>
       <p className="pl-status mono">
         {m.pkt === undefined ? (
