@@ -1,6 +1,6 @@
 // The page: header controls, the seek bar, and three columns of views all driven by the
 // same playhead.
-import { useEffect, useState } from 'react';
+import { memo, useCallback, useEffect, useState } from 'react';
 import { Controls } from './Controls';
 import { ConsolePanel } from './console/ConsolePanel';
 import { EditorSlot, useEditorOpen } from './editor/EditorToggle';
@@ -49,7 +49,7 @@ function NoticeBar() {
 /** Options in the Packet picker. */
 const MAX_PACKET_OPTIONS = 500;
 
-function PacketPicker({ pkt }: { pkt: number | undefined }) {
+const PacketPicker = memo(function PacketPicker({ pkt }: { pkt: number | undefined }) {
   const lang = useApp((s) => s.lang);
   const t = dictionaries[lang];
   const index = useApp((s) => s.index);
@@ -76,7 +76,7 @@ function PacketPicker({ pkt }: { pkt: number | undefined }) {
       ))}
     </select>
   );
-}
+});
 
 /** The pipeline of the host at the playhead, or of the host the user picked. */
 export function PipelinePanel({ pkt, curHost }: { pkt: number | undefined; curHost: string | undefined }) {
@@ -170,6 +170,8 @@ function Main({ embed }: { embed: boolean }) {
     const id = setTimeout(() => setWhole(true), 0);
     return () => clearTimeout(id);
   }, [shown, whole]);
+  // The same function every render, so that a host card (memoised) re-renders only for its own changes.
+  const onSetting = useCallback((k: string, v: string) => void setSetting(k, v), [setSetting]);
   if (!result || !index)
     return (
       <main className="main loading">
@@ -199,7 +201,7 @@ function Main({ embed }: { embed: boolean }) {
             lessonConntrack={hl?.kind === 'conntrack' && hl.host === h.name}
             t={t}
             lang={lang}
-            onSetting={(k, v) => void setSetting(k, v)}
+            onSetting={onSetting}
           />
         ))}
       </div>

@@ -2,7 +2,7 @@
 // its own, with progress and a cancel), its fixes with the reason each works, Apply (as
 // changes at the start of the run) and Undo. Accessible names are the contract's, in English
 // in both languages (design.md, "Later contracts").
-import { useEffect, useId, useRef, useState } from 'react';
+import { memo, useEffect, useId, useRef, useState } from 'react';
 import type { Fix } from '../worker/protocol';
 import { type Dict, dictionaries } from './i18n';
 import { useApp, useAppStore } from './react';
@@ -135,7 +135,7 @@ function FixItem({ fix, onApply, label, t }: { fix: Fix; onApply: () => void; la
   );
 }
 
-export function FixesPanel() {
+function FixesPanelView() {
   const store = useAppStore();
   const lang = useApp((s) => s.lang);
   const t = dictionaries[lang];
@@ -215,3 +215,7 @@ export function FixesPanel() {
     </section>
   );
 }
+
+// Memoised: it reads the store itself, so it re-renders when what it reads changes, not
+// whenever the page around it does (every playhead move while playing).
+export const FixesPanel = memo(FixesPanelView);

@@ -2,7 +2,7 @@
 // Back and Next, a prediction as the radio group `Your prediction` that plays on to its answer,
 // and hands-on steps checked by the run's outcome after a command typed in the console.
 // Accessible names are the contract's and stay English in both languages.
-import { useId } from 'react';
+import { memo, useId } from 'react';
 import { dictionaries } from './i18n';
 import { highlightText, lessonOptions, taskDone } from './lesson';
 import { useApp, useAppStore } from './react';
@@ -41,7 +41,7 @@ export function LessonPicker() {
   );
 }
 
-export function LessonPanel() {
+function LessonPanelView() {
   const store = useAppStore();
   const lang = useApp((s) => s.lang);
   const t = dictionaries[lang];
@@ -131,3 +131,7 @@ export function LessonPanel() {
     </section>
   );
 }
+
+// Memoised: it reads the store itself, so it re-renders when what it reads changes, not
+// whenever the page around it does (every playhead move while playing).
+export const LessonPanel = memo(LessonPanelView);

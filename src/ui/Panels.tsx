@@ -1,4 +1,5 @@
 // The right-hand panels: outcomes, the plain-language account, the teaching text.
+import { memo } from 'react';
 import { dictionaries } from './i18n';
 import { packetAccount, runAccount } from './narrate';
 import { useApp } from './react';
@@ -17,7 +18,7 @@ function Prose({ text }: { text: string }) {
   );
 }
 
-export function OutcomePanel() {
+function OutcomePanelView() {
   const lang = useApp((s) => s.lang);
   const t = dictionaries[lang];
   const result = useApp((s) => s.result);
@@ -52,7 +53,7 @@ export function OutcomePanel() {
   );
 }
 
-export function AccountPanel({ pkt }: { pkt: number | undefined }) {
+function AccountPanelView({ pkt }: { pkt: number | undefined }) {
   const lang = useApp((s) => s.lang);
   const t = dictionaries[lang];
   const result = useApp((s) => s.result);
@@ -91,7 +92,7 @@ export function AccountPanel({ pkt }: { pkt: number | undefined }) {
   );
 }
 
-export function TeachingPanel() {
+function TeachingPanelView() {
   const lang = useApp((s) => s.lang);
   const t = dictionaries[lang];
   const scenario = useApp((s) => s.scenario);
@@ -129,3 +130,14 @@ export function TeachingPanel() {
     </section>
   );
 }
+
+// Memoised: it reads the store itself, so it re-renders when what it reads changes, not
+// whenever the page around it does (every playhead move while playing).
+export const OutcomePanel = memo(OutcomePanelView);
+
+// Memoised: re-rendered by its own reads of the store (the playhead) or a new packet.
+export const AccountPanel = memo(AccountPanelView);
+
+// Memoised: it reads the store itself, so it re-renders when what it reads changes, not
+// whenever the page around it does (every playhead move while playing).
+export const TeachingPanel = memo(TeachingPanelView);

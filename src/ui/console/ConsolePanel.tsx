@@ -2,7 +2,7 @@
 // whose line runs at the playhead, and a region `console <host>` with what the tool printed,
 // stdout and stderr as a terminal shows both. A changing command joins the scenario's
 // `changes` at the playhead's virtual time; the list below can remove, undo and redo them.
-import { type KeyboardEvent, useRef, useState } from 'react';
+import { type KeyboardEvent, memo, useRef, useState } from 'react';
 import type { ChangeSpec } from '../../engine/scenario/schema';
 import { formatTime } from '../../engine/timeline/trace';
 import type { Dict } from '../i18n';
@@ -197,7 +197,7 @@ function ChangeList({
   );
 }
 
-export function ConsolePanel({ t }: { t: Dict }) {
+function ConsolePanelView({ t }: { t: Dict }) {
   const store = useAppStore();
   const result = useApp((s) => s.result);
   const scenario = useApp((s) => s.scenario);
@@ -256,3 +256,7 @@ export function ConsolePanel({ t }: { t: Dict }) {
     </section>
   );
 }
+
+// Memoised: it reads the store itself, so it re-renders when what it reads changes, not
+// whenever the page around it does (every playhead move while playing).
+export const ConsolePanel = memo(ConsolePanelView);

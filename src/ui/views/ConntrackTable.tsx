@@ -49,7 +49,14 @@ export function ConntrackTable(props: {
     [shown, highlight],
   );
   useEffect(() => {
-    if (touchedIndex >= 0) v.scrollToIndex(touchedIndex, { align: 'auto' });
+    if (touchedIndex < 0) return;
+    // Already in view (by the scroll position and size the virtualiser keeps): nothing to do,
+    // as scrollToIndex would find, but without it reading the layout (forcing one) to know.
+    const top = v.scrollOffset;
+    const h = v.scrollRect?.height;
+    const at = touchedIndex * ROW_H;
+    if (top !== null && h !== undefined && h > 0 && at >= top && at + ROW_H <= top + h) return;
+    v.scrollToIndex(touchedIndex, { align: 'auto' });
   }, [touchedIndex, v]);
   return (
     <section

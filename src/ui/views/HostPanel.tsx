@@ -1,6 +1,6 @@
 // One card per host: its settings (sysctl switches, variant selects), its conntrack table and
 // its rules, all at the playhead.
-import { useId } from 'react';
+import { memo, useId } from 'react';
 import type { HostSummary, Scenario, Settings } from '../../engine/api';
 import type { SettingSpec } from '../../engine/scenario/schema';
 import type { HostSnapshot } from '../../worker/protocol';
@@ -56,7 +56,7 @@ function SettingControl(props: {
   );
 }
 
-export function HostPanel(props: {
+function HostPanelView(props: {
   host: HostSummary;
   scenario: Scenario;
   settings: Settings;
@@ -105,3 +105,34 @@ export function HostPanel(props: {
     </article>
   );
 }
+
+type HostPanelProps = Parameters<typeof HostPanelView>[0];
+
+/** Two snapshots of a host that print the same: each arrives as a new object from the worker. */
+export function sameHostSnapshot(a: HostSnapshot | undefined, b: HostSnapshot | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  if (a.iptablesSave !== b.iptablesSave || a.nft !== b.nft) return false;
+  if (a.conntrack.length !== b.conntrack.length || a.iptablesList.length !== b.iptablesList.length)
+    return false;
+  for (let k = 0; k < a.conntrack.length; k++) {
+    const x = a.conntrack[k]!;
+    const y = b.conntrack[k]!;
+    if (x.id !== y.id || x.line !== y.line) return false;
+  }
+  for (let k = 0; k < a.iptablesList.length; k++) {
+    const x = a.iptablesList[k]!;
+    const y = b.iptablesList[k]!;
+    if (x.table !== y.table || x.text !== y.text) return false;
+  }
+  return true;
+}
+
+/**
+ * Re-rendered only when something it shows changed: a step, or a snapshot that prints the same
+ * for this host, leaves the card (its tables and rules) alone.
+ */
+export const HostPanel = memo(HostPanelView, (a: HostPanelProps, b: HostPanelProps) => {
+  for (const k of Object.keys(b) as (keyof HostPanelProps)[]) if (k !== 'snap' && a[k] !== b[k]) return false;
+  return Object.keys(a).length === Object.keys(b).length && sameHostSnapshot(a.snap, b.snap);
+});

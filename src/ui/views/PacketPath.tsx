@@ -1,7 +1,7 @@
 // The selected packet's way through the stack: per host, each hook, the tables and chains
 // walked there, the rule that matched (position and text) or the policy, the verdict, and
 // every rewrite with the headers before and after.
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import type { RunResult } from '../../engine/api';
 import { formatIpv4 } from '../../engine/net/ipv4';
 import type { PacketId, TimelineEvent } from '../../engine/timeline/events';
@@ -174,7 +174,7 @@ function indent(e: TimelineEvent): number {
   return e.type === 'chain' ? 1 : e.type === 'rule' || e.type === 'policy' || e.type === 'target' ? 2 : 0;
 }
 
-export function PacketPath(props: {
+function PacketPathView(props: {
   result: RunResult;
   index: TimelineIndex;
   pkt: PacketId | undefined;
@@ -234,3 +234,34 @@ export function PacketPath(props: {
     </ol>
   );
 }
+
+type PacketPathProps = Parameters<typeof PacketPathView>[0];
+
+/** How many of the packet's events are applied at `playhead`: all the view shows of the playhead. */
+function appliedOf(p: PacketPathProps): number {
+  if (p.pkt === undefined) return 0;
+  const list = p.index.eventsOf.get(p.pkt) ?? [];
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]! < p.playhead) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Re-rendered when the playhead crosses one of this packet's events (what is done, what is
+ * ahead, the line marked now), not at every event of other packets.
+ */
+export const PacketPath = memo(
+  PacketPathView,
+  (a, b) =>
+    a.result === b.result &&
+    a.index === b.index &&
+    a.pkt === b.pkt &&
+    a.t === b.t &&
+    a.lessonField === b.lessonField &&
+    appliedOf(a) === appliedOf(b),
+);

@@ -1,6 +1,6 @@
 // Thin React wrapper of the d3 topology controller. It subscribes to the store itself and
 // feeds the controller on every animation frame without re-rendering React.
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import { packetLabel } from '../packetLabel';
 import { useAppStore } from '../react';
 import { Scroll } from '../Scroll';
@@ -9,7 +9,7 @@ import { currentEvent, currentPacket, flightsAt } from '../timeline';
 import { type Layout, layoutTopology } from './topologyLayout';
 import { createTopologyView } from './topologyView';
 
-export function Topology({ label }: { label: string }) {
+function TopologyView({ label }: { label: string }) {
   const store = useAppStore();
   const ref = useRef<SVGSVGElement>(null);
   const labelRef = useRef<HTMLDivElement>(null);
@@ -99,3 +99,6 @@ export function Topology({ label }: { label: string }) {
     </Scroll>
   );
 }
+
+// Memoised: the store drives its drawing directly; React has nothing to redo unless its name changes.
+export const Topology = memo(TopologyView);
