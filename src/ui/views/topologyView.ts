@@ -437,10 +437,12 @@ export function createTopologyView(
           labelKey = key;
           writeLabel(labelEl, l);
           labelEl.hidden = false;
-          // Its new size is read once the browser has laid it out (sizeObserver, same frame,
-          // before paint), which places the labels again if it changed: reading it here would
-          // force a layout of everything changed so far (10 ms a time in bench:ui's trace).
-          if (!sizeObserver) labelSize = { w: labelEl.offsetWidth, h: labelEl.offsetHeight };
+          // While playing, its new size is read once the browser has laid it out
+          // (sizeObserver, same frame, before paint), which places the labels again if it
+          // changed: reading it here would force a layout of everything changed so far (10 ms
+          // a time in bench:ui's profile). A step or seek reads it now, so the labels are right
+          // as soon as the step's task ends, for whatever reads the page next.
+          if (!sizeObserver || frame.settled) labelSize = { w: labelEl.offsetWidth, h: labelEl.offsetHeight };
         }
       }
     }
