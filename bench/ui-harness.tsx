@@ -10,7 +10,7 @@ import { dictionaries } from '../src/ui/i18n';
 import { PipelinePanel } from '../src/ui/App';
 import { StoreContext, useApp } from '../src/ui/react';
 import { createAppStore } from '../src/ui/store';
-import { currentEvent, currentPacket, indexTimeline } from '../src/ui/timeline';
+import { currentHost, currentPacket, indexTimeline } from '../src/ui/timeline';
 import { ConntrackTable } from '../src/ui/views/ConntrackTable';
 import { Topology } from '../src/ui/views/Topology';
 import '../src/ui/styles.css';
@@ -223,12 +223,13 @@ const rows = conntrackRows(262_144);
 function BenchPipeline() {
   const shown = useApp((s) => s.presenting);
   const result = useApp((s) => s.result);
+  const index = useApp((s) => s.index);
   const playhead = useApp((s) => s.playhead);
-  if (!result || !shown) return null;
+  if (!result || !index || !shown) return null;
   return (
     <PipelinePanel
-      pkt={currentPacket(result.events, playhead)}
-      curHost={currentEvent(result.events, playhead)?.host}
+      pkt={currentPacket(index, playhead)}
+      curHost={currentHost(index, playhead)}
     />
   );
 }
