@@ -226,12 +226,7 @@ function BenchPipeline() {
   const index = useApp((s) => s.index);
   const playhead = useApp((s) => s.playhead);
   if (!result || !index || !shown) return null;
-  return (
-    <PipelinePanel
-      pkt={currentPacket(index, playhead)}
-      curHost={currentHost(index, playhead)}
-    />
-  );
+  return <PipelinePanel pkt={currentPacket(index, playhead)} curHost={currentHost(index, playhead)} />;
 }
 
 createRoot(document.getElementById('root')!).render(
