@@ -27,7 +27,7 @@ describe('parseArgs', () => {
   it('names what is wrong', () => {
     expect(parseArgs(['x', '--format', 'xml'])).toEqual({
       error:
-        '--format: expected one of conntrack, proc, trace, json, outcome, events, iptables-save, iptables, nft, pcap, got xml',
+        '--format: expected one of conntrack, proc, trace, json, outcome, events, iptables-save, iptables, nft, nft-trace, pcap, got xml',
     });
     expect(parseArgs(['x', '--set', 'novalue'])).toMatchObject({ error: expect.stringContaining('--set') });
     expect(parseArgs([])).toMatchObject({ error: expect.stringContaining('usage') });

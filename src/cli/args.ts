@@ -10,6 +10,7 @@ export type Format =
   | 'iptables-save'
   | 'iptables'
   | 'nft'
+  | 'nft-trace'
   | 'pcap';
 /** The contract's formats (design.md §3), then two more: `iptables-save -c` and `iptables -L -n -v` per host. */
 export const FORMATS: readonly Format[] = [
@@ -22,6 +23,7 @@ export const FORMATS: readonly Format[] = [
   'iptables-save',
   'iptables',
   'nft',
+  'nft-trace',
   'pcap',
 ];
 
@@ -95,7 +97,7 @@ export function parseArgs(argv: readonly string[]): SimArgs | { error: string } 
   if (!list && scenario === undefined)
     return {
       error:
-        'usage: sim <scenario id or file.json> [--set host:key=value] [--at 2.5s] [--format conntrack|proc|trace|json|outcome|events|iptables-save|iptables|nft|pcap --iface host:ifname] [--explain-fix] | --list',
+        'usage: sim <scenario id or file.json> [--set host:key=value] [--at 2.5s] [--format conntrack|proc|trace|json|outcome|events|iptables-save|iptables|nft|nft-trace|pcap --iface host:ifname] [--explain-fix] | --list',
     };
   if (explainFix && at !== undefined)
     return { error: '--explain-fix: looks at whole runs and takes no --at' };

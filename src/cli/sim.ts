@@ -14,6 +14,7 @@ import {
 } from '../engine';
 import type { Scenario } from '../engine/api';
 import { pcapOf } from '../engine/export/pcap';
+import { nftTraceLines } from '../engine/timeline/nftTrace';
 import { printable } from '../engine/printable';
 import { builtinScenarios } from '../scenarios';
 import { type Format, jsonErrorLine, parseArgs } from './args';
@@ -128,6 +129,15 @@ export function* renderChunks(r: RunResult, format: Format): Generator<string> {
         const text = v.hosts[h.name]!.nft;
         if (text) out.push(text.replace(/\n$/, ''));
       }
+      yield* lines(out);
+      break;
+    }
+    case 'nft-trace': {
+      // `nft monitor trace` per host, every packet traced (src/engine/timeline/nftTrace.ts).
+      const byHost = new Map<string, string[]>(r.hosts.map((h) => [h.name, []]));
+      for (const l of nftTraceLines(r.events, r.events.keys())) byHost.get(l.host)?.push(l.text);
+      const out: string[] = [];
+      for (const h of r.hosts) out.push(`# host ${h.name}`, ...byHost.get(h.name)!);
       yield* lines(out);
       break;
     }

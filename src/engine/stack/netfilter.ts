@@ -365,6 +365,7 @@ function walkCtx(
           policy: s.policy,
           bytes: s.bytes,
           ...family,
+          ...(ctx.mark ? { mark: ctx.mark } : {}),
         });
       else w.emit({ t: w.now, host: h.name, type: 'target', pkt: skb.id, target: s.target, text: s.text });
     });

@@ -130,6 +130,8 @@ export type TimelineEvent =
       readonly policy: 'ACCEPT' | 'DROP';
       readonly bytes: number;
       readonly family?: NftFamily;
+      /** The packet's mark (skb->mark) at the policy, when not 0: `nft monitor trace` prints it there. */
+      readonly mark?: number;
     })
   /** A side effect of a non-terminating target: LOG line, MARK, CONNMARK, TRACE, CT. */
   | (At & { readonly type: 'target'; readonly pkt: PacketId; readonly target: string; readonly text: string })
