@@ -17,6 +17,7 @@ import { TimelineBar } from './TimelineBar';
 import { currentHost, currentPacket, touchedEntry } from './timeline';
 import { pipelineExport, topologyExport, ViewExport } from './views/ExportButtons';
 import { HostPanel } from './views/HostPanel';
+import { NftTrace } from './views/NftTrace';
 import { PacketPath } from './views/PacketPath';
 import { Pipeline } from './views/Pipeline';
 import { Topology } from './views/Topology';
@@ -172,6 +173,7 @@ function Main({ embed }: { embed: boolean }) {
   }, [shown, whole]);
   // The same function every render, so that a host card (memoised) re-renders only for its own changes.
   const onSetting = useCallback((k: string, v: string) => void setSetting(k, v), [setSetting]);
+  const [pathView, setPathView] = useState<'path' | 'nft'>('path');
   if (!result || !index)
     return (
       <main className="main loading">
@@ -244,17 +246,41 @@ function Main({ embed }: { embed: boolean }) {
         <div className="col col-c">
           <section className="panel path-panel" aria-label={t.path}>
             <h2>
-              {t.path} <PacketPicker pkt={pkt} />
+              <span className="path-tabs" role="tablist" aria-label={t.pathViews}>
+                <button
+                  type="button"
+                  role="tab"
+                  aria-selected={pathView === 'path'}
+                  onClick={() => setPathView('path')}
+                >
+                  {t.path}
+                </button>
+                <button
+                  type="button"
+                  role="tab"
+                  aria-selected={pathView === 'nft'}
+                  onClick={() => setPathView('nft')}
+                >
+                  {t.nftTraceTab}
+                </button>
+              </span>{' '}
+              <PacketPicker pkt={pkt} />
             </h2>
             <Scroll className="body">
-              <PacketPath
-                result={result}
-                index={index}
-                pkt={pkt}
-                playhead={playhead}
-                t={t}
-                lessonField={hl?.kind === 'field' ? hl.field : undefined}
-              />
+              {pathView === 'nft' ? (
+                <div role="tabpanel" aria-label={t.nftTraceTab}>
+                  <NftTrace result={result} index={index} pkt={pkt} playhead={playhead} t={t} />
+                </div>
+              ) : (
+                <PacketPath
+                  result={result}
+                  index={index}
+                  pkt={pkt}
+                  playhead={playhead}
+                  t={t}
+                  lessonField={hl?.kind === 'field' ? hl.field : undefined}
+                />
+              )}
             </Scroll>
           </section>
           <AccountPanel pkt={pkt} />

@@ -33,6 +33,10 @@ export interface Dict {
   readonly topology: string;
   readonly path: string;
   readonly pathEmpty: string;
+  /** The path panel's tab that shows the packet as `nft monitor trace` prints it. */
+  readonly nftTraceTab: string;
+  readonly nftTraceNone: string;
+  readonly pathViews: string;
   readonly packet: string;
   readonly followPlayhead: string;
   readonly conntrack: string;
@@ -194,6 +198,10 @@ const en: Dict = {
   topology: 'Topology',
   path: 'Netfilter path',
   pathEmpty: 'No packet selected yet: play or step, or pick a packet.',
+  nftTraceTab: 'nft monitor trace',
+  nftTraceNone:
+    'This packet met no nftables base chain (no iptables-nft table or nft ruleset on its way), so nft monitor trace prints nothing for it.',
+  pathViews: 'Path views',
   packet: 'Packet',
   followPlayhead: 'follow the playhead',
   conntrack: 'conntrack -L',
@@ -344,6 +352,10 @@ const zh: Dict = {
   topology: '拓扑',
   path: 'Netfilter 路径',
   pathEmpty: '尚未选中数据包：请播放或单步执行，或选择一个数据包。',
+  nftTraceTab: 'nft monitor trace',
+  nftTraceNone:
+    '该数据包一路上没有经过任何 nftables 基础链（没有 iptables-nft 表或 nft 规则集），因此 nft monitor trace 不会为它输出任何内容。',
+  pathViews: '路径视图',
   packet: '数据包',
   followPlayhead: '跟随播放位置',
   conntrack: 'conntrack -L',

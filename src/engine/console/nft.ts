@@ -2,6 +2,7 @@ import { type ListedTable, listTables, nftList } from '../nft/listing';
 import { parseNft } from '../nft/parse';
 import type { Ruleset, Stmt } from '../nft/types';
 import type { TableName } from '../timeline/events';
+import { nftMonitor } from './nftMonitor';
 import type { CommandOutput } from './output';
 import type { ConsoleHost } from './state';
 
@@ -44,6 +45,7 @@ export function nftTablesOf(h: ConsoleHost): ListedTable[] {
 }
 
 export function nftCommand(h: ConsoleHost, args: readonly string[]): CommandOutput {
+  if (args[0] === 'monitor') return nftMonitor(h, args);
   if (args[0] !== 'list') {
     const what = args[0] === undefined ? 'nft without a command' : `nft ${args[0]}`;
     return {
