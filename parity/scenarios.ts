@@ -38,6 +38,9 @@ export const KERNEL_CASES: readonly string[] = [
   'parity/cases/change-at-start.json',
   // issue 7.6: a bridge with stp_state 1; its ports drop every frame for 2 x forward_delay
   'parity/cases/stp-bridge.json',
+  // issue 12: a table bridge with chains at the five bridge hooks around br_netfilter's IPv4
+  // hooks (priority filter before, 100 after); its forward chain drops tcp dport 9
+  'parity/cases/nft-bridge.json',
 ];
 
 /**

@@ -257,6 +257,8 @@ interface ChainInfo {
 
 export class NftRuntime {
   readonly bases: readonly NftBase[];
+  /** Base chains of `bridge` tables (filter type), run at the bridge hooks of the same names. */
+  readonly bridgeBases: readonly NftBase[];
   private readonly sets = new Map<Table, Map<string, NftSet>>();
   /**
    * Every chain's rules in one int32 stream, as nf_tables keeps a chain's rules in one blob:
@@ -298,12 +300,12 @@ export class NftRuntime {
     private readonly maxEvaluations = Number.POSITIVE_INFINITY,
   ) {
     const bases: NftBase[] = [];
+    const bridgeBases: NftBase[] = [];
     for (const t of ruleset.tables) {
       this.compileTable(t);
-      if (t.family === 'bridge') continue;
       for (const c of t.chains)
         if (c.base)
-          bases.push({
+          (t.family === 'bridge' ? bridgeBases : bases).push({
             table: t,
             chain: c,
             hook: HOOK[c.base.hook]!,
@@ -312,6 +314,7 @@ export class NftRuntime {
           });
     }
     this.bases = bases;
+    this.bridgeBases = bridgeBases;
   }
 
   /** Why nf_tables needs conntrack here (ct expressions, notrack, nat chains), or undefined. */

@@ -4,7 +4,7 @@ import type { BridgeHook, DropReason } from '../timeline/events';
 import type { Host } from './host';
 import type { Iface } from './iface';
 import { neighOutput, setMacs } from './neigh';
-import { nfHook } from './netfilter';
+import { hasBridgeChains, nfBridgeHook, nfHook } from './netfilter';
 import { type Skb, withIp } from './skb';
 import { stpDropText, stpPortState } from './stp';
 
@@ -43,7 +43,9 @@ export function brHandleFrame(w: World, h: Host, br: Iface, port: Iface, skb: Sk
   }
   brHook(w, h, skb, 'BR_PRE_ROUTING', port.name);
   if (f.type === 0x0800 && callIptables(h)) {
-    // br_nf_pre_routing: IPv4 PREROUTING with the bridge as input device.
+    // nft bridge chains up to br_netfilter's priority, then br_nf_pre_routing: IPv4
+    // PREROUTING with the bridge as input device, then the bridge chains after it.
+    if (!nfBridgeHook(w, h, 'BR_PRE_ROUTING', skb, port.name, undefined, 'before')) return;
     skb.ip = f.ip;
     skb.inDev = br.name;
     skb.physIn = port.name;
@@ -53,8 +55,12 @@ export function brHandleFrame(w: World, h: Host, br: Iface, port: Iface, skb: Sk
     if (!nfHook(w, h, 'PREROUTING', skb)) return;
     skb.sabotage = true;
     skb.frame = withIp(skb.frame, skb.ip);
+    if (hasBridgeChains(h, 'BR_PRE_ROUTING', 'after')) {
+      brHook(w, h, skb, 'BR_PRE_ROUTING', port.name);
+      if (!nfBridgeHook(w, h, 'BR_PRE_ROUTING', skb, port.name, undefined, 'after')) return;
+    }
     if (skb.ip.dst !== dst0) return bridgedDnat(w, h, br, port, skb, learned);
-  }
+  } else if (!nfBridgeHook(w, h, 'BR_PRE_ROUTING', skb, port.name, undefined, 'all')) return;
   decide(w, h, br, port, skb, learned);
 }
 
@@ -127,6 +133,7 @@ function decide(
     skb.bridged = false;
     if (w.tl) emitBridge(w, h, skb, br, inPort, 'local', [], learned);
     brHook(w, h, skb, 'BR_LOCAL_IN', inPort.name);
+    if (!nfBridgeHook(w, h, 'BR_LOCAL_IN', skb, inPort.name, undefined, 'all')) return;
     return deps.netifDeliver(w, h, br, skb);
   }
   if (dst === BROADCAST_MAC || (Number.parseInt(dst.slice(0, 2), 16) & 1) === 1) {
@@ -150,7 +157,7 @@ function decide(
     return deps.drop(w, h, skb, 'bridge-port-state', stpDropText(out, outState));
   }
   if (w.tl) emitBridge(w, h, skb, br, inPort, 'forward', [out.name], learned);
-  brForward(w, h, br, out, skb);
+  brForward(w, h, br, out, skb, inPort.name);
 }
 
 function flood(
@@ -188,10 +195,11 @@ function flood(
       copies: [...copies.map((c) => c.id), ...(localCopy ? [localCopy.id] : [])],
     });
   outs.forEach((p, i) => {
-    brForward(w, h, br, p, copies[i]!);
+    brForward(w, h, br, p, copies[i]!, inPort.name);
   });
   if (localCopy) {
     brHook(w, h, localCopy, 'BR_LOCAL_IN', inPort.name);
+    if (!nfBridgeHook(w, h, 'BR_LOCAL_IN', localCopy, inPort.name, undefined, 'all')) return;
     deps.netifDeliver(w, h, br, localCopy);
   }
 }
@@ -212,15 +220,22 @@ function cloneSkb(w: World, h: Host, s: Skb): Skb {
 }
 
 /** br_forward: with br_netfilter, IPv4 FORWARD and POSTROUTING (`-i br -o br`), then out the port. */
-function brForward(w: World, h: Host, br: Iface, out: Iface, skb: Skb): void {
+function brForward(w: World, h: Host, br: Iface, out: Iface, skb: Skb, inPort?: string): void {
   const bnf = skb.bridged && skb.frame.type === 0x0800;
   brHook(w, h, skb, 'BR_FORWARD', undefined, out.name);
   if (bnf) {
+    if (!nfBridgeHook(w, h, 'BR_FORWARD', skb, inPort, out.name, 'before')) return;
     skb.outDev = br.name;
     skb.physOut = out.name;
     if (!nfHook(w, h, 'FORWARD', skb)) return;
-  }
+    if (hasBridgeChains(h, 'BR_FORWARD', 'after')) {
+      brHook(w, h, skb, 'BR_FORWARD', undefined, out.name);
+      if (!nfBridgeHook(w, h, 'BR_FORWARD', skb, inPort, out.name, 'after')) return;
+    }
+  } else if (!nfBridgeHook(w, h, 'BR_FORWARD', skb, inPort, out.name, 'all')) return;
   brHook(w, h, skb, 'BR_POST_ROUTING', undefined, out.name);
+  // br_nf_post_routing sits at INT_MAX: every bridge chain here runs before IPv4 POSTROUTING.
+  if (!nfBridgeHook(w, h, 'BR_POST_ROUTING', skb, undefined, out.name, 'all')) return;
   if (bnf) {
     skb.inDev = '';
     skb.physIn = '';
@@ -254,7 +269,9 @@ export function brDevXmit(w: World, h: Host, br: Iface, skb: Skb): void {
   }
   if (out) {
     if (w.tl) emitBridge(w, h, skb, br, br, 'forward', [out.name]);
+    if (!nfBridgeHook(w, h, 'BR_LOCAL_OUT', skb, undefined, out.name, 'all')) return;
     brHook(w, h, skb, 'BR_POST_ROUTING', undefined, out.name);
+    if (!nfBridgeHook(w, h, 'BR_POST_ROUTING', skb, undefined, out.name, 'all')) return;
     return deps.wireXmit(w, h, out, skb);
   }
   const outs = br.ports.filter((p) => p.up && stpPortState(p, w.now) === 'forwarding');
@@ -271,14 +288,20 @@ export function brDevXmit(w: World, h: Host, br: Iface, skb: Skb): void {
   const copies = outs.map(() => cloneSkb(w, h, skb));
   if (w.tl) w.emit({ t: w.now, host: h.name, type: 'cloned', pkt: skb.id, copies: copies.map((c) => c.id) });
   outs.forEach((p, i) => {
+    // NF_BR_LOCAL_OUT runs per port in __br_forward: each copy meets the chains there.
+    if (hasBridgeChains(h, 'BR_LOCAL_OUT', 'all'))
+      brHook(w, h, copies[i]!, 'BR_LOCAL_OUT', undefined, p.name);
+    if (!nfBridgeHook(w, h, 'BR_LOCAL_OUT', copies[i]!, undefined, p.name, 'all')) return;
     brHook(w, h, copies[i]!, 'BR_POST_ROUTING', undefined, p.name);
+    if (!nfBridgeHook(w, h, 'BR_POST_ROUTING', copies[i]!, undefined, p.name, 'all')) return;
     deps.wireXmit(w, h, p, copies[i]!);
   });
 }
 
 /**
- * A bridge-family hook (reference §1.5) on the timeline. No ebtables tables are modelled, so
- * nothing is registered there but br_netfilter, whose IPv4 hooks follow as their own events.
+ * A bridge-family hook (reference §1.5) on the timeline. Registered there: the base chains of
+ * nft `bridge` tables (nfBridgeHook) and br_netfilter, whose IPv4 hooks follow as their own
+ * events (ebtables tables are not modelled).
  */
 function brHook(w: World, h: Host, skb: Skb, hook: BridgeHook, inDev?: string, outDev?: string): void {
   if (!w.tl) return;

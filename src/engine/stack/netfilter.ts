@@ -3,7 +3,7 @@ import type { AddrType, PacketCtx, TableVerdict, WalkStep } from '../iptables/ty
 import type { Ipv4 } from '../net/ipv4';
 import type { NftBase, NftRuntime } from '../nft/eval';
 import type { World } from '../sim/world';
-import type { DropReason, Hook, TableName } from '../timeline/events';
+import type { BridgeHook, DropReason, Hook, TableName } from '../timeline/events';
 import type { Host } from './host';
 import type { Skb } from './skb';
 
@@ -96,7 +96,31 @@ export interface NetfilterState {
   /** Why this namespace tracks connections (a nat table, a conntrack match, ...). */
   readonly ctReason: string | undefined;
   readonly fns: Record<Hook, readonly HookFn[]>;
+  /** The base chains of nft `bridge` tables at each bridge hook, in the order they run. */
+  readonly brFns: Record<BridgeHook, readonly NftBase[]>;
 }
+
+/**
+ * br_netfilter's own priority at each bridge hook: bridge-family chains at or below it run
+ * before the IPv4 hook it calls, those above it after (Linux 6.18, nft monitor trace: at
+ * BR_PRE_ROUTING and BR_FORWARD a chain at priority 0 ran before the IPv4 chains, one at 100
+ * after; at BR_POST_ROUTING br_nf_post_routing sits at INT_MAX).
+ */
+export const BRNF_PRIO: Record<BridgeHook, number> = {
+  BR_PRE_ROUTING: 0,
+  BR_LOCAL_IN: 0,
+  BR_FORWARD: 0,
+  BR_LOCAL_OUT: 0,
+  BR_POST_ROUTING: 2147483647,
+};
+
+const BRIDGE_HOOK: Record<Hook, BridgeHook> = {
+  PREROUTING: 'BR_PRE_ROUTING',
+  INPUT: 'BR_LOCAL_IN',
+  FORWARD: 'BR_FORWARD',
+  OUTPUT: 'BR_LOCAL_OUT',
+  POSTROUTING: 'BR_POST_ROUTING',
+};
 
 /**
  * Registers the hook functions the kernel would: a table's chains only where the table
@@ -143,8 +167,23 @@ export function createNetfilter(
       register(fns.POSTROUTING, hookFn('nat', undefined, 100));
     }
   }
+  const brFns: Record<BridgeHook, NftBase[]> = {
+    BR_PRE_ROUTING: [],
+    BR_LOCAL_IN: [],
+    BR_FORWARD: [],
+    BR_LOCAL_OUT: [],
+    BR_POST_ROUTING: [],
+  };
+  // Only filter chains: bridge nat and route chains are not modelled.
+  for (const base of nft?.bridgeBases ?? [])
+    if (base.type === 'filter') {
+      const list = brFns[BRIDGE_HOOK[base.hook]];
+      let i = 0;
+      while (i < list.length && list[i]!.prio < base.prio) i++;
+      list.splice(i, 0, base);
+    }
   void INT_MIN;
-  return { ipt, nft, natChains, ct, ctReason, fns };
+  return { ipt, nft, natChains, ct, ctReason, fns, brFns };
 }
 
 /**
@@ -261,7 +300,7 @@ export function runTable(
   h: Host,
   nf: NetfilterState,
   table: ChainRef,
-  hook: Hook,
+  hook: Hook | BridgeHook,
   skb: Skb,
 ): boolean {
   const v = walk(w, h, nf, table, hook, skb);
@@ -277,7 +316,7 @@ export function walk(
   h: Host,
   nf: NetfilterState,
   ref: ChainRef,
-  hook: Hook,
+  hook: Hook | BridgeHook,
   skb: Skb,
 ): TableVerdict {
   const ctx = h.nf.ctx as PacketCtx;
@@ -308,11 +347,13 @@ export function walk(
 function runRef(
   nf: NetfilterState,
   ref: ChainRef,
-  hook: Hook,
+  hook: Hook | BridgeHook,
   ctx: PacketCtx,
   onStep?: (s: WalkStep) => void,
 ): TableVerdict {
-  return typeof ref === 'string' ? nf.ipt!.runTable(ref, hook, ctx, onStep) : nf.nft!.run(ref, ctx, onStep);
+  return typeof ref === 'string'
+    ? nf.ipt!.runTable(ref, hook as Hook, ctx, onStep)
+    : nf.nft!.run(ref, ctx, onStep);
 }
 
 function walkCtx(
@@ -320,7 +361,7 @@ function walkCtx(
   h: Host,
   nf: NetfilterState,
   ref: ChainRef,
-  hook: Hook,
+  hook: Hook | BridgeHook,
   skb: Skb,
   ctx: PacketCtx,
 ): TableVerdict {
@@ -387,7 +428,14 @@ export function emitDrop(w: World, h: Host, skb: Skb, reason: DropReason, text: 
 }
 
 /** A table's walk ended in DROP or REJECT: record it, and for REJECT send the error. */
-export function tableDrop(w: World, h: Host, skb: Skb, table: ChainRef, hook: Hook, v: TableVerdict): void {
+export function tableDrop(
+  w: World,
+  h: Host,
+  skb: Skb,
+  table: ChainRef,
+  hook: Hook | BridgeHook,
+  v: TableVerdict,
+): void {
   const what = typeof table === 'string' ? table : `${table.table.name} ${table.chain.name}`;
   emitDrop(w, h, skb, 'rule', `${v.reject ? 'rejected' : 'dropped'} by ${what} ${hook}`);
   if (v.reject) rejectSender(w, h, skb, v.reject.with);
@@ -397,4 +445,50 @@ export function tableDrop(w: World, h: Host, skb: Skb, table: ChainRef, hook: Ho
 let rejectSender: (w: World, h: Host, skb: Skb, how: string) => void = () => {};
 export function setRejectSender(f: typeof rejectSender): void {
   rejectSender = f;
+}
+
+/**
+ * The base chains of nft `bridge` tables at a bridge hook (IPv4 frames only: the walk reads an
+ * IPv4 header), with the bridge ports as `iifname`/`oifname`. `phase` picks those that run
+ * before br_netfilter's IPv4 hook (priority up to BRNF_PRIO), after it, or all. False when a
+ * chain dropped the frame (the drop event is written here).
+ */
+export function nfBridgeHook(
+  w: World,
+  h: Host,
+  hook: BridgeHook,
+  skb: Skb,
+  inPort: string | undefined,
+  outPort: string | undefined,
+  phase: 'before' | 'after' | 'all',
+): boolean {
+  const nf = h.nf as NetfilterState;
+  const list = nf.brFns[hook];
+  if (list.length === 0 || skb.frame.type !== 0x0800) return true;
+  const saved = { ip: skb.ip, inDev: skb.inDev, outDev: skb.outDev };
+  try {
+    for (const base of list) {
+      const before = base.prio <= BRNF_PRIO[hook];
+      if ((phase === 'before' && !before) || (phase === 'after' && before)) continue;
+      skb.ip = skb.frame.ip;
+      skb.inDev = inPort ?? '';
+      skb.outDev = outPort ?? '';
+      const v = walk(w, h, nf, base, hook, skb);
+      if (v.verdict === 'DROP') {
+        tableDrop(w, h, skb, base, hook, v);
+        return false;
+      }
+    }
+    return true;
+  } finally {
+    skb.ip = saved.ip;
+    skb.inDev = saved.inDev;
+    skb.outDev = saved.outDev;
+  }
+}
+
+/** Whether any bridge-family chain at `hook` runs in `phase` (so the view can show it). */
+export function hasBridgeChains(h: Host, hook: BridgeHook, phase: 'before' | 'after' | 'all'): boolean {
+  const nf = h.nf as NetfilterState;
+  return nf.brFns[hook].some((b) => phase === 'all' || b.prio <= BRNF_PRIO[hook] === (phase === 'before'));
 }

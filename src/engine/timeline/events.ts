@@ -104,7 +104,8 @@ export type TimelineEvent =
       readonly pkt: PacketId;
       readonly table: TableName | NftTableName;
       readonly chain: string;
-      readonly hook: Hook;
+      /** A bridge hook for the base chains of `bridge` tables. */
+      readonly hook: Hook | BridgeHook;
       readonly family?: NftFamily;
     })
   /** A rule whose matches all succeeded (counted). `rulenum` is 1-based within its chain. */

@@ -205,12 +205,15 @@ function packetText(st: PktState, family: string): string | undefined {
   let iif = st.in;
   const oif = st.out;
   if (!bridgeFamily && st.hook === 'POSTROUTING' && !st.bridged) iif = st.ipIn;
+  // NF_BR_FORWARD gets the port the frame came in on as its input device.
+  if (bridgeFamily && st.hook === 'BR_FORWARD') iif = st.brIn;
   if (iif) s += `iif "${iif}" `;
   if (oif) s += `oif "${oif}" `;
   // The link-layer header: decoded when there is an input device (its type says Ethernet),
   // raw when the packet came in but the hook has no input device, absent for local packets.
   const received = bridgeFamily ? st.brIn !== undefined || st.in !== undefined : st.ipIn !== undefined;
-  if (iif) s += `ether saddr ${f.src} ether daddr ${f.dst} `;
+  // The bridge family always knows its link layer is Ethernet.
+  if (iif || bridgeFamily) s += `ether saddr ${f.src} ether daddr ${f.dst} `;
   else if (received) s += `@ll,0,112 0x${macHex(f.dst)}${macHex(f.src)}${hex(f.type, 2)} `;
   if (f.type === 0x0806) return `${s}arp operation ${f.arp.op === 1 ? 'request' : 'reply'} `;
   return s + ipText(f.ip, family) + l4Text(f.ip);
