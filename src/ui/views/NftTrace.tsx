@@ -36,9 +36,10 @@ export function NftTrace(props: {
             {g.host} <span className="dim"># nft monitor trace</span>
           </div>
           <ol>
-            {g.items.map((l, k) => (
+            {g.items.map((l) => (
               <li
-                key={`${l.at}-${k}`}
+                // one line per event at most: the event's index names it
+                key={l.at}
                 className={`${l.at >= playhead ? 'future' : ''}${l === lastShown ? ' now' : ''}`}
                 title={l.at >= playhead ? t.future : ''}
               >
