@@ -91,3 +91,54 @@ describe('link sampling', () => {
     expect(fitViewBox({ width: 100, height: 100 }, { width: 1000, height: 50 }, 5, 24).zoom).toBe(0.5);
   });
 });
+
+describe('the arrangement follows the panel', () => {
+  // Panels of the topology at the screens the app is used on (CSS px, scrollbars included).
+  const panels = [
+    { width: 511, height: 216 },
+    { width: 596, height: 320 },
+    { width: 727, height: 320 },
+    { width: 470, height: 420 },
+    { width: 580, height: 440 },
+    { width: 780, height: 380 },
+  ];
+  for (const s of builtinScenarios)
+    it(`${s.id}: the hinted arrangement where it fits, another only where that fits better`, () => {
+      const r = runScenario(s, { until: 1 });
+      const hinted = layoutTopology(r.hosts, s);
+      for (const p of panels) {
+        const l = layoutTopology(r.hosts, s, p, 24);
+        const z = fitViewBox(l, p, MAX_ZOOM, 24).zoom;
+        const z0 = fitViewBox(hinted, p, MAX_ZOOM, 24).zoom;
+        if (z0 >= 1) expect(l, `${p.width}x${p.height}`).toEqual(hinted);
+        else expect(z, `${p.width}x${p.height}`).toBeGreaterThanOrEqual(z0);
+        // Every host drawn once, none overlapping, all links kept.
+        expect(l.hosts.map((h) => h.name).sort()).toEqual(hinted.hosts.map((h) => h.name).sort());
+        expect(l.links.length).toBe(hinted.links.length);
+        for (const a of l.hosts)
+          for (const b of l.hosts)
+            if (a !== b)
+              expect(a.x + a.w <= b.x || b.x + b.w <= a.x || a.y + a.h <= b.y || b.y + b.h <= a.y).toBe(true);
+        // The links' curves stay inside the drawing (nothing cut off at the panel's edge).
+        for (const link of l.links) {
+          const pts = sampleLink(link, 24);
+          for (let k = 0; k < pts.length; k += 2) {
+            expect(pts[k]).toBeGreaterThanOrEqual(0);
+            expect(pts[k]).toBeLessThanOrEqual(l.width);
+            expect(pts[k + 1]).toBeGreaterThanOrEqual(0);
+            expect(pts[k + 1]).toBeLessThanOrEqual(l.height);
+          }
+        }
+      }
+    });
+
+  it('a row of four hosts too wide for a 1280x720 screen is folded and then fits 1:1', () => {
+    const s = builtinScenarios.find((x) => x.id === 'node-port-snat')!;
+    const r = runScenario(s, { until: 1 });
+    const p = { width: 511, height: 216 };
+    expect(fitViewBox(layoutTopology(r.hosts, s), p, MAX_ZOOM, 24).zoom).toBeLessThan(1);
+    const l = layoutTopology(r.hosts, s, p, 24);
+    expect(l.width).toBeLessThanOrEqual(p.width);
+    expect(l.height).toBeLessThanOrEqual(p.height);
+  });
+});

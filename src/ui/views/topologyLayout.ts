@@ -150,15 +150,75 @@ function scales(items: readonly Item[]): { sx: number; sy: number } {
   return { sx, sy };
 }
 
+/** A host's place in hint space (0..1 both ways), by name. */
+type Places = ReadonlyMap<string, { readonly x: number; readonly y: number }>;
+
+/** The scenario's position hints, or the hosts evenly spread left to right. */
+function hintPlaces(hosts: readonly HostSummary[], scenario: Scenario): Places {
+  const hint = new Map(scenario.hosts.map((h) => [h.name, h.position]));
+  const n = hosts.length;
+  return new Map(
+    hosts.map((h, k) => [h.name, hint.get(h.name) ?? { x: n === 1 ? 0.5 : k / (n - 1), y: 0.5 }]),
+  );
+}
+
+/**
+ * Other arrangements of the same hosts, for a panel the hinted one does not fit: the hints
+ * turned a quarter (a row becomes a column, for a tall panel), and the hosts in their left-to-
+ * right order folded into two rows, the second running back (a snake: neighbours stay
+ * neighbours, so a chain's links stay short).
+ */
+function reflowPlaces(hosts: readonly HostSummary[], hints: Places): Places[] {
+  const out: Places[] = [new Map([...hints].map(([n, p]) => [n, { x: p.y, y: p.x }]))];
+  if (hosts.length >= 3) {
+    const order = [...hosts.map((h) => h.name)].sort((a, b) => {
+      const pa = hints.get(a)!;
+      const pb = hints.get(b)!;
+      return pa.x - pb.x || pa.y - pb.y;
+    });
+    const cols = Math.ceil(order.length / 2);
+    const at = (c: number) => (cols === 1 ? 0.5 : c / (cols - 1));
+    out.push(
+      new Map(
+        order.map((n, k) => [n, k < cols ? { x: at(k), y: 0 } : { x: at(cols - 1 - (k - cols)), y: 1 }]),
+      ),
+    );
+  }
+  return out;
+}
+
+/**
+ * The drawing for a panel of the given size (CSS px): the scenario's hinted arrangement, unless
+ * it would have to be drawn smaller than 1:1 (its text under 11 px: the panel would scroll)
+ * and another arrangement fits better. Without a size, the hinted arrangement.
+ */
 export function layoutTopology(
   hosts: readonly HostSummary[],
   scenario: Scenario,
-  // Kept for callers of the first version: the layout no longer depends on the panel size.
-  _avail?: { width: number; height: number },
+  avail?: { width: number; height: number },
+  /** CSS px the view keeps free above and below the drawing (see fitViewBox). */
+  marginY = 0,
 ): Layout {
-  const hint = new Map(scenario.hosts.map((h) => [h.name, h.position]));
-  const n = hosts.length;
-  const items: Item[] = hosts.map((h, k) => {
+  const hints = hintPlaces(hosts, scenario);
+  const first = layoutAt(hosts, hints);
+  if (!avail || avail.width <= 0 || avail.height <= 0) return first;
+  const zoom = (l: Layout) => fitViewBox(l, avail, MAX_ZOOM, marginY).zoom;
+  const z0 = zoom(first);
+  let best = first;
+  let bestZ = z0;
+  for (const places of reflowPlaces(hosts, hints)) {
+    const l = layoutAt(hosts, places);
+    const z = zoom(l);
+    if (z > bestZ + 1e-9) {
+      best = l;
+      bestZ = z;
+    }
+  }
+  return z0 < 1 && bestZ > z0 + 0.02 ? best : first;
+}
+
+function layoutAt(hosts: readonly HostSummary[], places: Places): Layout {
+  const items: Item[] = hosts.map((h) => {
     const rows: Row[] = orderIfaces(h).flatMap(({ i, indent }) =>
       ifaceLabels(i).map((label, n) => ({ i, indent, label, first: n === 0 })),
     );
@@ -167,7 +227,7 @@ export function layoutTopology(
     const hasBridge = rows.some((r) => r.i.kind === 'bridge');
     const w = Math.max(MIN_W, Math.ceil(Math.max(textW, chars * CH) + 12 + (hasBridge ? SW_INSET : 0)));
     const height = HEAD_H + Math.max(1, rows.length) * ROW_H + (hasBridge ? 10 : 6);
-    const p = hint.get(h.name) ?? { x: n === 1 ? 0.5 : k / (n - 1), y: 0.5 };
+    const p = places.get(h.name)!;
     return {
       h,
       rows,
@@ -210,7 +270,7 @@ export function layoutTopology(
       }),
     };
   });
-  const width = Math.max(...boxes.map((b) => b.x + b.w)) + PAD;
+  let width = Math.max(...boxes.map((b) => b.x + b.w)) + PAD;
   let height = Math.max(...boxes.map((b) => b.y + b.h)) + PAD;
   const byName = new Map(boxes.map((b) => [b.name, b]));
   // How many links each host has, to decide where a single-link box takes its link.
@@ -256,7 +316,39 @@ export function layoutTopology(
   }
   // Links that leave a box through its bottom need the room below it.
   for (const l of links) for (const e of [l.a, l.b]) if (e.dy > 0) height = Math.max(height, e.y + GAP_Y);
-  return { width, height, hosts: boxes, links, bridges };
+  // A link between two boxes one above the other, leaving both through the same side, bulges
+  // out beside them: the drawing takes in its curve too (moved right or down if it bulges left
+  // or up), so no part of a link is cut off at the panel's edge.
+  let left = 0;
+  let top = 0;
+  for (const l of links) {
+    const pts = sampleLink(l, 24);
+    for (let k = 0; k < pts.length; k += 2) {
+      left = Math.min(left, pts[k]! - PAD / 2);
+      top = Math.min(top, pts[k + 1]! - PAD / 2);
+      width = Math.max(width, pts[k]! + PAD / 2);
+      height = Math.max(height, pts[k + 1]! + PAD / 2);
+    }
+  }
+  const l0: Layout = { width: Math.ceil(width), height: Math.ceil(height), hosts: boxes, links, bridges };
+  return left < 0 || top < 0 ? shifted(l0, Math.ceil(-left), Math.ceil(-top)) : l0;
+}
+
+/** The same drawing moved right by dx and down by dy (the drawing grows by as much). */
+function shifted(l: Layout, dx: number, dy: number): Layout {
+  const end = (e: LinkEnd): LinkEnd => ({ ...e, x: e.x + dx, y: e.y + dy });
+  return {
+    width: l.width + dx,
+    height: l.height + dy,
+    hosts: l.hosts.map((h) => ({
+      ...h,
+      x: h.x + dx,
+      y: h.y + dy,
+      ifaces: h.ifaces.map((i) => ({ ...i, y: i.y + dy })),
+    })),
+    links: l.links.map((k) => ({ ...k, a: end(k.a), b: end(k.b) })),
+    bridges: l.bridges.map((b) => ({ ...b, x: b.x + dx, y: b.y + dy })),
+  };
 }
 
 /**
