@@ -103,3 +103,78 @@ for (const [w, h] of [
       }
     }
   });
+
+/** What scrolls inside the topology and pipeline panels, and how much of the pipeline is empty. */
+async function panelFit(page: Page) {
+  return page.evaluate(() => {
+    const over = (sel: string) => {
+      const e = document.querySelector(sel) as HTMLElement;
+      return { x: e.scrollWidth - e.clientWidth, y: e.scrollHeight - e.clientHeight };
+    };
+    const body = document.querySelector('.pl-body') as HTMLElement;
+    let bottom = body.getBoundingClientRect().top;
+    for (const c of body.children) bottom = Math.max(bottom, c.getBoundingClientRect().bottom);
+    const r = body.getBoundingClientRect();
+    return {
+      topology: over('.topology-wrap'),
+      pipeline: over('.pl-body'),
+      pipelineEmpty: (r.bottom - bottom) / r.height,
+      page: {
+        x: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        y: document.documentElement.scrollHeight - document.documentElement.clientHeight,
+      },
+    };
+  });
+}
+
+for (const [w, h] of [
+  [1024, 768],
+  [1280, 720],
+  [768, 1024],
+  [1920, 1080],
+] as const)
+  test(`presentation at ${w}x${h}: topology, pipeline and outcome without any scrolling, every scenario`, async ({
+    page,
+  }) => {
+    test.setTimeout(240_000);
+    await page.setViewportSize({ width: w, height: h });
+    await openApp(page);
+    const button = page.getByRole('button', { name: 'Presentation' });
+    for (const id of await scenarioIds(page)) {
+      await selectScenario(page, id);
+      await button.click();
+      // Several moments of the run: the boxes hold more text (entries, rules, rewrites) at some.
+      const slider = page.getByRole('slider', { name: 'Playhead' });
+      const max = Number(await slider.getAttribute('max'));
+      for (const n of [8, 20, 40, 80].filter((n) => n < max)) {
+        await slider.fill(String(n));
+        await expect(page.locator('main')).toHaveAttribute('data-playhead', String(n));
+        await expect(page.locator('main')).toHaveAttribute('data-snapshot', String(n));
+        const f = await panelFit(page);
+        const at = `${id} at event ${n}`;
+        expect(f.page, `${at}: the page scrolls`).toEqual({ x: 0, y: 0 });
+        expect(f.topology, `${at}: the topology scrolls`).toEqual({ x: 0, y: 0 });
+        expect(f.pipeline, `${at}: the pipeline scrolls`).toEqual({ x: 0, y: 0 });
+      }
+      await button.click();
+    }
+  });
+
+for (const [w, h] of [
+  [1920, 1080],
+  [2560, 1440],
+] as const)
+  test(`${w}x${h}: the topology fits and the pipeline fills its panel, every scenario`, async ({ page }) => {
+    test.setTimeout(180_000);
+    await page.setViewportSize({ width: w, height: h });
+    await openApp(page);
+    for (const id of await scenarioIds(page)) {
+      await selectScenario(page, id);
+      for (let k = 0; k < 12; k++) await page.getByRole('button', { name: 'Step', exact: true }).click();
+      const f = await panelFit(page);
+      expect(f.topology, `${id}: the topology scrolls`).toEqual({ x: 0, y: 0 });
+      expect(f.pipeline, `${id}: the pipeline scrolls`).toEqual({ x: 0, y: 0 });
+      // Larger type and taller boxes take the room: no band of empty panel under the drawing.
+      expect(f.pipelineEmpty, `${id}: empty share of the pipeline panel`).toBeLessThan(0.05);
+    }
+  });

@@ -171,7 +171,9 @@ export function htmlSvg(el: HTMLElement, wrapperClass: string, title: string): s
   wrap.setAttribute('class', wrapperClass);
   const cs = getComputedStyle(el);
   setTheme(wrap);
+  // Both sizes: the pipeline's container is sized both ways (its type follows its height too).
   wrap.style.width = `${w}px`;
+  wrap.style.height = `${h}px`;
   wrap.style.color = 'var(--fg)';
   wrap.style.font = `${cs.fontSize} / 1.35 var(--sans)`;
   wrap.style.padding = '0';

@@ -4,6 +4,7 @@
 // registered, in priority order. The packet at the playhead lights up where it is.
 // Accessible names are a contract (design.md "Later contracts"): the region `pipeline <host>`,
 // each hook named as the kernel spells it, each function `<what> <HOOK>`.
+import type { CSSProperties } from 'react';
 import { memo, useCallback, useMemo, useRef } from 'react';
 import type { RunResult } from '../../engine/api';
 import type { Hook, PacketId } from '../../engine/timeline/events';
@@ -185,6 +186,19 @@ function stableModel(prev: PipelineModel | undefined, m: PipelineModel): Pipelin
   return { ...m, fns };
 }
 
+/**
+ * About how many lines of its type the drawing of this host is tall (the panel's type is sized
+ * from it, styles.css): the bridge's rows, and a line or more for each function registered in
+ * the busiest hook of each row (an nft base chain's name and its policy take about four). From what the
+ * host registered only, so the type does not change size while the packet moves.
+ */
+function drawingLines(m: PipelineModel): number {
+  const lines = (h: Hook) => m.fns[h].reduce((n, f) => n + (f.reg.kind === 'nft-chain' ? 4 : 1), 0);
+  const main = Math.max(lines('PREROUTING'), lines('FORWARD'), lines('POSTROUTING'));
+  const side = Math.max(lines('INPUT'), lines('OUTPUT'));
+  return (m.hasBridge ? 37 : 26) + 2 * Math.max(0, main - 2) + 2 * Math.max(0, side - 3);
+}
+
 export function Pipeline(props: {
   result: RunResult;
   index: TimelineIndex;
@@ -235,7 +249,10 @@ export function Pipeline(props: {
     />
   );
   return (
-    <div className={`pipeline${m.hasBridge ? ' with-bridge' : ''}`}>
+    <div
+      className={`pipeline${m.hasBridge ? ' with-bridge' : ''}`}
+      style={{ '--pl-lines': String(drawingLines(m)) } as CSSProperties}
+    >
       <div className="pl-grid">
         {m.hasBridge ? (
           <>
